@@ -1,0 +1,70 @@
+/** Shared helpers for the single table: cursors and paging. Entity modules own their key formats. */
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../shared/clients.js';
+import { config } from '../shared/config.js';
+import { ApiError } from '../shared/errors.js';
+
+export { TABLE_SCHEMA } from '../shared/table-schema.js';
+
+export const tableName = () => config.tableName;
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+}
+
+/** A cursor is only valid for the collection it came from: anything else is a 400, never a scan elsewhere. */
+export function decodeCursor(cursor: string | undefined, partitionAttr: string, partitionValue: string) {
+  if (!cursor) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  if (!key || typeof key !== 'object' || (key as Record<string, unknown>)[partitionAttr] !== partitionValue) {
+    throw new ApiError('invalid_parameter', 'The cursor is invalid or belongs to another list.', { param: 'cursor' });
+  }
+  return key as Record<string, unknown>;
+}
+
+/**
+ * One page of a newest-first query. With a filter, DynamoDB may return fewer items than asked for per read,
+ * so keep reading until the page is full or the collection ends.
+ */
+export async function queryPage<T>(
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit'>,
+  options: { limit: number; cursor?: string; partitionAttr: string; partitionValue: string },
+  map: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
+  const data: T[] = [];
+  let startKey = decodeCursor(options.cursor, options.partitionAttr, options.partitionValue);
+  let lastKey: Record<string, unknown> | undefined;
+  do {
+    const result = await documentClient.send(
+      new QueryCommand({
+        ...input,
+        TableName: tableName(),
+        ScanIndexForward: false,
+        ExclusiveStartKey: startKey,
+        Limit: options.limit - data.length,
+      }),
+    );
+    for (const item of result.Items ?? []) data.push(map(item));
+    lastKey = result.LastEvaluatedKey;
+    startKey = lastKey;
+  } while (lastKey && data.length < options.limit);
+  return { data, next_cursor: encodeCursor(lastKey) };
+}
+
+export const nowIso = (now = Date.now()) => new Date(now).toISOString();
+export const epochSeconds = (now = Date.now()) => Math.floor(now / 1000);
+
+/** Null means "absent" in the API; store it as a missing attribute so attribute_not_exists() works. */
+export function withoutNulls<T extends Record<string, unknown>>(item: T): T {
+  return Object.fromEntries(Object.entries(item).filter(([, value]) => value !== null && value !== undefined)) as T;
+}

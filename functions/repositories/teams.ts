@@ -1,0 +1,185 @@
+/**
+ * Teams. Access patterns: get by id, list newest first, claim a unique slug, tombstone on delete.
+ *   team:       pk TEAM#<id>       sk TEAM        gsi1pk TEAMS  gsi1sk <id>   (gsi1 keys removed on delete)
+ *   slug claim: pk TEAMSLUG#<slug> sk TEAMSLUG    (deleted with the team, so the slug is free again)
+ */
+import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { documentClient } from '../shared/clients.js';
+import { ApiError, notFound } from '../shared/errors.js';
+import type { Team } from '../schemas/teams.js';
+import { TABLE_SCHEMA, nowIso, queryPage, tableName, withoutNulls, type Page } from './table.js';
+
+const { byOwner } = TABLE_SCHEMA.indexes;
+const teamKey = (id: string) => ({ pk: `TEAM#${id}`, sk: 'TEAM' });
+const slugKey = (slug: string) => ({ pk: `TEAMSLUG#${slug}`, sk: 'TEAMSLUG' });
+const LIST_PARTITION = 'TEAMS';
+
+export type { Team };
+
+type TeamItem = Team & {
+  status: 'active' | 'deleted';
+};
+
+function toTeam(item: Record<string, unknown>): Team {
+  const { id, slug, name, created_at, updated_at, version } = item as unknown as TeamItem;
+  return { id, slug, name, created_at, updated_at, version };
+}
+
+/** Creates the team, its slug claim and any items that must exist with it (its first key) atomically. */
+export async function createTeam(
+  team: Omit<Team, 'created_at' | 'updated_at' | 'version'>,
+  alsoPut: NonNullable<TransactWriteCommandInput['TransactItems']> = [],
+): Promise<Team> {
+  const now = nowIso();
+  const item: TeamItem = { ...team, created_at: now, updated_at: now, version: 1, status: 'active' };
+  try {
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName(),
+              Item: withoutNulls({ ...teamKey(team.id), [byOwner.partitionKey]: LIST_PARTITION, [byOwner.sortKey]: team.id, ...item }),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Put: {
+              TableName: tableName(),
+              Item: { ...slugKey(team.slug), team_id: team.id },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          ...alsoPut,
+        ],
+      }),
+    );
+  } catch (error) {
+    if (error instanceof TransactionCanceledException && error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed') {
+      throw new ApiError('conflict', `A team with slug "${team.slug}" already exists.`, { param: 'slug' });
+    }
+    throw error;
+  }
+  return toTeam(item);
+}
+
+/** Active team by id, or undefined (deleted teams do not exist for the API). */
+export async function findTeam(id: string): Promise<Team | undefined> {
+  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: teamKey(id), ConsistentRead: true }));
+  return Item && Item.status === 'active' ? toTeam(Item) : undefined;
+}
+
+export async function getTeam(id: string): Promise<Team> {
+  const team = await findTeam(id);
+  if (!team) throw notFound('Team');
+  return team;
+}
+
+export function listTeams(options: { limit: number; cursor?: string }): Promise<Page<Team>> {
+  return queryPage(
+    {
+      IndexName: byOwner.indexName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
+      ExpressionAttributeValues: { ':pk': LIST_PARTITION },
+    },
+    { ...options, partitionAttr: byOwner.partitionKey, partitionValue: LIST_PARTITION },
+    toTeam,
+  );
+}
+
+export interface TeamChanges {
+  name?: string;
+}
+
+/** Applies changes if the team is active and (when given) still at `expectedVersion`. */
+export async function updateTeam(id: string, changes: TeamChanges, expectedVersion?: number): Promise<Team> {
+  const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#updated_at': 'updated_at' };
+  const values: Record<string, unknown> = { ':active': 'active', ':one': 1, ':now': nowIso() };
+  const sets = ['#updated_at = :now'];
+  const removes: string[] = [];
+  for (const [field, value] of Object.entries(changes)) {
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    if (value === null) removes.push(`#${field}`);
+    else {
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+  }
+  let condition = '#status = :active';
+  if (expectedVersion !== undefined) {
+    condition += ' AND #version = :expected';
+    values[':expected'] = expectedVersion;
+  }
+  try {
+    const { Attributes } = await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: teamKey(id),
+        UpdateExpression: `SET ${sets.join(', ')} ADD #version :one${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return toTeam(Attributes!);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) {
+      if (error.Item?.status?.S === 'active') throw staleVersion();
+      throw notFound('Team');
+    }
+    throw error;
+  }
+}
+
+export const staleVersion = () =>
+  new ApiError('conflict', 'The resource changed since you read it (If-Match does not match the current ETag). Fetch it again and retry.', {
+    param: 'If-Match',
+  });
+
+/** Tombstones the team and frees its slug in one transaction; keys and data are revoked/purged by the caller. */
+export async function deleteTeam(id: string): Promise<Team> {
+  const team = await getTeam(id);
+  try {
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName(),
+              Key: teamKey(id),
+              UpdateExpression: 'SET #status = :deleted, deleted_at = :now ADD #version :one REMOVE #gpk, #gsk',
+              ConditionExpression: '#status = :active',
+              ExpressionAttributeNames: { '#status': 'status', '#version': 'version', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey },
+              ExpressionAttributeValues: { ':deleted': 'deleted', ':active': 'active', ':now': nowIso(), ':one': 1 },
+            },
+          },
+          { Delete: { TableName: tableName(), Key: slugKey(team.slug) } },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+      throw notFound('Team');
+    }
+    throw error;
+  }
+  return team;
+}
+
+/** For transactions elsewhere that must only succeed while the team is active (e.g. creating a key). */
+export function teamIsActiveCondition(id: string) {
+  return {
+    ConditionCheck: {
+      TableName: tableName(),
+      Key: teamKey(id),
+      ConditionExpression: '#status = :active',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':active': 'active' },
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { idOf, ListQuery, Timestamp } from './common.js';
+import { ApiKeyCreated } from './api-keys.js';
+
+export const Team = z.object({
+  id: idOf('team'),
+  slug: z.string(),
+  name: z.string(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  version: z.number().int(),
+});
+export type Team = z.infer<typeof Team>;
+
+const Slug = z
+  .string()
+  .min(2)
+  .max(48)
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'Use lowercase letters, digits and inner hyphens.');
+const TeamName = z.string().trim().min(1).max(100);
+
+export const CreateTeamBody = z.strictObject({ slug: Slug, name: TeamName });
+export const UpdateTeamBody = z.strictObject({ name: TeamName.optional() });
+export const TeamParams = z.strictObject({ id: idOf('team') });
+export const ListTeamsQuery = ListQuery;
+
+/** Creating a team also creates its first admin key: the only way a team gets its first key. */
+export const TeamCreated = Team.extend({ api_key: ApiKeyCreated });

@@ -1,0 +1,37 @@
+/** Runtime configuration read once from the environment (set by CDK on AWS and by local/ offline). */
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`Missing required environment variable ${name}`);
+  return value;
+}
+
+function intFrom(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer`);
+  return value;
+}
+
+export const config = {
+  get tableName() {
+    return required('TABLE_NAME');
+  },
+  get version() {
+    return process.env.MAILROOM_VERSION ?? '0.0.0';
+  },
+  get auditRetentionDays() {
+    return intFrom('AUDIT_RETENTION_DAYS', 90);
+  },
+  /** Default fixed-window limits; a key or team can override them. */
+  get rateLimits() {
+    return {
+      windowSeconds: intFrom('RATE_LIMIT_WINDOW_SECONDS', 60),
+      perKey: intFrom('RATE_LIMIT_PER_KEY', 600),
+      perTeam: intFrom('RATE_LIMIT_PER_TEAM', 3000),
+    };
+  },
+  queueUrl(envVar: string) {
+    return required(envVar);
+  },
+};

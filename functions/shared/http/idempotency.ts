@@ -1,0 +1,81 @@
+/**
+ * `Idempotency-Key` on creating POSTs, with Powertools' idempotency utility on the single table.
+ * Records live in the caller's own partition (IDEMPOTENCY#<team|root>) and expire after 24 h.
+ * Same key + same body → the stored response; different body → 409; still in flight → 409 retryable.
+ * A handler that fails (any 4xx/5xx error) releases the key so the caller can fix and retry.
+ */
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
+import type { Context } from 'aws-lambda';
+import { dynamodb } from '../clients.js';
+import { config } from '../config.js';
+import { ApiError } from '../errors.js';
+import { TABLE_SCHEMA } from '../table-schema.js';
+import type { HttpResult } from './types.js';
+
+const KEY_PATTERN = /^[A-Za-z0-9\-._~]{1,256}$/;
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+export function validateIdempotencyKey(key: string): void {
+  if (!KEY_PATTERN.test(key)) {
+    throw new ApiError('invalid_parameter', 'Idempotency-Key must be 1–256 characters of A–Z, a–z, 0–9, "-", ".", "_" or "~".', {
+      param: 'Idempotency-Key',
+    });
+  }
+}
+
+interface Invocation {
+  key: string;
+  route: string;
+  body: unknown;
+}
+
+export async function runIdempotent(
+  options: { owner: string; route: string; key: string; body: unknown; context: Context },
+  run: () => Promise<HttpResult>,
+): Promise<{ result: HttpResult; replayed: boolean }> {
+  validateIdempotencyKey(options.key);
+  const idempotencyConfig = new IdempotencyConfig({
+    eventKeyJmesPath: '[route, key]',
+    payloadValidationJmesPath: 'body',
+    expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
+    throwOnNoIdempotencyKey: true,
+  });
+  idempotencyConfig.registerLambdaContext(options.context);
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: config.tableName,
+    keyAttr: TABLE_SCHEMA.partitionKey,
+    sortKeyAttr: TABLE_SCHEMA.sortKey,
+    staticPkValue: `IDEMPOTENCY#${options.owner}`,
+    expiryAttr: TABLE_SCHEMA.ttlAttribute,
+    awsSdkV3Client: dynamodb,
+  });
+  let executed = false;
+  const once = makeIdempotent(
+    async (_invocation: Invocation) => {
+      executed = true;
+      return run();
+    },
+    { persistenceStore, config: idempotencyConfig, keyPrefix: 'http' },
+  );
+  try {
+    const result = await once({ key: options.key, route: options.route, body: options.body ?? null });
+    return { result, replayed: !executed };
+  } catch (error) {
+    if (error instanceof IdempotencyValidationError) {
+      throw new ApiError('idempotency_conflict', 'This Idempotency-Key was already used with a different request body. Use a new key for a new request.', {
+        param: 'Idempotency-Key',
+        retryable: false,
+      });
+    }
+    if (error instanceof IdempotencyAlreadyInProgressError) {
+      throw new ApiError('idempotency_conflict', 'A request with this Idempotency-Key is still being processed. Retry shortly to get its result.', {
+        param: 'Idempotency-Key',
+        retryable: true,
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,36 @@
+/** Authentication, the route's access rule, then rate limits: in that order, before any input parsing. */
+import type middy from '@middy/core';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { authenticate, authorize } from '../../auth/authenticate.js';
+import { touchApiKeyLastUsed } from '../../../repositories/api-keys.js';
+import type { RouteDefinition } from '../../../../lib/routes.js';
+import { enforceRateLimits } from '../rate-limit.js';
+import { header } from '../request.js';
+import type { HttpEvent, MailroomContext } from '../types.js';
+
+/** last_used_at is written at most this often per key, so it costs no write on most requests. */
+export const LAST_USED_INTERVAL_MS = 60_000;
+
+export function access(route: RouteDefinition): middy.MiddlewareObj<HttpEvent, APIGatewayProxyStructuredResultV2, Error, MailroomContext> {
+  return {
+    before: async (request) => {
+      const { access: rule } = route;
+      if (rule === 'public') return;
+      const state = request.context.mailroom;
+      const { principal, key } = await authenticate(header(request.event, 'authorization'));
+      state.principal = principal;
+      authorize(principal, rule);
+      const now = Date.now();
+      const lastUsed = key?.last_used_at ? Date.parse(key.last_used_at) : 0;
+      const touch = key && now - lastUsed > LAST_USED_INTERVAL_MS ? touchApiKeyLastUsed(key.id, now, LAST_USED_INTERVAL_MS) : undefined;
+      const [headers] = await Promise.all([
+        enforceRateLimits(principal, now).catch((error) => {
+          if (error?.options?.headers) state.rateLimitHeaders = error.options.headers;
+          throw error;
+        }),
+        touch,
+      ]);
+      state.rateLimitHeaders = headers;
+    },
+  };
+}

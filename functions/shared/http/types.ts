@@ -1,0 +1,30 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Scope } from '../auth/scopes.js';
+import type { RouteDefinition } from '../../../lib/routes.js';
+
+export type Principal =
+  | { kind: 'root'; keyId: 'root'; teamId: null; scopes: readonly Scope[]; rateLimit: null }
+  | { kind: 'team'; keyId: string; teamId: string; scopes: readonly Scope[]; rateLimit: number | null }
+  | { kind: 'inbox'; keyId: string; teamId: string; inboxId: string; scopes: readonly Scope[]; rateLimit: number | null };
+
+/** A handler's answer. `etag` becomes the ETag header (quoted); `body` is JSON-encoded. */
+export interface HttpResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  etag?: string | number;
+}
+
+/** Per-request state the middlewares share (kept on the Lambda context object). */
+export interface RequestState {
+  route: RouteDefinition;
+  requestId: string;
+  startedAt: number;
+  principal?: Principal;
+  rateLimitHeaders?: Record<string, string>;
+  /** Resource the request acted on, for the audit log. */
+  resourceId?: string;
+}
+
+export type MailroomContext = Context & { mailroom: RequestState };
+export type HttpEvent = APIGatewayProxyEventV2;

@@ -1,0 +1,46 @@
+/**
+ * Background queues: the one list both CDK (lib/constructs/work-queue.ts) and the local runtime
+ * (local/queue-poller.ts) build from. Every queue has a DLQ; its consumer reports partial batch failures
+ * and backs failed records off exponentially (functions/shared/queue/consumer.ts).
+ */
+export interface QueueDefinition {
+  /** Logical name; locally also the physical name (prefixed). */
+  name: string;
+  /** Worker module (exports `handler`). */
+  consumer: string;
+  /** Env var that carries the queue URL to producers and the consumer. */
+  urlEnvVar: string;
+  consumerTimeoutSeconds: number;
+  batchSize: number;
+  /** Deliveries before a message moves to the DLQ. */
+  maxReceiveCount: number;
+  retentionDays: number;
+  /** Redelivery delay after a failure: base × 2^(attempt-1), capped. */
+  backoff: { baseSeconds: number; maxSeconds: number };
+}
+
+export const QUEUES = [
+  {
+    name: 'team-purge',
+    consumer: 'functions/workers/team-purge.ts',
+    urlEnvVar: 'TEAM_PURGE_QUEUE_URL',
+    consumerTimeoutSeconds: 60,
+    batchSize: 10,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    backoff: { baseSeconds: 10, maxSeconds: 900 },
+  },
+] as const satisfies readonly QueueDefinition[];
+
+export type QueueName = (typeof QUEUES)[number]['name'];
+
+export function queueByName(name: QueueName): QueueDefinition {
+  return (QUEUES as readonly QueueDefinition[]).find((q) => q.name === name)!;
+}
+
+/** AWS asks for at least 6× the consumer timeout so a slow batch is not redelivered while still running. */
+export const visibilityTimeoutSeconds = (queue: Pick<QueueDefinition, 'consumerTimeoutSeconds'>) => queue.consumerTimeoutSeconds * 6;
+
+export function backoffSeconds(queue: Pick<QueueDefinition, 'backoff'>, attempt: number): number {
+  return Math.min(queue.backoff.maxSeconds, queue.backoff.baseSeconds * 2 ** Math.max(0, attempt - 1));
+}

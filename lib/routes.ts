@@ -1,0 +1,110 @@
+/**
+ * The route table: the one list of HTTP routes. CDK creates one Lambda per entry (lib/constructs/http-api.ts)
+ * and the local dev server serves the same entries in-process (local/api-server.ts). Handlers look up
+ * their own entry to enforce access, body limits and idempotency. Keep this file free of CDK imports.
+ */
+import type { Scope } from '../functions/shared/auth/scopes.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/**
+ * Who may call a route:
+ * - `public`: no key;
+ * - `root`: only the deployment's root key;
+ * - `{ scope }`: a team key holding the scope; `root: true` also admits the root key;
+ *   `inboxKeys: true` admits inbox keys (limited to their own inbox by the handler).
+ */
+export type RouteAccess =
+  | 'public'
+  | 'root'
+  | { scope: Scope | 'any'; root?: boolean; inboxKeys?: boolean };
+
+export interface RouteDefinition {
+  /** Stable id: `<resource>.<verb>`; also the handler's file under functions/http. */
+  id: string;
+  method: HttpMethod;
+  /** API Gateway path syntax: `/v1/teams/{id}`. */
+  path: string;
+  access: RouteAccess;
+  /** POSTs that create or send honour `Idempotency-Key`. */
+  idempotent?: boolean;
+  /** Body cap in UTF-8 bytes (default DEFAULT_MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
+  /** Background queues the handler sends to (names from lib/queues.ts): CDK grants exactly these. */
+  sendsTo?: readonly string[];
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+export const ROUTES = [
+  { id: 'health.get', method: 'GET', path: '/health', access: 'public' },
+  { id: 'me.get', method: 'GET', path: '/v1/me', access: { scope: 'any', root: true, inboxKeys: true } },
+
+  { id: 'teams.create', method: 'POST', path: '/v1/teams', access: 'root', idempotent: true },
+  { id: 'teams.list', method: 'GET', path: '/v1/teams', access: 'root' },
+  { id: 'teams.get', method: 'GET', path: '/v1/teams/{id}', access: 'root' },
+  { id: 'teams.update', method: 'PATCH', path: '/v1/teams/{id}', access: 'root' },
+  { id: 'teams.delete', method: 'DELETE', path: '/v1/teams/{id}', access: 'root', sendsTo: ['team-purge'] },
+
+  { id: 'api-keys.create', method: 'POST', path: '/v1/api-keys', access: { scope: 'admin' }, idempotent: true },
+  { id: 'api-keys.list', method: 'GET', path: '/v1/api-keys', access: { scope: 'admin' } },
+  { id: 'api-keys.get', method: 'GET', path: '/v1/api-keys/{id}', access: { scope: 'admin' } },
+  { id: 'api-keys.update', method: 'PATCH', path: '/v1/api-keys/{id}', access: { scope: 'admin' } },
+  { id: 'api-keys.delete', method: 'DELETE', path: '/v1/api-keys/{id}', access: { scope: 'admin' } },
+
+  { id: 'audit-log.list', method: 'GET', path: '/v1/audit-log', access: { scope: 'admin', root: true } },
+] as const satisfies readonly RouteDefinition[];
+
+export type RouteId = (typeof ROUTES)[number]['id'];
+
+/**
+ * API Gateway's `$default` route: answers every request no route matches (404) or that uses the wrong
+ * method (405), in the envelope, instead of API Gateway's bare {"message":"Not Found"}.
+ */
+export const FALLBACK_ROUTE: RouteDefinition = { id: 'fallback.any', method: 'GET', path: '$default', access: 'public' };
+export const FALLBACK_HANDLER = 'functions/http/fallback.ts';
+
+export function routeById(id: RouteId): RouteDefinition {
+  const route = (ROUTES as readonly RouteDefinition[]).find((r) => r.id === id);
+  if (!route) throw new Error(`Unknown route ${id}`);
+  return route;
+}
+
+/** `teams.create` → `functions/http/teams/create.ts` (the file layout is the convention). */
+export function handlerFile(route: RouteDefinition): string {
+  const [resource, verb] = route.id.split('.');
+  return `functions/http/${resource}/${verb}.ts`;
+}
+
+/** Feature group a route's Lambda is deployed in (one nested stack per group). */
+export function routeGroup(route: RouteDefinition): string {
+  return route.id.split('.')[0]!;
+}
+
+export function isMutating(route: RouteDefinition): boolean {
+  return route.method !== 'GET';
+}
+
+/** Compiles `/v1/teams/{id}` into a matcher returning path parameters (used by the local server). */
+export function compilePath(path: string): (candidate: string) => Record<string, string> | undefined {
+  const names: string[] = [];
+  const source = path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(segment);
+      if (!param) return segment.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+      names.push(param[1]!);
+      return '([^/]+)';
+    })
+    .join('/');
+  const regex = new RegExp(`^${source}$`);
+  return (candidate) => {
+    const match = regex.exec(candidate);
+    if (!match) return undefined;
+    try {
+      return Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
+    } catch {
+      return undefined;
+    }
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Creates the table and queues offline from the same definitions CDK deploys
+ * (functions/shared/table-schema.ts, lib/queues.ts). Safe to run on every start.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { TABLE_SCHEMA } from '../functions/shared/table-schema.js';
+import { QUEUES, visibilityTimeoutSeconds, type QueueDefinition } from '../lib/queues.js';
+
+export async function provisionTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { partitionKey, sortKey, ttlAttribute, indexes } = TABLE_SCHEMA;
+  const indexList = Object.values(indexes);
+  const attributes = new Set<string>([partitionKey, sortKey, ...indexList.flatMap((i) => [i.partitionKey, i.sortKey])]);
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: partitionKey, KeyType: 'HASH' },
+          { AttributeName: sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: indexList.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    );
+    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    const missing = indexList.filter((i) => !existing.has(i.indexName)).map((i) => i.indexName);
+    if (missing.length) throw new Error(`Table ${tableName} lacks indexes ${missing.join(', ')}: restart with --fresh to recreate local state.`);
+  }
+}
+
+export const localQueueName = (prefix: string, queue: Pick<QueueDefinition, 'name'>) => `${prefix}-${queue.name}`;
+
+export interface ProvisionedQueue {
+  definition: QueueDefinition;
+  url: string;
+  arn: string;
+  dlqUrl: string;
+}
+
+export async function provisionQueue(client: SQSClient, name: string, definition: QueueDefinition): Promise<ProvisionedQueue> {
+  const retention = String(definition.retentionDays * 86400);
+  const dlq = await client.send(new CreateQueueCommand({ QueueName: `${name}-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 86400) } }));
+  const dlqAttributes = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ['QueueArn'] }));
+  const queue = await client.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: {
+        VisibilityTimeout: String(visibilityTimeoutSeconds(definition)),
+        MessageRetentionPeriod: retention,
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqAttributes.Attributes!.QueueArn, maxReceiveCount: definition.maxReceiveCount }),
+      },
+    }),
+  );
+  const attributes = await client.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl!, AttributeNames: ['QueueArn'] }));
+  return { definition, url: queue.QueueUrl!, arn: attributes.Attributes!.QueueArn!, dlqUrl: dlq.QueueUrl! };
+}
+
+export function provisionQueues(client: SQSClient, prefix: string): Promise<ProvisionedQueue[]> {
+  return Promise.all(QUEUES.map((definition) => provisionQueue(client, localQueueName(prefix, definition), definition)));
+}

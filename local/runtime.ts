@@ -1,0 +1,118 @@
+/**
+ * Composes the offline stack. `npm run dev` (local/dev.ts) and the test harness (test/setup/) both use it,
+ * so tests exercise exactly what a developer runs.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { awsEnvironment, LOCAL_AWS, type Endpoints } from './aws-env.js';
+import { startDynamoDb, startSes, startSqsS3, type FauxqsServer } from './emulators.js';
+import { provisionQueues, provisionTable, type ProvisionedQueue } from './provision.js';
+import { startApiServer, type ApiServer } from './api-server.js';
+import { startQueuePollers, type QueuePollers } from './queue-poller.js';
+
+export const DEFAULT_TABLE_NAME = 'mailroom';
+export const DEFAULT_QUEUE_PREFIX = 'mailroom';
+
+export interface Emulators {
+  endpoints: Endpoints;
+  fauxqs: FauxqsServer;
+  dynamoDbPid: number;
+  stop(): Promise<void>;
+}
+
+export async function startEmulators(options: { dbPath?: string; ports: { dynamodb: number; sqsS3: number; ses: number } }): Promise<Emulators> {
+  const [dynamodb, sqsS3, ses] = await Promise.all([
+    startDynamoDb({ port: options.ports.dynamodb, dbPath: options.dbPath }),
+    startSqsS3({ port: options.ports.sqsS3 }),
+    startSes({ port: options.ports.ses }),
+  ]);
+  return {
+    endpoints: { dynamodb: dynamodb.endpoint, sqsS3: sqsS3.endpoint, ses: ses.endpoint },
+    fauxqs: sqsS3.server,
+    dynamoDbPid: dynamodb.pid,
+    stop: async () => {
+      await Promise.allSettled([dynamodb.stop(), sqsS3.stop(), ses.stop()]);
+    },
+  };
+}
+
+export function localClients(endpoints: Endpoints) {
+  return {
+    dynamodb: new DynamoDBClient({ endpoint: endpoints.dynamodb, ...LOCAL_AWS }),
+    sqs: new SQSClient({ endpoint: endpoints.sqsS3, ...LOCAL_AWS, useQueueUrlAsEndpoint: false }),
+  };
+}
+
+export async function provision(endpoints: Endpoints, names: { tableName: string; queuePrefix: string }): Promise<ProvisionedQueue[]> {
+  const clients = localClients(endpoints);
+  try {
+    await provisionTable(clients.dynamodb, names.tableName);
+    return await provisionQueues(clients.sqs, names.queuePrefix);
+  } finally {
+    clients.dynamodb.destroy();
+    clients.sqs.destroy();
+  }
+}
+
+export function packageVersion(): string {
+  return JSON.parse(readFileSync(resolve(import.meta.dirname, '..', 'package.json'), 'utf8')).version;
+}
+
+/** Everything the functions read from their environment, as CDK sets it on AWS (secrets inline locally). */
+export function functionEnvironment(options: {
+  endpoints: Endpoints;
+  tableName: string;
+  queues: ProvisionedQueue[];
+  pepper: string;
+  rootKey: string;
+}): Record<string, string> {
+  return {
+    ...awsEnvironment(options.endpoints),
+    TABLE_NAME: options.tableName,
+    ...Object.fromEntries(options.queues.map((q) => [q.definition.urlEnvVar, q.url])),
+    MAILROOM_PEPPER: options.pepper,
+    MAILROOM_ROOT_KEY: options.rootKey,
+    MAILROOM_VERSION: packageVersion(),
+    POWERTOOLS_SERVICE_NAME: 'mailroom',
+  };
+}
+
+export interface Services {
+  api: ApiServer;
+  pollers: QueuePollers;
+  stop(): Promise<void>;
+}
+
+/** The API server and every queue consumer, in this process. Call after functionEnvironment() is applied. */
+export async function startServices(options: {
+  apiPort: number;
+  endpoints: Endpoints;
+  queues: ProvisionedQueue[];
+  corsOrigins?: readonly string[];
+  onWorkerError?: (error: unknown) => void;
+}): Promise<Services> {
+  const api = await startApiServer({ port: options.apiPort, corsOrigins: options.corsOrigins });
+  const { sqs } = localClients(options.endpoints);
+  const pollers = startQueuePollers(
+    sqs,
+    options.queues.map((q) => ({
+      name: q.definition.name,
+      url: q.url,
+      arn: q.arn,
+      batchSize: q.definition.batchSize,
+      timeoutSeconds: q.definition.consumerTimeoutSeconds,
+      consumer: q.definition.consumer,
+    })),
+    { region: LOCAL_AWS.region, onError: options.onWorkerError },
+  );
+  return {
+    api,
+    pollers,
+    stop: async () => {
+      await Promise.allSettled([api.close(), pollers.stop()]);
+      sqs.destroy();
+    },
+  };
+}
