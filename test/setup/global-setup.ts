@@ -1,0 +1,38 @@
+/**
+ * Starts the emulators once for the whole run (in memory, on free ports), creates the table and queues
+ * from the deployed definitions, and hands the function environment to every test worker.
+ */
+import type { TestProject } from 'vitest/node';
+import { randomBytes } from 'node:crypto';
+import { generateRootToken } from '../../functions/shared/auth/api-key-token.js';
+import { functionEnvironment, provision, startEmulators, type Emulators } from '../../local/runtime.js';
+import type { ProvisionedQueue } from '../../local/provision.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    functionEnv: Record<string, string>;
+    queues: ProvisionedQueue[];
+  }
+}
+
+const TABLE_NAME = 'mailroom-test';
+let emulators: Emulators | undefined;
+
+export async function setup(project: TestProject) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  emulators = await startEmulators({ ports: { dynamodb: 0, sqsS3: 0, ses: 0 } });
+  const queues = await provision(emulators.endpoints, { tableName: TABLE_NAME, queuePrefix: 'mailroom-test' });
+  const env = functionEnvironment({
+    endpoints: emulators.endpoints,
+    tableName: TABLE_NAME,
+    queues,
+    pepper: randomBytes(32).toString('base64url'),
+    rootKey: generateRootToken(),
+  });
+  project.provide('functionEnv', env);
+  project.provide('queues', queues);
+}
+
+export async function teardown() {
+  await emulators?.stop();
+}
