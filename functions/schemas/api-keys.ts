@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SCOPES } from '../shared/auth/scopes.js';
 import { idOf, ListQuery, RateLimit, Timestamp } from './common.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ListQuery, Timestamp } from './common.js';
 
 export const AuditEntry = z.object({

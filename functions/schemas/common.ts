@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ID_PREFIX, type IdKind } from '../shared/ids.js';
 
 export const idOf = (kind: IdKind) =>

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { idOf, ListQuery, Timestamp } from './common.js';
 import { ApiKeyCreated } from './api-keys.js';
 

@@ -2,7 +2,7 @@
  * Sweeps a deleted team. The delete route already revoked every key it could list; this pass runs after
  * the index has caught up and revokes anything created in the meantime. Later features purge their data here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { queueConsumer } from '../shared/queue/consumer.js';
 import { logger } from '../shared/logger.js';
 import { revokeAllTeamApiKeys } from '../repositories/api-keys.js';

@@ -1,5 +1,5 @@
 /** Turns the raw API Gateway event into validated input: body size, content type, JSON, then zod. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ApiError } from '../errors.js';
 import { DEFAULT_MAX_BODY_BYTES, type RouteDefinition } from '../../../lib/routes.js';
 import { validationError } from './validation.js';

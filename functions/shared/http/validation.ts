@@ -1,5 +1,5 @@
 /** zod issues → the envelope: every field at once, 400 for shape problems, 422 for broken rules. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ApiError, type FieldError } from '../errors.js';
 
 const SYNTACTIC = new Set(['invalid_type', 'unrecognized_keys', 'invalid_union', 'invalid_key', 'invalid_element']);

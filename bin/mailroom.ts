@@ -1,0 +1,19 @@
+/** CDK app entry. Context (cdk.json or -c): stage, corsOrigins, logRetentionDays, auditRetentionDays. */
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { MailroomStack } from '../lib/mailroom-stack.js';
+
+const app = new App();
+const context = (key: string) => app.node.tryGetContext(key);
+const stage = String(context('stage') ?? 'prod');
+const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : String(value ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
+new MailroomStack(app, `Mailroom-${stage}`, {
+  stage,
+  corsOrigins: list(context('corsOrigins')),
+  logRetention: Number(context('logRetentionDays') ?? 30) as RetentionDays,
+  auditRetentionDays: Number(context('auditRetentionDays') ?? 90),
+  version: JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});

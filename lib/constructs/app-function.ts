@@ -1,0 +1,90 @@
+/**
+ * The one Lambda construct: Node 22 on ARM64, an esbuild ESM bundle with source maps (the AWS SDK comes
+ * from the runtime, which keeps bundles and cold starts small), an explicit log group with retention and
+ * X-Ray tracing. Access is granted only through the `use*` methods, each of which sets the env var the
+ * code reads next to the grant that lets it act on it.
+ */
+import { join, resolve } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+
+export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
+
+export interface AppFunctionProps {
+  /** Handler module relative to the project root, e.g. functions/http/teams/create.ts. */
+  entry: string;
+  description: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  logRetention: RetentionDays;
+  /** Plain configuration (never secrets: use useSecret). */
+  environment?: Record<string, string>;
+  removalPolicy: RemovalPolicy;
+}
+
+export class AppFunction extends Construct {
+  readonly function: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: AppFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(PROJECT_ROOT, props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memoryMb,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'mailroom',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        externalModules: ['@aws-sdk/*'],
+        // Some dependencies are CommonJS and call require(): give ESM bundles a require.
+        banner: "import { createRequire as __mailroomCreateRequire } from 'module'; const require = __mailroomCreateRequire(import.meta.url);",
+      },
+    });
+  }
+
+  /** TABLE_NAME + item-level read/write on the table and its indexes (no table management). */
+  useTable(table: ITableV2, access: 'read' | 'readwrite'): this {
+    this.function.addEnvironment('TABLE_NAME', table.tableName);
+    if (access === 'read') table.grantReadData(this.function);
+    else table.grantReadWriteData(this.function);
+    return this;
+  }
+
+  /** `<QUEUE>_URL` + permission to send to that one queue. */
+  useQueueToSend(queue: IQueue, urlEnvVar: string): this {
+    this.function.addEnvironment(urlEnvVar, queue.queueUrl);
+    queue.grantSendMessages(this.function);
+    return this;
+  }
+
+  /** `<NAME>_SECRET_ARN` + permission to read that one secret. */
+  useSecret(secret: ISecret, arnEnvVar: string): this {
+    this.function.addEnvironment(arnEnvVar, secret.secretArn);
+    secret.grantRead(this.function);
+    return this;
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Assertions on the synthesized templates (bundling skipped for speed; CI runs one real `cdk synth`).
+ */
+import { describe, expect, it } from 'vitest';
+import { App, NestedStack, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { MailroomStack } from '../../lib/mailroom-stack.js';
+import { ROUTES } from '../../lib/routes.js';
+import { QUEUES, visibilityTimeoutSeconds } from '../../lib/queues.js';
+
+/** Headroom under CloudFormation's 500-resource limit that every stack must keep. */
+const MAX_RESOURCES_PER_STACK = 400;
+
+function synth(stage: string) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new MailroomStack(app, `Test-${stage}`, {
+    stage,
+    corsOrigins: ['https://app.example.com'],
+    logRetention: RetentionDays.ONE_MONTH,
+    auditRetentionDays: 90,
+    version: '0.0.0-test',
+  });
+  const nested = stack.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c));
+  const stacks: Stack[] = [stack, ...nested];
+  return { stack, templates: stacks.map((s) => ({ name: s.node.path, template: Template.fromStack(s) })) };
+}
+
+const prod = synth('prod');
+type Resource = { Type: string; Properties?: any; DeletionPolicy?: string };
+const all = (type: string) =>
+  prod.templates.flatMap(({ name, template }) =>
+    Object.entries(template.findResources(type) as Record<string, Resource>).map(([id, r]) => ({ stack: name, id, ...r })),
+  );
+
+describe('Lambda functions', () => {
+  const functions = all('AWS::Lambda::Function');
+
+  it('one per route, plus the fallback and one per queue consumer', () => {
+    expect(functions).toHaveLength(ROUTES.length + 1 + QUEUES.length);
+  });
+
+  it('run on ARM64 with a current Node.js runtime, X-Ray tracing and an explicit log group', () => {
+    for (const fn of functions) {
+      expect(fn.Properties.Architectures, fn.id).toEqual(['arm64']);
+      expect(fn.Properties.Runtime, fn.id).toMatch(/^nodejs(2[2-9]|[3-9]\d)\.x$/);
+      expect(fn.Properties.TracingConfig, fn.id).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.LoggingConfig?.LogGroup, fn.id).toBeDefined();
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    }
+  });
+
+  it('log groups keep logs for a bounded time', () => {
+    const groups = all('AWS::Logs::LogGroup');
+    expect(groups.length).toBe(functions.length);
+    for (const group of groups) expect(group.Properties.RetentionInDays, group.id).toBe(30);
+  });
+
+  it('public routes get no table or secret access; authenticated ones get exactly the secrets they read', () => {
+    for (const fn of functions) {
+      const vars = fn.Properties.Environment.Variables;
+      const description: string = fn.Properties.Description ?? '';
+      if (description.endsWith('GET /health') || description.includes('404/405')) {
+        expect(vars.TABLE_NAME, description).toBeUndefined();
+        expect(vars.PEPPER_SECRET_ARN, description).toBeUndefined();
+      } else if (description.startsWith('Mailroom API:')) {
+        expect(vars.TABLE_NAME, description).toBeDefined();
+        expect(vars.PEPPER_SECRET_ARN, description).toBeDefined();
+        expect(vars.ROOT_KEY_SECRET_ARN, description).toBeDefined();
+      }
+      expect(JSON.stringify(vars)).not.toMatch(/MAILROOM_PEPPER|MAILROOM_ROOT_KEY/);
+    }
+  });
+});
+
+describe('HTTP API', () => {
+  it('has a route for every route table entry and a $default fallback', () => {
+    const keys = all('AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey);
+    for (const route of ROUTES) expect(keys).toContain(`${route.method} ${route.path}`);
+    expect(keys).toContain('$default');
+    expect(keys).toHaveLength(ROUTES.length + 1);
+  });
+
+  it('answers CORS only for the configured origins', () => {
+    const [api] = all('AWS::ApiGatewayV2::Api');
+    expect(api!.Properties.CorsConfiguration.AllowOrigins).toEqual(['https://app.example.com']);
+  });
+
+  it('keeps every stack well under the 500-resource CloudFormation limit', () => {
+    for (const { name, template } of prod.templates) {
+      const count = Object.keys(template.toJSON().Resources).length;
+      expect(count, name).toBeLessThan(MAX_RESOURCES_PER_STACK);
+    }
+  });
+});
+
+describe('queues', () => {
+  const queues = all('AWS::SQS::Queue');
+  const mappings = all('AWS::Lambda::EventSourceMapping');
+
+  it('every work queue has a DLQ and redrive policy; every DLQ belongs to a queue', () => {
+    const withRedrive = queues.filter((q) => q.Properties.RedrivePolicy);
+    expect(withRedrive).toHaveLength(QUEUES.length);
+    expect(queues).toHaveLength(QUEUES.length * 2);
+    for (const queue of withRedrive) expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBeGreaterThan(1);
+  });
+
+  it('are encrypted, TLS-only and retain messages for a bounded time', () => {
+    for (const queue of queues) {
+      expect(queue.Properties.SqsManagedSseEnabled, queue.id).toBe(true);
+      expect(queue.Properties.MessageRetentionPeriod, queue.id).toBeGreaterThan(0);
+    }
+    expect(all('AWS::SQS::QueuePolicy').length).toBe(queues.length);
+  });
+
+  it('every consumer reports partial batch failures and the queue waits 6× its timeout', () => {
+    expect(mappings).toHaveLength(QUEUES.length);
+    for (const mapping of mappings) expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    for (const definition of QUEUES) {
+      const queue = queues.find((q) => q.Properties.VisibilityTimeout === visibilityTimeoutSeconds(definition));
+      expect(queue, definition.name).toBeDefined();
+    }
+  });
+});
+
+describe('IAM', () => {
+  it('grants no wildcard actions and no wildcard resources on data', () => {
+    for (const policy of all('AWS::IAM::Policy')) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        const actions: string[] = [statement.Action].flat();
+        for (const action of actions) expect(action, policy.id).not.toMatch(/(^\*$|:\*$)/);
+        const touchesData = actions.some((a) => /^(dynamodb|sqs|s3|secretsmanager|kms):/.test(a));
+        if (touchesData) expect([statement.Resource].flat(), `${policy.id} ${actions}`).not.toContain('*');
+      }
+    }
+  });
+});
+
+describe('data', () => {
+  it('the table is on-demand with PITR, TTL and the schema indexes; retained and protected outside dev', () => {
+    const [table] = all('AWS::DynamoDB::GlobalTable');
+    expect(table!.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
+    expect(table!.Properties.Replicas[0].PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table!.Properties.Replicas[0].DeletionProtectionEnabled).toBe(true);
+    expect(table!.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName)).toEqual(['gsi1']);
+    expect(table!.DeletionPolicy).toBe('Retain');
+  });
+
+  it('a dev stage can be torn down with its data', () => {
+    const dev = synth('dev');
+    const tables = dev.templates.flatMap(({ template }) => Object.values(template.findResources('AWS::DynamoDB::GlobalTable')));
+    expect(tables[0]!.DeletionPolicy).toBe('Delete');
+  });
+
+  it('generates the root key and the pepper at deploy time', () => {
+    const secrets = all('AWS::SecretsManager::Secret');
+    expect(secrets).toHaveLength(2);
+    for (const secret of secrets) {
+      expect(secret.Properties.GenerateSecretString.PasswordLength).toBeGreaterThanOrEqual(48);
+      expect(secret.Properties.SecretString).toBeUndefined();
+    }
+  });
+});
