@@ -11,8 +11,6 @@ export default defineConfig({
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
-      // Tests measure the middleware, not X-Ray: keep the tracer from trying to emit segments.
-      POWERTOOLS_TRACE_ENABLED: 'false',
     },
   },
 });
