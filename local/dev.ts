@@ -14,7 +14,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { generateRootToken } from '../functions/shared/auth/api-key-token.js';
 import { LOCAL_AWS } from './aws-env.js';
-import { MissingJavaError } from './emulators.js';
+import { assertJava, MissingJavaError } from './emulators.js';
 import { DEFAULT_QUEUE_PREFIX, DEFAULT_TABLE_NAME, functionEnvironment, provision, startEmulators, startServices } from './runtime.js';
 import { restoreObjects, restoreQueues, saveObjects, saveQueues, snapshotPaths } from './snapshot.js';
 
@@ -52,6 +52,7 @@ function stopStaleDynamoDb(pidFile: string) {
 }
 
 async function main() {
+  assertJava();
   const fresh = process.argv.includes('--fresh');
   const stateDir = resolve(process.env.MAILROOM_STATE_DIR ?? '.mailroom');
   const ports = {
