@@ -4,7 +4,7 @@ import { compilePath, FALLBACK_ROUTE, ROUTES } from '../../lib/routes.js';
 
 const matchers = ROUTES.map((route) => ({ method: route.method, match: compilePath(route.path) }));
 
-export const handler = httpHandler(FALLBACK_ROUTE, {}, async ({ event }) => {
+export const handler = httpHandler(FALLBACK_ROUTE, { ignoreBody: true }, async ({ event }) => {
   const path = event.rawPath;
   const allowed = [...new Set(matchers.filter((m) => m.match(path)).map((m) => m.method))];
   if (allowed.length) {

@@ -41,10 +41,12 @@ const boundaryId = (iso: string, edge: 'low' | 'high') =>
 
 export function listAuditEntries(owner: string, filters: AuditFilters, options: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
   const partition = auditPartition(owner);
-  const names: Record<string, string> = { '#pk': 'pk', '#sk': 'sk' };
+  const names: Record<string, string> = { '#pk': 'pk' };
   const values: Record<string, unknown> = { ':pk': partition };
   let keyCondition = '#pk = :pk';
   if (filters.since || filters.until) {
+    // DynamoDB rejects expression names the expressions do not use: declare #sk only with a time range.
+    names['#sk'] = 'sk';
     values[':from'] = boundaryId(filters.since ?? '1970-01-01T00:00:00Z', 'low');
     values[':to'] = boundaryId(filters.until ?? '9999-12-31T23:59:59Z', 'high');
     keyCondition += ' AND #sk BETWEEN :from AND :to';

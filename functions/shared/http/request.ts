@@ -32,6 +32,8 @@ export function readJsonBody(event: HttpEvent, route: RouteDefinition): unknown 
 }
 
 export interface InputSchemas {
+  /** Leave the request body unread (the `$default` fallback answers 404/405 whatever the body is). */
+  ignoreBody?: true;
   body?: z.ZodType;
   query?: z.ZodType;
   params?: z.ZodType;
@@ -43,9 +45,9 @@ export type Input<S extends InputSchemas> = {
   params: S['params'] extends z.ZodType ? z.output<S['params']> : Record<string, never>;
 };
 
-/** Validates path, query and body together, so one response lists every invalid field. */
+/** Validates query and body together, so one response lists every invalid field (a bad path id is a 404). */
 export function parseInput<S extends InputSchemas>(event: HttpEvent, route: RouteDefinition, schemas: S): Input<S> {
-  const rawBody = readJsonBody(event, route);
+  const rawBody = schemas.ignoreBody ? undefined : readJsonBody(event, route);
   if (!schemas.body && rawBody !== undefined) {
     throw new ApiError('invalid_parameter', 'This endpoint takes no request body.', { param: 'body' });
   }
@@ -57,9 +59,13 @@ export function parseInput<S extends InputSchemas>(event: HttpEvent, route: Rout
     issues.push(...result.error.issues);
     return undefined;
   };
-  const params = check(schemas.params, event.pathParameters ?? {});
+  // An id that cannot exist (wrong prefix or shape) names no resource: 404, like an id that does not exist.
+  const params = schemas.params ? schemas.params.safeParse(event.pathParameters ?? {}) : { success: true as const, data: {} };
+  if (!params.success) {
+    throw new ApiError('not_found', `No resource matches ${event.rawPath}.`, { param: String(params.error.issues[0]?.path[0] ?? 'id') });
+  }
   const query = check(schemas.query, event.queryStringParameters ?? {});
   const body = schemas.body ? check(schemas.body, rawBody ?? {}) : undefined;
   if (issues.length) throw validationError(issues);
-  return { params, query, body } as Input<S>;
+  return { params: params.data, query, body } as Input<S>;
 }

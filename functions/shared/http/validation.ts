@@ -14,7 +14,11 @@ function fieldErrors(issues: readonly z.core.$ZodIssue[], prefix: string): Field
   });
 }
 
-export function validationError(issues: readonly z.core.$ZodIssue[], prefix = ''): ApiError {
+export function validationError(allIssues: readonly z.core.$ZodIssue[], prefix = ''): ApiError {
+  // zod 4 still runs length checks on a value of the wrong type ("scopes": "admin" also yields "expected string to
+  // have <=4 characters"): a field with the wrong type reports only that.
+  const mistyped = new Set(allIssues.filter((i) => i.code === 'invalid_type').map((i) => JSON.stringify(i.path)));
+  const issues = allIssues.filter((i) => i.code === 'invalid_type' || !mistyped.has(JSON.stringify(i.path)));
   const errors = fieldErrors(issues, prefix);
   const syntactic = issues.some((issue) => SYNTACTIC.has(issue.code));
   const first = errors[0]!;

@@ -37,6 +37,7 @@ export function queueConsumer<S extends z.ZodType>(
 
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     logger.addContext(context);
-    return processPartialResponse(event, processRecord, processor, { context });
+    // A batch where every record failed is reported like any other partial failure, not thrown.
+    return processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
   };
 }

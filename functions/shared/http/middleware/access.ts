@@ -1,4 +1,4 @@
-/** Authentication, the route's access rule, then rate limits: in that order, before any input parsing. */
+/** Authentication, rate limits, then the route's access rule: in that order, before any input parsing. */
 import type middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { authenticate, authorize } from '../../auth/authenticate.js';
@@ -19,7 +19,6 @@ export function access(route: RouteDefinition): middy.MiddlewareObj<HttpEvent, A
       const state = request.context.mailroom;
       const { principal, key } = await authenticate(header(request.event, 'authorization'));
       state.principal = principal;
-      authorize(principal, rule);
       const now = Date.now();
       const lastUsed = key?.last_used_at ? Date.parse(key.last_used_at) : 0;
       const touch = key && now - lastUsed > LAST_USED_INTERVAL_MS ? touchApiKeyLastUsed(key.id, now, LAST_USED_INTERVAL_MS) : undefined;
@@ -31,6 +30,8 @@ export function access(route: RouteDefinition): middy.MiddlewareObj<HttpEvent, A
         touch,
       ]);
       state.rateLimitHeaders = headers;
+      // After counting, so a 403 carries the rate-limit headers too (and counts, like any identified call).
+      authorize(principal, rule);
     },
   };
 }

@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compilePath, FALLBACK_HANDLER, handlerFile, isMutating, ROUTES, routeById, type RouteDefinition } from '../../lib/routes.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+describe('compilePath', () => {
+  const match = compilePath('/v1/teams/{id}');
+
+  it('extracts named path parameters', () => {
+    expect(match('/v1/teams/team_123')).toEqual({ id: 'team_123' });
+    expect(compilePath('/v1/a/{first}/b/{second_2}')('/v1/a/x/b/y')).toEqual({ first: 'x', second_2: 'y' });
+  });
+
+  it('returns an empty object for a static path and undefined for anything else', () => {
+    expect(compilePath('/v1/teams')('/v1/teams')).toEqual({});
+    expect(compilePath('/v1/teams')('/v1/teams/')).toBeUndefined();
+    expect(compilePath('/v1/teams')('/v1/teamsX')).toBeUndefined();
+    expect(compilePath('/v1/teams')('/prefix/v1/teams')).toBeUndefined();
+  });
+
+  it('matches one segment per parameter, never an empty one or several', () => {
+    expect(match('/v1/teams/')).toBeUndefined();
+    expect(match('/v1/teams/a/b')).toBeUndefined();
+    expect(match('/v1/teams')).toBeUndefined();
+  });
+
+  it('URL-decodes parameters and rejects malformed escapes instead of throwing', () => {
+    expect(match('/v1/teams/a%20b')).toEqual({ id: 'a b' });
+    expect(match('/v1/teams/%E0%A4%A')).toBeUndefined();
+  });
+
+  it('treats regex metacharacters in the template literally', () => {
+    const dotted = compilePath('/v1/files/{name}.json');
+    // "{name}.json" is not a whole-segment parameter, so the segment is literal text.
+    expect(dotted('/v1/files/{name}.json')).toEqual({});
+    expect(dotted('/v1/files/aXjson')).toBeUndefined();
+    expect(compilePath('/v1/a.b')('/v1/aXb')).toBeUndefined();
+    expect(compilePath('/v1/a+b')('/v1/a+b')).toEqual({});
+  });
+});
+
+describe('route table', () => {
+  it('has unique ids and unique method + path pairs', () => {
+    expect(new Set(ROUTES.map((r) => r.id)).size).toBe(ROUTES.length);
+    expect(new Set(ROUTES.map((r) => `${r.method} ${r.path}`)).size).toBe(ROUTES.length);
+  });
+
+  it('maps ids to handler files by convention', () => {
+    expect(handlerFile(routeById('teams.create'))).toBe('functions/http/teams/create.ts');
+    expect(handlerFile(routeById('api-keys.get'))).toBe('functions/http/api-keys/get.ts');
+  });
+
+  it.each(ROUTES.map((r) => [r.id, r] as const))('%s has a handler file on disk that is built for this route', (id, route) => {
+    const file = resolve(ROOT, handlerFile(route as RouteDefinition));
+    expect(existsSync(file), file).toBe(true);
+    // The handler must look up its own entry: a copy-pasted id would enforce another route's access rule.
+    expect(readFileSync(file, 'utf8')).toContain(`httpHandler('${id}'`);
+  });
+
+  it('has a fallback handler on disk', () => {
+    expect(existsSync(resolve(ROOT, FALLBACK_HANDLER))).toBe(true);
+  });
+
+  it('marks only POST routes as idempotent, and every creating POST as idempotent', () => {
+    for (const route of ROUTES as readonly RouteDefinition[]) {
+      if (route.idempotent) expect(route.method, route.id).toBe('POST');
+      if (route.method === 'POST') expect(route.idempotent, route.id).toBe(true);
+    }
+  });
+
+  it('treats every non-GET route as mutating', () => {
+    expect(isMutating(routeById('teams.create'))).toBe(true);
+    expect(isMutating(routeById('api-keys.delete'))).toBe(true);
+    expect(isMutating(routeById('api-keys.update'))).toBe(true);
+    expect(isMutating(routeById('teams.list'))).toBe(false);
+  });
+
+  it('throws for an unknown route id', () => {
+    expect(() => routeById('nope.get' as never)).toThrow(/Unknown route/);
+  });
+});
