@@ -10,7 +10,7 @@ import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import type { Scope } from '../shared/auth/scopes.js';
 import type { ApiKey } from '../schemas/api-keys.js';
-import { TABLE_SCHEMA, epochSeconds, nowIso, queryPage, tableName, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, epochSeconds, nowIso, queryPage, tableName, versionedUpdate, withoutNulls, type Page } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
@@ -134,49 +134,15 @@ export function listTeamApiKeys(teamId: string, options: { limit: number; cursor
 export type ApiKeyChanges = Partial<Pick<ApiKey, 'name' | 'scopes' | 'rate_limit'>>;
 
 export async function updateTeamApiKey(teamId: string, id: string, changes: ApiKeyChanges, expectedVersion?: number): Promise<ApiKey> {
-  const names: Record<string, string> = { '#team': 'team_id', '#version': 'version' };
-  const values: Record<string, unknown> = { ':team': teamId, ':one': 1 };
-  const sets: string[] = [];
-  const removes: string[] = [];
-  for (const [field, value] of Object.entries(changes)) {
-    if (value === undefined) continue;
-    names[`#${field}`] = field;
-    if (value === null) removes.push(`#${field}`);
-    else {
-      values[`:${field}`] = value;
-      sets.push(`#${field} = :${field}`);
-    }
-  }
-  let condition = '#team = :team AND attribute_not_exists(revoked_at)';
-  if (expectedVersion !== undefined) {
-    condition += ' AND #version = :expected';
-    values[':expected'] = expectedVersion;
-  }
-  const expression = [sets.length ? `SET ${sets.join(', ')}` : '', 'ADD #version :one', removes.length ? `REMOVE ${removes.join(', ')}` : '']
-    .filter(Boolean)
-    .join(' ');
-  try {
-    const { Attributes } = await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keyKey(id),
-        UpdateExpression: expression,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-    return publicApiKey(toStored(Attributes!));
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) {
-      const old = error.Item;
-      if (old && old.team_id?.S === teamId && !old.revoked_at) throw staleVersion();
-      throw notFound('API key');
-    }
-    throw error;
-  }
+  const result = await versionedUpdate({
+    key: keyKey(id),
+    changes,
+    condition: { expression: '#team = :team AND attribute_not_exists(revoked_at)', names: { '#team': 'team_id' }, values: { ':team': teamId } },
+    expectedVersion,
+  });
+  if (result.ok) return publicApiKey(toStored(result.item));
+  if (result.old && result.old.team_id?.S === teamId && !result.old.revoked_at) throw staleVersion();
+  throw notFound('API key');
 }
 
 /** Revokes a key: authentication fails from the next request on, and it leaves the team's list. */

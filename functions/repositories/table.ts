@@ -1,5 +1,6 @@
 /** Shared helpers for the single table: cursors and paging. Entity modules own their key formats. */
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
@@ -67,4 +68,60 @@ export const epochSeconds = (now = Date.now()) => Math.floor(now / 1000);
 /** Null means "absent" in the API; store it as a missing attribute so attribute_not_exists() works. */
 export function withoutNulls<T extends Record<string, unknown>>(item: T): T {
   return Object.fromEntries(Object.entries(item).filter(([, value]) => value !== null && value !== undefined)) as T;
+}
+
+export type VersionedUpdateResult =
+  | { ok: true; item: Record<string, unknown> }
+  | { ok: false; old: Record<string, AttributeValue> | undefined };
+
+/**
+ * A partial update with optimistic concurrency: SETs the given fields, REMOVEs the null ones and bumps
+ * `version`, if `condition` holds and (when given) `version` still equals `expectedVersion` (If-Match).
+ * On a failed condition it returns the item as it was, so the caller can tell "gone" from "stale".
+ */
+export async function versionedUpdate(input: {
+  key: Record<string, string>;
+  changes: Record<string, unknown>;
+  condition: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
+  expectedVersion?: number;
+}): Promise<VersionedUpdateResult> {
+  const names: Record<string, string> = { ...input.condition.names, '#version': 'version' };
+  const values: Record<string, unknown> = { ...input.condition.values, ':one': 1 };
+  const sets: string[] = [];
+  const removes: string[] = [];
+  for (const [field, value] of Object.entries(input.changes)) {
+    if (value === undefined) continue;
+    names[`#f_${field}`] = field;
+    if (value === null) removes.push(`#f_${field}`);
+    else {
+      values[`:f_${field}`] = value;
+      sets.push(`#f_${field} = :f_${field}`);
+    }
+  }
+  let condition = input.condition.expression;
+  if (input.expectedVersion !== undefined) {
+    condition = `(${condition}) AND #version = :expected`;
+    values[':expected'] = input.expectedVersion;
+  }
+  const expression = [sets.length ? `SET ${sets.join(', ')}` : '', 'ADD #version :one', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+    .filter(Boolean)
+    .join(' ');
+  try {
+    const { Attributes } = await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: input.key,
+        UpdateExpression: expression,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { ok: true, item: Attributes! };
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return { ok: false, old: error.Item };
+    throw error;
+  }
 }

@@ -3,12 +3,12 @@
  *   team:       pk TEAM#<id>       sk TEAM        gsi1pk TEAMS  gsi1sk <id>   (gsi1 keys removed on delete)
  *   slug claim: pk TEAMSLUG#<slug> sk TEAMSLUG    (deleted with the team, so the slug is free again)
  */
-import { GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import type { Team } from '../schemas/teams.js';
-import { TABLE_SCHEMA, nowIso, queryPage, tableName, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, nowIso, queryPage, tableName, versionedUpdate, withoutNulls, type Page } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const teamKey = (id: string) => ({ pk: `TEAM#${id}`, sk: 'TEAM' });
@@ -95,45 +95,15 @@ export interface TeamChanges {
 
 /** Applies changes if the team is active and (when given) still at `expectedVersion`. */
 export async function updateTeam(id: string, changes: TeamChanges, expectedVersion?: number): Promise<Team> {
-  const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#updated_at': 'updated_at' };
-  const values: Record<string, unknown> = { ':active': 'active', ':one': 1, ':now': nowIso() };
-  const sets = ['#updated_at = :now'];
-  const removes: string[] = [];
-  for (const [field, value] of Object.entries(changes)) {
-    if (value === undefined) continue;
-    names[`#${field}`] = field;
-    if (value === null) removes.push(`#${field}`);
-    else {
-      values[`:${field}`] = value;
-      sets.push(`#${field} = :${field}`);
-    }
-  }
-  let condition = '#status = :active';
-  if (expectedVersion !== undefined) {
-    condition += ' AND #version = :expected';
-    values[':expected'] = expectedVersion;
-  }
-  try {
-    const { Attributes } = await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: teamKey(id),
-        UpdateExpression: `SET ${sets.join(', ')} ADD #version :one${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-    return toTeam(Attributes!);
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) {
-      if (error.Item?.status?.S === 'active') throw staleVersion();
-      throw notFound('Team');
-    }
-    throw error;
-  }
+  const result = await versionedUpdate({
+    key: teamKey(id),
+    changes: { ...changes, updated_at: nowIso() },
+    condition: { expression: '#status = :active', names: { '#status': 'status' }, values: { ':active': 'active' } },
+    expectedVersion,
+  });
+  if (result.ok) return toTeam(result.item);
+  if (result.old?.status?.S === 'active') throw staleVersion();
+  throw notFound('Team');
 }
 
 export const staleVersion = () =>
