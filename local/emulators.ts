@@ -66,6 +66,10 @@ export async function startDynamoDb(options: { port: number; dbPath?: string }):
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, JAVA_TOOL_OPTIONS: '-XX:-UsePerfData -Xms64m' },
   });
+  // Never outlive the Node process that started it, even when that process dies on an uncaught error.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   const endpoint = `http://127.0.0.1:${port}`;
