@@ -30,6 +30,28 @@ export const QUEUES = [
     retentionDays: 14,
     backoff: { baseSeconds: 10, maxSeconds: 900 },
   },
+  {
+    // Outgoing mail: one message per email; also carries scheduled sends until they are due.
+    name: 'send',
+    consumer: 'functions/workers/sender.ts',
+    urlEnvVar: 'SEND_QUEUE_URL',
+    consumerTimeoutSeconds: 60,
+    batchSize: 10,
+    maxReceiveCount: 8,
+    retentionDays: 14,
+    backoff: { baseSeconds: 5, maxSeconds: 900 },
+  },
+  {
+    // SES configuration-set events (SNS raw delivery: the body is the SES event record).
+    name: 'ses-events',
+    consumer: 'functions/workers/ses-events.ts',
+    urlEnvVar: 'SES_EVENTS_QUEUE_URL',
+    consumerTimeoutSeconds: 30,
+    batchSize: 10,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    backoff: { baseSeconds: 5, maxSeconds: 600 },
+  },
 ] as const satisfies readonly QueueDefinition[];
 
 export type QueueName = (typeof QUEUES)[number]['name'];

@@ -32,7 +32,21 @@ export interface RouteDefinition {
   maxBodyBytes?: number;
   /** Background queues the handler sends to (names from lib/queues.ts): CDK grants exactly these. */
   sendsTo?: readonly string[];
+  /** Other AWS capabilities the handler needs; CDK maps each to its env vars and grants. */
+  uses?: readonly Capability[];
 }
+
+/**
+ * - `ses-identities`: create, read and delete SES email identities and their MAIL FROM settings;
+ * - `mail-store`: read and write the mail bucket (message payloads, attachments, raw MIME).
+ */
+export type Capability = 'ses-identities' | 'mail-store';
+
+/**
+ * Lambda's synchronous payload limit is 6 MB; base64 attachments inflate by 4/3, so this admits about
+ * 4 MB of attachments per request. Larger files go in by reference to a stored object.
+ */
+export const EMAIL_MAX_BODY_BYTES = 5_500_000;
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
@@ -53,6 +67,31 @@ export const ROUTES = [
   { id: 'api-keys.delete', method: 'DELETE', path: '/v1/api-keys/{id}', access: { scope: 'admin' } },
 
   { id: 'audit-log.list', method: 'GET', path: '/v1/audit-log', access: { scope: 'admin', root: true } },
+
+  { id: 'domains.create', method: 'POST', path: '/v1/domains', access: { scope: 'admin' }, idempotent: true, uses: ['ses-identities'] },
+  { id: 'domains.list', method: 'GET', path: '/v1/domains', access: { scope: 'read' } },
+  { id: 'domains.get', method: 'GET', path: '/v1/domains/{id}', access: { scope: 'read' } },
+  { id: 'domains.delete', method: 'DELETE', path: '/v1/domains/{id}', access: { scope: 'admin' }, uses: ['ses-identities'] },
+  { id: 'domains.verify', method: 'POST', path: '/v1/domains/{id}/verify', access: { scope: 'admin' }, uses: ['ses-identities'] },
+
+  { id: 'templates.create', method: 'POST', path: '/v1/templates', access: { scope: 'write' }, idempotent: true, maxBodyBytes: 512 * 1024 },
+  { id: 'templates.list', method: 'GET', path: '/v1/templates', access: { scope: 'read' } },
+  { id: 'templates.get', method: 'GET', path: '/v1/templates/{id}', access: { scope: 'read' } },
+  { id: 'templates.update', method: 'PATCH', path: '/v1/templates/{id}', access: { scope: 'write' }, maxBodyBytes: 512 * 1024 },
+  { id: 'templates.delete', method: 'DELETE', path: '/v1/templates/{id}', access: { scope: 'write' } },
+  { id: 'templates.render', method: 'POST', path: '/v1/templates/{id}/render', access: { scope: 'read' }, maxBodyBytes: 256 * 1024 },
+
+  { id: 'emails.send', method: 'POST', path: '/v1/emails', access: { scope: 'send' }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store'] },
+  { id: 'emails.batch', method: 'POST', path: '/v1/emails/batch', access: { scope: 'send' }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store'] },
+  { id: 'emails.list', method: 'GET', path: '/v1/emails', access: { scope: 'read' } },
+  { id: 'emails.get', method: 'GET', path: '/v1/emails/{id}', access: { scope: 'read' } },
+  { id: 'emails.cancel', method: 'POST', path: '/v1/emails/{id}/cancel', access: { scope: 'send' } },
+
+  { id: 'suppressions.create', method: 'POST', path: '/v1/suppressions', access: { scope: 'write' } },
+  { id: 'suppressions.list', method: 'GET', path: '/v1/suppressions', access: { scope: 'read' } },
+  { id: 'suppressions.delete', method: 'DELETE', path: '/v1/suppressions/{email}', access: { scope: 'write' } },
+
+  { id: 'unsubscribe.confirm', method: 'POST', path: '/v1/unsubscribe/{token}', access: 'public', maxBodyBytes: 1024 },
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];

@@ -70,7 +70,7 @@ async function main() {
   const started = Date.now();
   const emulators = await startEmulators({ dbPath: join(stateDir, 'dynamodb'), ports });
   writeFileSync(pidFile, String(emulators.dynamoDbPid));
-  const queues = await provision(emulators.endpoints, { tableName: DEFAULT_TABLE_NAME, queuePrefix: DEFAULT_QUEUE_PREFIX });
+  const { queues } = await provision(emulators.endpoints, { tableName: DEFAULT_TABLE_NAME, queuePrefix: DEFAULT_QUEUE_PREFIX });
   const { pepper, rootKey } = loadSecrets(stateDir);
   Object.assign(process.env, functionEnvironment({ endpoints: emulators.endpoints, tableName: DEFAULT_TABLE_NAME, queues, pepper, rootKey }), {
     POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',

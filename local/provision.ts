@@ -10,6 +10,8 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { TABLE_SCHEMA } from '../functions/shared/table-schema.js';
 import { QUEUES, visibilityTimeoutSeconds, type QueueDefinition } from '../lib/queues.js';
 
@@ -76,4 +78,22 @@ export async function provisionQueue(client: SQSClient, name: string, definition
 
 export function provisionQueues(client: SQSClient, prefix: string): Promise<ProvisionedQueue[]> {
   return Promise.all(QUEUES.map((definition) => provisionQueue(client, localQueueName(prefix, definition), definition)));
+}
+
+export async function provisionBucket(client: S3Client, bucket: string): Promise<void> {
+  await client.send(new CreateBucketCommand({ Bucket: bucket })).catch((error) => {
+    if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((error as Error).name)) throw error;
+  });
+}
+
+/**
+ * SES publishes configuration-set events to an SNS topic that delivers them raw to the events queue,
+ * exactly as the CDK stack wires it; the local SES front publishes to this topic.
+ */
+export async function provisionSesEventTopic(sns: SNSClient, topicName: string, queue: ProvisionedQueue): Promise<string> {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: topicName }));
+  await sns.send(
+    new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: queue.arn, Attributes: { RawMessageDelivery: 'true' }, ReturnSubscriptionArn: true }),
+  );
+  return TopicArn!;
 }

@@ -6,14 +6,23 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { awsEnvironment, LOCAL_AWS, type Endpoints } from './aws-env.js';
 import { startDynamoDb, startSes, startSqsS3, type FauxqsServer } from './emulators.js';
-import { provisionQueues, provisionTable, type ProvisionedQueue } from './provision.js';
+import { provisionBucket, provisionQueues, provisionSesEventTopic, provisionTable, type ProvisionedQueue } from './provision.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { startQueuePollers, type QueuePollers } from './queue-poller.js';
 
 export const DEFAULT_TABLE_NAME = 'mailroom';
 export const DEFAULT_QUEUE_PREFIX = 'mailroom';
+/** Local names of what CDK creates on AWS. */
+export const LOCAL_MAIL = {
+  bucket: 'mailroom-mail',
+  configurationSet: 'mailroom',
+  configurationSetUntracked: 'mailroom-untracked',
+  defaultSendingDomain: 'mailroom.test',
+} as const;
 
 export interface Emulators {
   endpoints: Endpoints;
@@ -42,17 +51,27 @@ export function localClients(endpoints: Endpoints) {
   return {
     dynamodb: new DynamoDBClient({ endpoint: endpoints.dynamodb, ...LOCAL_AWS }),
     sqs: new SQSClient({ endpoint: endpoints.sqsS3, ...LOCAL_AWS, useQueueUrlAsEndpoint: false }),
+    s3: new S3Client({ endpoint: endpoints.sqsS3, ...LOCAL_AWS, forcePathStyle: true }),
+    sns: new SNSClient({ endpoint: endpoints.sqsS3, ...LOCAL_AWS }),
   };
 }
 
-export async function provision(endpoints: Endpoints, names: { tableName: string; queuePrefix: string }): Promise<ProvisionedQueue[]> {
+export interface Provisioned {
+  queues: ProvisionedQueue[];
+  sesEventTopicArn: string;
+}
+
+export async function provision(endpoints: Endpoints, names: { tableName: string; queuePrefix: string }): Promise<Provisioned> {
   const clients = localClients(endpoints);
   try {
     await provisionTable(clients.dynamodb, names.tableName);
-    return await provisionQueues(clients.sqs, names.queuePrefix);
+    await provisionBucket(clients.s3, LOCAL_MAIL.bucket);
+    const queues = await provisionQueues(clients.sqs, names.queuePrefix);
+    const eventsQueue = queues.find((q) => q.definition.name === 'ses-events')!;
+    const sesEventTopicArn = await provisionSesEventTopic(clients.sns, `${names.queuePrefix}-ses-events`, eventsQueue);
+    return { queues, sesEventTopicArn };
   } finally {
-    clients.dynamodb.destroy();
-    clients.sqs.destroy();
+    for (const client of Object.values(clients)) client.destroy();
   }
 }
 
@@ -76,6 +95,10 @@ export function functionEnvironment(options: {
     MAILROOM_ROOT_KEY: options.rootKey,
     MAILROOM_VERSION: packageVersion(),
     POWERTOOLS_SERVICE_NAME: 'mailroom',
+    MAIL_BUCKET: LOCAL_MAIL.bucket,
+    SES_CONFIGURATION_SET: LOCAL_MAIL.configurationSet,
+    SES_CONFIGURATION_SET_UNTRACKED: LOCAL_MAIL.configurationSetUntracked,
+    DEFAULT_SENDING_DOMAIN: LOCAL_MAIL.defaultSendingDomain,
   };
 }
 

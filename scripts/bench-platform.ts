@@ -15,7 +15,7 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 
 const emulators = await startEmulators({ ports: { dynamodb: 0, sqsS3: 0, ses: 0 } });
 try {
-  const queues = await provision(emulators.endpoints, { tableName: 'mailroom-bench', queuePrefix: 'mailroom-bench' });
+  const { queues } = await provision(emulators.endpoints, { tableName: 'mailroom-bench', queuePrefix: 'mailroom-bench' });
   Object.assign(
     process.env,
     functionEnvironment({

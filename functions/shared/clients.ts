@@ -6,6 +6,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { S3Client } from '@aws-sdk/client-s3';
 
 export const dynamodb = new DynamoDBClient({});
 export const documentClient = DynamoDBDocumentClient.from(dynamodb, {
@@ -14,3 +16,10 @@ export const documentClient = DynamoDBDocumentClient.from(dynamodb, {
 // fauxqs answers with queue URLs on a virtual host; the explicit endpoint variable must win locally.
 export const sqs = new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL_SQS });
 export const secretsManager = new SecretsManagerClient({});
+export const ses = new SESv2Client({});
+// Locally the S3 emulator needs path-style URLs; the checksum settings keep presigned PUTs valid on real S3.
+export const s3 = new S3Client({
+  forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+});

@@ -34,4 +34,31 @@ export const config = {
   queueUrl(envVar: string) {
     return required(envVar);
   },
+  /** S3 bucket for message payloads, attachments and raw MIME. */
+  get mailBucket() {
+    return required('MAIL_BUCKET');
+  },
+  /** SES configuration set every send uses: event publishing to the events queue, open/click tracking. */
+  get sesConfigurationSet() {
+    return required('SES_CONFIGURATION_SET');
+  },
+  /** Same configuration set without open/click tracking, for sends that opt out. */
+  get sesConfigurationSetUntracked() {
+    return required('SES_CONFIGURATION_SET_UNTRACKED');
+  },
+  /** The deployment's operator-verified domain any team may send from before it adds its own. */
+  get defaultSendingDomain() {
+    return process.env.DEFAULT_SENDING_DOMAIN?.toLowerCase() || undefined;
+  },
+  /** Emails per second SES allows this account (the sender paces itself to it). */
+  get sesSendRatePerSecond() {
+    return intFrom('SES_SEND_RATE_PER_SECOND', 14);
+  },
+  /** Public base URL of the API, for links in mail (one-click unsubscribe). */
+  get publicApiUrl() {
+    return required('PUBLIC_API_URL').replace(/\/$/, '');
+  },
+  get region() {
+    return process.env.AWS_REGION ?? 'us-east-1';
+  },
 };

@@ -2,48 +2,38 @@
  * Walks every entry of the route table through the local HTTP API and checks the conventions every route
  * must keep: authentication, revocation, scopes, tenancy (404 across teams), body parsing and validation,
  * the UTF-8 body cap, and the one error envelope with X-Request-Id. A new route is covered automatically;
- * a new route with a body must add its bad bodies to BODY_CASES.
+ * a new route with a body or a path parameter adds its cases in test/integration/route-cases/<feature>.ts.
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_BODY_BYTES, ROUTES, type RouteDefinition } from '../../lib/routes.js';
 import { generateToken } from '../../functions/shared/auth/api-key-token.js';
 import { newId } from '../../functions/shared/ids.js';
 import { call, createTeam, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import { expectError, rawCall } from '../support/http.js';
+import type { RouteCases } from '../support/route-cases.js';
 
 const routes = ROUTES as readonly RouteDefinition[];
 const authenticated = routes.filter((r) => r.access !== 'public');
 const withId = routes.filter((r) => r.path.includes('{id}'));
-const hasBody = (r: RouteDefinition) => r.method === 'POST' || r.method === 'PATCH' || r.method === 'PUT';
+const hasBody = (r: RouteDefinition) => (r.method === 'POST' || r.method === 'PATCH' || r.method === 'PUT') && !CASES[r.id]?.noBody;
 
 let stack: LocalStack;
-let unique = 0;
-const slug = () => `routes-${process.pid}-${Date.now().toString(36)}-${unique++}`;
 
-/** Bodies per route that has one: a valid one, one with wrong types and one that breaks rules, each listing every bad field. */
-const BODY_CASES: Record<string, { valid: () => object; wrongTypes: { body: object; fields: string[] }; rules: { body: object; fields: string[] } }> = {
-  'teams.create': {
-    valid: () => ({ slug: slug(), name: 'Valid team' }),
-    wrongTypes: { body: { slug: 12, name: ['x'] }, fields: ['slug', 'name'] },
-    rules: { body: { slug: 'Not A Slug!', name: '   ' }, fields: ['slug', 'name'] },
-  },
-  'teams.update': {
-    valid: () => ({ name: 'Renamed' }),
-    wrongTypes: { body: { name: 42, color: 'red' }, fields: ['name', 'color'] },
-    rules: { body: { name: 'x'.repeat(101) }, fields: ['name'] },
-  },
-  'api-keys.create': {
-    valid: () => ({ name: 'valid key', scopes: ['read'] }),
-    wrongTypes: { body: { name: 1, scopes: 'admin', rate_limit: '10' }, fields: ['name', 'scopes', 'rate_limit'] },
-    rules: { body: { name: ' ', scopes: [], rate_limit: 0 }, fields: ['name', 'scopes', 'rate_limit'] },
-  },
-  'api-keys.update': {
-    valid: () => ({ name: 'renamed key' }),
-    wrongTypes: { body: { name: false, scopes: {}, rate_limit: 'many' }, fields: ['name', 'scopes', 'rate_limit'] },
-    rules: { body: { name: '', scopes: ['read', 'read'], rate_limit: 2_000_000 }, fields: ['name', 'scopes', 'rate_limit'] },
-  },
-};
+/** Per-feature cases (test/integration/route-cases/<feature>.ts): bodies, and paths to a team's own resources. */
+const caseDir = new URL('./route-cases/', import.meta.url);
+const CASES: RouteCases = Object.assign(
+  {},
+  ...(await Promise.all(
+    readdirSync(caseDir)
+      .filter((file) => file.endsWith('.ts'))
+      .map(async (file) => ((await import(new URL(file, caseDir).href)) as { cases: RouteCases }).cases),
+  )),
+);
+const BODY_CASES = Object.fromEntries(Object.entries(CASES).flatMap(([id, c]) => (c.body ? [[id, c.body]] : [])));
+/** Concrete paths to team A's resources, for routes whose feature provides them. */
+const resourcePaths: Record<string, string> = {};
 
 const keys = {} as {
   root: string;
@@ -81,6 +71,10 @@ beforeAll(async () => {
   expect((await call(stack.url, 'DELETE', `/v1/api-keys/${revoked.id}`, { key: keys.admin })).status).toBe(200);
   teamAKeyCount = (await call(stack.url, 'GET', '/v1/api-keys?limit=100', { key: keys.admin })).body.data.length;
   expect(teamAKeyCount).toBe(3);
+  for (const route of routes) {
+    const make = CASES[route.id]?.path;
+    if (make) resourcePaths[route.id] = await make({ url: stack.url, adminKey: keys.admin });
+  }
 });
 
 afterAll(async () => {
@@ -97,7 +91,10 @@ afterAll(async () => {
 
 /** The route's path with `{id}` filled by a resource that exists and that `allowedKey` may act on. */
 function pathOf(route: RouteDefinition, id?: string): string {
-  return route.path.replace('{id}', id ?? (route.path.startsWith('/v1/teams') ? targetTeamId : victimKeyId));
+  const routeCase = CASES[route.id];
+  if (id !== undefined) return routeCase?.missingPath ? routeCase.missingPath() : route.path.replace('{id}', id);
+  if (resourcePaths[route.id]) return resourcePaths[route.id]!;
+  return route.path.replace('{id}', route.path.startsWith('/v1/teams') ? targetTeamId : victimKeyId);
 }
 
 /** A key that passes the route's access rule. */

@@ -21,7 +21,7 @@ let emulators: Emulators | undefined;
 export async function setup(project: TestProject) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   emulators = await startEmulators({ ports: { dynamodb: 0, sqsS3: 0, ses: 0 } });
-  const queues = await provision(emulators.endpoints, { tableName: TABLE_NAME, queuePrefix: 'mailroom-test' });
+  const { queues } = await provision(emulators.endpoints, { tableName: TABLE_NAME, queuePrefix: 'mailroom-test' });
   const env = functionEnvironment({
     endpoints: emulators.endpoints,
     tableName: TABLE_NAME,
