@@ -1,4 +1,7 @@
-/** CDK app entry. Context (cdk.json or -c): stage, corsOrigins, logRetentionDays, auditRetentionDays. */
+/**
+ * CDK app entry. Context (cdk.json or -c): stage, corsOrigins, logRetentionDays, auditRetentionDays,
+ * defaultSendingDomain, sesSendRatePerSecond.
+ */
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -14,6 +17,8 @@ new MailroomStack(app, `Mailroom-${stage}`, {
   corsOrigins: list(context('corsOrigins')),
   logRetention: Number(context('logRetentionDays') ?? 30) as RetentionDays,
   auditRetentionDays: Number(context('auditRetentionDays') ?? 90),
+  defaultSendingDomain: context('defaultSendingDomain') ? String(context('defaultSendingDomain')) : undefined,
+  sesSendRatePerSecond: Number(context('sesSendRatePerSecond') ?? 14),
   version: JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

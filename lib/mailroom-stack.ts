@@ -4,9 +4,12 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DataTable } from './constructs/data-table.js';
 import { HttpApiRoutes } from './constructs/http-api.js';
+import { MailStorage } from './constructs/mail-storage.js';
+import { PlatformAccess } from './constructs/platform-access.js';
 import { PlatformSecrets } from './constructs/platform-secrets.js';
+import { SesSending } from './constructs/ses-sending.js';
 import { WorkQueue } from './constructs/work-queue.js';
-import { QUEUES, type QueueDefinition } from './queues.js';
+import { QUEUES, queueByName, type QueueDefinition } from './queues.js';
 import { ROUTES } from './routes.js';
 
 export interface MailroomStackProps extends StackProps {
@@ -16,6 +19,10 @@ export interface MailroomStackProps extends StackProps {
   logRetention: RetentionDays;
   auditRetentionDays: number;
   version: string;
+  /** Operator-verified SES domain any team may send from before adding its own (optional). */
+  defaultSendingDomain?: string;
+  /** The account's SES maximum send rate (emails per second). */
+  sesSendRatePerSecond: number;
 }
 
 export class MailroomStack extends Stack {
@@ -23,19 +30,37 @@ export class MailroomStack extends Stack {
     super(scope, id, props);
     const retain = props.stage !== 'dev';
     const removalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const environment = { MAILROOM_VERSION: props.version, AUDIT_RETENTION_DAYS: String(props.auditRetentionDays) };
+    const environment: Record<string, string> = {
+      MAILROOM_VERSION: props.version,
+      AUDIT_RETENTION_DAYS: String(props.auditRetentionDays),
+      ...(props.defaultSendingDomain && { DEFAULT_SENDING_DOMAIN: props.defaultSendingDomain }),
+    };
 
     const { table } = new DataTable(this, 'Data', { retain });
     const secrets = new PlatformSecrets(this, 'Secrets', { retain });
+    const { bucket: mailBucket } = new MailStorage(this, 'Mail', { retain, payloadRetentionDays: 90 });
 
     const queues = new Map<string, { definition: QueueDefinition; construct: WorkQueue }>();
     for (const definition of QUEUES as readonly QueueDefinition[]) {
       const construct = new WorkQueue(this, `Queue-${definition.name}`, { definition, logRetention: props.logRetention, removalPolicy, environment });
-      construct.consumer.useTable(table, 'readwrite');
       queues.set(definition.name, { definition, construct });
     }
+    const ses = new SesSending(this, 'Ses', { eventsQueue: queues.get(queueByName('ses-events').name)!.construct.queue });
+    const api = new HttpApiRoutes(this, 'Api', { corsOrigins: props.corsOrigins, logRetention: props.logRetention, removalPolicy, environment });
 
-    new HttpApiRoutes(this, 'Api', { routes: ROUTES, table, secrets, queues, corsOrigins: props.corsOrigins, logRetention: props.logRetention, removalPolicy, environment });
+    const access = new PlatformAccess({
+      table,
+      secrets,
+      mailBucket,
+      ses,
+      queues,
+      publicApiUrl: api.api.apiEndpoint,
+      sesSendRatePerSecond: props.sesSendRatePerSecond,
+    });
+    for (const { definition, construct } of queues.values()) {
+      access.apply(construct.consumer, { table: true, sendsTo: definition.sendsTo, uses: definition.uses });
+    }
+    api.addRoutes(ROUTES, access);
 
     new CfnOutput(this, 'RootKeySecretArn', {
       value: secrets.rootKey.secretArn,

@@ -3,6 +3,8 @@
  * (local/queue-poller.ts) build from. Every queue has a DLQ; its consumer reports partial batch failures
  * and backs failed records off exponentially (functions/shared/queue/consumer.ts).
  */
+import type { Capability } from './routes.js';
+
 export interface QueueDefinition {
   /** Logical name; locally also the physical name (prefixed). */
   name: string;
@@ -17,6 +19,11 @@ export interface QueueDefinition {
   retentionDays: number;
   /** Redelivery delay after a failure: base × 2^(attempt-1), capped. */
   backoff: { baseSeconds: number; maxSeconds: number };
+  /** Queues the consumer sends to (its own, for delayed re-sends) and the AWS capabilities it needs. */
+  sendsTo?: readonly string[];
+  uses?: readonly Capability[];
+  /** Upper bound on concurrent consumer instances (the event source's maximum concurrency, ≥ 2). */
+  maxConcurrency?: number;
 }
 
 export const QUEUES = [
@@ -29,6 +36,7 @@ export const QUEUES = [
     maxReceiveCount: 5,
     retentionDays: 14,
     backoff: { baseSeconds: 10, maxSeconds: 900 },
+    uses: ['ses-identities'],
   },
   {
     // Outgoing mail: one message per email; also carries scheduled sends until they are due.
@@ -40,6 +48,9 @@ export const QUEUES = [
     maxReceiveCount: 8,
     retentionDays: 14,
     backoff: { baseSeconds: 5, maxSeconds: 900 },
+    sendsTo: ['send'],
+    uses: ['mail-store-read', 'ses-send'],
+    maxConcurrency: 2,
   },
   {
     // SES configuration-set events (SNS raw delivery: the body is the SES event record).

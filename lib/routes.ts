@@ -37,10 +37,14 @@ export interface RouteDefinition {
 }
 
 /**
+ * Authenticated routes always get `table` and the key secrets; public routes declare what they need.
+ * - `table`: item-level read/write on the single table;
+ * - `pepper`: read the pepper secret (signed links);
  * - `ses-identities`: create, read and delete SES email identities and their MAIL FROM settings;
- * - `mail-store`: read and write the mail bucket (message payloads, attachments, raw MIME).
+ * - `ses-send`: send through the deployment's configuration sets;
+ * - `mail-store-write` / `mail-store-read`: the mail bucket (message payloads, attachments, raw MIME).
  */
-export type Capability = 'ses-identities' | 'mail-store';
+export type Capability = 'table' | 'pepper' | 'ses-identities' | 'ses-send' | 'mail-store-write' | 'mail-store-read';
 
 /**
  * Lambda's synchronous payload limit is 6 MB; base64 attachments inflate by 4/3, so this admits about
@@ -81,8 +85,8 @@ export const ROUTES = [
   { id: 'templates.delete', method: 'DELETE', path: '/v1/templates/{id}', access: { scope: 'write' } },
   { id: 'templates.render', method: 'POST', path: '/v1/templates/{id}/render', access: { scope: 'read' }, maxBodyBytes: 256 * 1024 },
 
-  { id: 'emails.send', method: 'POST', path: '/v1/emails', access: { scope: 'send' }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store'] },
-  { id: 'emails.batch', method: 'POST', path: '/v1/emails/batch', access: { scope: 'send' }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store'] },
+  { id: 'emails.send', method: 'POST', path: '/v1/emails', access: { scope: 'send' }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
+  { id: 'emails.batch', method: 'POST', path: '/v1/emails/batch', access: { scope: 'send' }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
   { id: 'emails.list', method: 'GET', path: '/v1/emails', access: { scope: 'read' } },
   { id: 'emails.get', method: 'GET', path: '/v1/emails/{id}', access: { scope: 'read' } },
   { id: 'emails.cancel', method: 'POST', path: '/v1/emails/{id}/cancel', access: { scope: 'send' } },
@@ -91,7 +95,7 @@ export const ROUTES = [
   { id: 'suppressions.list', method: 'GET', path: '/v1/suppressions', access: { scope: 'read' } },
   { id: 'suppressions.delete', method: 'DELETE', path: '/v1/suppressions/{email}', access: { scope: 'write' } },
 
-  { id: 'unsubscribe.confirm', method: 'POST', path: '/v1/unsubscribe/{token}', access: 'public', maxBodyBytes: 1024 },
+  { id: 'unsubscribe.confirm', method: 'POST', path: '/v1/unsubscribe/{token}', access: 'public', maxBodyBytes: 1024, uses: ['table', 'pepper'] },
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];

@@ -5,7 +5,8 @@
  *   Mail viewer: http://127.0.0.1:<port>
  * Configuration (environment): MAILROOM_API_PORT (8787), MAILROOM_DYNAMODB_PORT (8788),
  * MAILROOM_SQS_PORT (8789, SQS + S3), MAILROOM_SES_PORT (8790, SES + mail viewer),
- * MAILROOM_STATE_DIR (.mailroom), MAILROOM_CORS_ORIGINS (comma-separated). `--fresh` wipes the state.
+ * MAILROOM_STATE_DIR (.mailroom), MAILROOM_CORS_ORIGINS (comma-separated), MAILROOM_AUTO_VERIFY_DOMAINS (true: a
+ * domain verifies on its first check, as there is no DNS locally). `--fresh` wipes the state.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -68,7 +69,7 @@ async function main() {
   mkdirSync(join(stateDir, 'dynamodb'), { recursive: true });
 
   const started = Date.now();
-  const emulators = await startEmulators({ dbPath: join(stateDir, 'dynamodb'), ports });
+  const emulators = await startEmulators({ dbPath: join(stateDir, 'dynamodb'), sesStateFile: join(stateDir, 'ses.json'), ports });
   writeFileSync(pidFile, String(emulators.dynamoDbPid));
   const { queues } = await provision(emulators.endpoints, { tableName: DEFAULT_TABLE_NAME, queuePrefix: DEFAULT_QUEUE_PREFIX });
   const { pepper, rootKey } = loadSecrets(stateDir);

@@ -12,6 +12,14 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
+import {
+  CreateConfigurationSetCommand,
+  CreateConfigurationSetEventDestinationCommand,
+  UpdateConfigurationSetEventDestinationCommand,
+  type EventDestinationDefinition,
+  type SESv2Client,
+} from '@aws-sdk/client-sesv2';
+import { SES_EVENT_DESTINATION_NAME, type SesEventType } from '../lib/ses-event-types.js';
 import { TABLE_SCHEMA } from '../functions/shared/table-schema.js';
 import { QUEUES, visibilityTimeoutSeconds, type QueueDefinition } from '../lib/queues.js';
 
@@ -96,4 +104,35 @@ export async function provisionSesEventTopic(sns: SNSClient, topicName: string, 
     new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: queue.arn, Attributes: { RawMessageDelivery: 'true' }, ReturnSubscriptionArn: true }),
   );
   return TopicArn!;
+}
+
+const ignore = (...names: string[]) => (error: unknown) => {
+  if (!names.includes((error as Error).name)) throw error;
+};
+
+/**
+ * A configuration set publishing `eventTypes` to the SNS topic, made through the SES v2 API as CDK makes it
+ * on AWS. Converges on every start: an existing destination is updated to point at the current topic.
+ */
+export async function provisionConfigurationSet(ses: SESv2Client, name: string, topicArn: string, eventTypes: readonly SesEventType[]): Promise<void> {
+  await ses.send(new CreateConfigurationSetCommand({ ConfigurationSetName: name })).catch(ignore('AlreadyExistsException'));
+  const destination: EventDestinationDefinition = { Enabled: true, MatchingEventTypes: [...eventTypes], SnsDestination: { TopicArn: topicArn } };
+  try {
+    await ses.send(
+      new CreateConfigurationSetEventDestinationCommand({
+        ConfigurationSetName: name,
+        EventDestinationName: SES_EVENT_DESTINATION_NAME,
+        EventDestination: destination,
+      }),
+    );
+  } catch (error) {
+    ignore('AlreadyExistsException')(error);
+    await ses.send(
+      new UpdateConfigurationSetEventDestinationCommand({
+        ConfigurationSetName: name,
+        EventDestinationName: SES_EVENT_DESTINATION_NAME,
+        EventDestination: destination,
+      }),
+    );
+  }
 }

@@ -8,9 +8,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { awsEnvironment, LOCAL_AWS, type Endpoints } from './aws-env.js';
 import { startDynamoDb, startSes, startSqsS3, type FauxqsServer } from './emulators.js';
-import { provisionBucket, provisionQueues, provisionSesEventTopic, provisionTable, type ProvisionedQueue } from './provision.js';
+import { provisionBucket, provisionConfigurationSet, provisionQueues, provisionSesEventTopic, provisionTable, type ProvisionedQueue } from './provision.js';
+import { startSesFront } from './ses-front.js';
+import { TRACKED_EVENT_TYPES, UNTRACKED_EVENT_TYPES } from '../lib/ses-event-types.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { startQueuePollers, type QueuePollers } from './queue-poller.js';
 
@@ -31,12 +34,35 @@ export interface Emulators {
   stop(): Promise<void>;
 }
 
-export async function startEmulators(options: { dbPath?: string; ports: { dynamodb: number; sqsS3: number; ses: number } }): Promise<Emulators> {
-  const [dynamodb, sqsS3, ses] = await Promise.all([
+/**
+ * `sesStateFile` keeps SES identities and configuration sets across restarts (in memory without one).
+ * The SES endpoint is the front (local/ses-front.ts); aws-ses-v2-local sits behind it on a free port.
+ */
+export async function startEmulators(options: {
+  dbPath?: string;
+  sesStateFile?: string;
+  ports: { dynamodb: number; sqsS3: number; ses: number };
+}): Promise<Emulators> {
+  const [dynamodb, sqsS3, sesMailbox] = await Promise.all([
     startDynamoDb({ port: options.ports.dynamodb, dbPath: options.dbPath }),
     startSqsS3({ port: options.ports.sqsS3 }),
-    startSes({ port: options.ports.ses }),
+    startSes({ port: 0 }),
   ]);
+  const sesFront = await startSesFront({
+    port: options.ports.ses,
+    upstream: sesMailbox.endpoint,
+    snsEndpoint: sqsS3.endpoint,
+    region: LOCAL_AWS.region,
+    stateFile: options.sesStateFile,
+    autoVerify: process.env.MAILROOM_AUTO_VERIFY_DOMAINS !== 'false',
+  });
+  const ses = {
+    endpoint: sesFront.endpoint,
+    stop: async () => {
+      await sesFront.stop();
+      await sesMailbox.stop();
+    },
+  };
   return {
     endpoints: { dynamodb: dynamodb.endpoint, sqsS3: sqsS3.endpoint, ses: ses.endpoint },
     fauxqs: sqsS3.server,
@@ -53,6 +79,7 @@ export function localClients(endpoints: Endpoints) {
     sqs: new SQSClient({ endpoint: endpoints.sqsS3, ...LOCAL_AWS, useQueueUrlAsEndpoint: false }),
     s3: new S3Client({ endpoint: endpoints.sqsS3, ...LOCAL_AWS, forcePathStyle: true }),
     sns: new SNSClient({ endpoint: endpoints.sqsS3, ...LOCAL_AWS }),
+    ses: new SESv2Client({ endpoint: endpoints.ses, ...LOCAL_AWS }),
   };
 }
 
@@ -69,6 +96,8 @@ export async function provision(endpoints: Endpoints, names: { tableName: string
     const queues = await provisionQueues(clients.sqs, names.queuePrefix);
     const eventsQueue = queues.find((q) => q.definition.name === 'ses-events')!;
     const sesEventTopicArn = await provisionSesEventTopic(clients.sns, `${names.queuePrefix}-ses-events`, eventsQueue);
+    await provisionConfigurationSet(clients.ses, LOCAL_MAIL.configurationSet, sesEventTopicArn, TRACKED_EVENT_TYPES);
+    await provisionConfigurationSet(clients.ses, LOCAL_MAIL.configurationSetUntracked, sesEventTopicArn, UNTRACKED_EVENT_TYPES);
     return { queues, sesEventTopicArn };
   } finally {
     for (const client of Object.values(clients)) client.destroy();
@@ -108,7 +137,10 @@ export interface Services {
   stop(): Promise<void>;
 }
 
-/** The API server and every queue consumer, in this process. Call after functionEnvironment() is applied. */
+/**
+ * The API server and every queue consumer, in this process. Call after functionEnvironment() is applied;
+ * sets PUBLIC_API_URL to this server unless it is configured.
+ */
 export async function startServices(options: {
   apiPort: number;
   endpoints: Endpoints;
@@ -117,6 +149,8 @@ export async function startServices(options: {
   onWorkerError?: (error: unknown) => void;
 }): Promise<Services> {
   const api = await startApiServer({ port: options.apiPort, corsOrigins: options.corsOrigins });
+  // Links in mail (one-click unsubscribe) point at this server, as they point at API Gateway on AWS.
+  process.env.PUBLIC_API_URL ??= api.url;
   const { sqs } = localClients(options.endpoints);
   const pollers = startQueuePollers(
     sqs,

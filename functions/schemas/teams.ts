@@ -6,6 +6,9 @@ export const Team = z.object({
   id: idOf('team'),
   slug: z.string(),
   name: z.string(),
+  /** Emails a team may send per UTC day / calendar month; null means the deployment default. */
+  daily_quota: z.number().int().nullable(),
+  monthly_quota: z.number().int().nullable(),
   created_at: Timestamp,
   updated_at: Timestamp,
   version: z.number().int(),
@@ -20,7 +23,9 @@ const Slug = z
 const TeamName = z.string().trim().min(1).max(100);
 
 export const CreateTeamBody = z.strictObject({ slug: Slug, name: TeamName });
-export const UpdateTeamBody = z.strictObject({ name: TeamName.optional() });
+/** Recipients per period; 0 stops sending; null means the deployment default. */
+const Quota = z.number().int().min(0).max(1_000_000_000).nullable();
+export const UpdateTeamBody = z.strictObject({ name: TeamName.optional(), daily_quota: Quota.optional(), monthly_quota: Quota.optional() });
 export const TeamParams = z.strictObject({ id: idOf('team') });
 export const ListTeamsQuery = ListQuery;
 

@@ -58,6 +58,10 @@ export const config = {
   get publicApiUrl() {
     return required('PUBLIC_API_URL').replace(/\/$/, '');
   },
+  /** Default per-team send quotas in recipients; 0 here means unlimited. A team's own quota (set by the root key, 0 = none) wins. */
+  get sendQuotas() {
+    return { daily: intFrom('SEND_QUOTA_DAILY', 0), monthly: intFrom('SEND_QUOTA_MONTHLY', 0) };
+  },
   get region() {
     return process.env.AWS_REGION ?? 'us-east-1';
   },

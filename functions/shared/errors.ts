@@ -10,7 +10,9 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_error: 422,
+  all_recipients_suppressed: 422,
   rate_limit_exceeded: 429,
+  quota_exceeded: 429,
   internal_error: 500,
   service_unavailable: 503,
 } as const;

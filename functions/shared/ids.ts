@@ -7,7 +7,11 @@ export const ID_PREFIX = {
   team: 'team',
   apiKey: 'key',
   audit: 'aud',
+  email: 'em',
+  template: 'tpl',
+  domain: 'dom',
   request: 'req',
+  event: 'evt',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -1,11 +1,14 @@
 /**
  * Sweeps a deleted team. The delete route already revoked every key it could list; this pass runs after
- * the index has caught up and revokes anything created in the meantime. Later features purge their data here.
+ * the index has caught up and revokes anything created in the meantime, and releases the team's domains
+ * (SES identities and name claims) so another team can add them.
  */
 import * as z from 'zod';
 import { queueConsumer } from '../shared/queue/consumer.js';
 import { logger } from '../shared/logger.js';
 import { revokeAllTeamApiKeys } from '../repositories/api-keys.js';
+import { listTeamDomains } from '../repositories/domains.js';
+import { deleteDomain } from '../domain/sending-domains.js';
 
 /** Long enough for the team's key index (eventually consistent) to show keys created just before deletion. */
 export const TEAM_PURGE_DELAY_SECONDS = 5;
@@ -15,5 +18,15 @@ export type TeamPurgeMessage = z.infer<typeof TeamPurgeMessage>;
 
 export const handler = queueConsumer('team-purge', TeamPurgeMessage, async ({ team_id }) => {
   const revoked = await revokeAllTeamApiKeys(team_id);
-  logger.info('team purged', { team_id, revoked_keys: revoked });
+  let released = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await listTeamDomains(team_id, { limit: 100, cursor });
+    for (const domain of page.data) {
+      await deleteDomain(team_id, domain.id);
+      released++;
+    }
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  logger.info('team purged', { team_id, revoked_keys: revoked, released_domains: released });
 });

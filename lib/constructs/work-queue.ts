@@ -50,7 +50,9 @@ export class WorkQueue extends Construct {
     // the event source grants consume permissions (which include ChangeMessageVisibility).
     this.consumer.function.addEnvironment(definition.urlEnvVar, this.queue.queueUrl);
     this.consumer.function.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: definition.batchSize, reportBatchItemFailures: true }),
+      new SqsEventSource(this.queue, { batchSize: definition.batchSize, reportBatchItemFailures: true, maxConcurrency: definition.maxConcurrency }),
     );
+    // Consumers that pace themselves (the sender) divide the rate by how many instances may run at once.
+    if (definition.maxConcurrency) this.consumer.function.addEnvironment('CONSUMER_MAX_CONCURRENCY', String(definition.maxConcurrency));
   }
 }

@@ -6,7 +6,7 @@ import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { MailroomStack } from '../../lib/mailroom-stack.js';
-import { ROUTES } from '../../lib/routes.js';
+import { ROUTES, type RouteDefinition } from '../../lib/routes.js';
 import { QUEUES, visibilityTimeoutSeconds } from '../../lib/queues.js';
 
 /** Headroom under CloudFormation's 500-resource limit that every stack must keep. */
@@ -20,6 +20,8 @@ function synth(stage: string) {
     logRetention: RetentionDays.ONE_MONTH,
     auditRetentionDays: 90,
     version: '0.0.0-test',
+    defaultSendingDomain: 'mail.example.com',
+    sesSendRatePerSecond: 14,
   });
   const nested = stack.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c));
   const stacks: Stack[] = [stack, ...nested];
@@ -56,20 +58,49 @@ describe('Lambda functions', () => {
     for (const group of groups) expect(group.Properties.RetentionInDays, group.id).toBe(30);
   });
 
-  it('public routes get no table or secret access; authenticated ones get exactly the secrets they read', () => {
-    for (const fn of functions) {
-      const vars = fn.Properties.Environment.Variables;
-      const description: string = fn.Properties.Description ?? '';
-      if (description.endsWith('GET /health') || description.includes('404/405')) {
-        expect(vars.TABLE_NAME, description).toBeUndefined();
-        expect(vars.PEPPER_SECRET_ARN, description).toBeUndefined();
-      } else if (description.startsWith('Mailroom API:')) {
-        expect(vars.TABLE_NAME, description).toBeDefined();
-        expect(vars.PEPPER_SECRET_ARN, description).toBeDefined();
-        expect(vars.ROOT_KEY_SECRET_ARN, description).toBeDefined();
-      }
+  it('get exactly the table and secret access their route declares', () => {
+    for (const route of ROUTES as readonly RouteDefinition[]) {
+      const fn = functions.find((f) => f.Properties.Description === `Mailroom API: ${route.method} ${route.path}`);
+      expect(fn, route.id).toBeDefined();
+      const vars = fn!.Properties.Environment.Variables;
+      const authenticated = route.access !== 'public';
+      const uses = route.uses ?? [];
+      expect(vars.TABLE_NAME !== undefined, `${route.id} TABLE_NAME`).toBe(authenticated || uses.includes('table'));
+      expect(vars.PEPPER_SECRET_ARN !== undefined, `${route.id} pepper`).toBe(authenticated || uses.includes('pepper'));
+      expect(vars.ROOT_KEY_SECRET_ARN !== undefined, `${route.id} root key`).toBe(authenticated);
+      expect(vars.MAIL_BUCKET !== undefined, `${route.id} bucket`).toBe(uses.some((u) => u.startsWith('mail-store')));
       expect(JSON.stringify(vars)).not.toMatch(/MAILROOM_PEPPER|MAILROOM_ROOT_KEY/);
     }
+  });
+});
+
+describe('sending', () => {
+  it('publishes every SES event type of both configuration sets to one topic, delivered raw to the events queue', () => {
+    const destinations = all('AWS::SES::ConfigurationSetEventDestination');
+    expect(destinations).toHaveLength(2);
+    const types = destinations.map((d) => d.Properties.EventDestination.MatchingEventTypes.sort());
+    expect(types).toContainEqual(expect.arrayContaining(['open', 'click', 'send', 'delivery', 'bounce', 'complaint', 'reject', 'deliveryDelay']));
+    expect(types.some((t: string[]) => !t.includes('open') && !t.includes('click') && t.includes('delivery'))).toBe(true);
+    const [subscription] = all('AWS::SNS::Subscription');
+    expect(subscription!.Properties).toMatchObject({ Protocol: 'sqs', RawMessageDelivery: true });
+    const [topicPolicy] = all('AWS::SNS::TopicPolicy');
+    expect(JSON.stringify(topicPolicy!.Properties)).toContain('ses.amazonaws.com');
+  });
+
+  it('paces the sender: its event source has a maximum concurrency the pacer knows about', () => {
+    const sender = all('AWS::Lambda::Function').find((f) => f.Properties.Description === 'Consumes the send queue');
+    const concurrency = Number(sender!.Properties.Environment.Variables.CONSUMER_MAX_CONCURRENCY);
+    expect(concurrency).toBeGreaterThanOrEqual(2);
+    const mappings = all('AWS::Lambda::EventSourceMapping').filter((m) => m.Properties.ScalingConfig);
+    expect(mappings.map((m) => m.Properties.ScalingConfig.MaximumConcurrency)).toEqual([concurrency]);
+    expect(sender!.Properties.Environment.Variables.SES_SEND_RATE_PER_SECOND).toBe('14');
+  });
+
+  it('keeps mail private: encrypted, public access blocked, TLS only', () => {
+    const [bucket] = all('AWS::S3::Bucket');
+    expect(bucket!.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket!.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(JSON.stringify(all('AWS::S3::BucketPolicy')[0]!.Properties)).toContain('aws:SecureTransport');
   });
 });
 

@@ -71,3 +71,16 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     await sleep(intervalMs);
   }
 }
+
+/** Re-runs `check` (which asserts by throwing) until it passes or the time is up; returns its value. */
+export async function expectEventually<T>(check: () => Promise<T>, timeoutMs = 10_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(intervalMs);
+    }
+  }
+}

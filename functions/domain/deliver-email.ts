@@ -1,0 +1,133 @@
+/**
+ * The sender: hands one accepted email to SES, exactly once.
+ *
+ * A queue message can arrive more than once (redelivery, a crash before the ack). Only a `queued` email
+ * (or a due `scheduled` one) can be claimed, so a message for an email that was already sent does
+ * nothing. If a sender died after claiming but before recording the result, SES may or may not have
+ * the message: it is marked failed (`send_interrupted`) rather than sent again, and an SES event for it
+ * still moves it forward if SES did accept it.
+ */
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { ses } from '../shared/clients.js';
+import { config } from '../shared/config.js';
+import { logger } from '../shared/logger.js';
+import { queueByName } from '../../lib/queues.js';
+import { findEmail, claimForSending, markFailed, recordSent, releaseClaim, appendEmailEvent, type StoredEmail } from '../repositories/emails.js';
+import { getEmailPayload } from '../repositories/mail-store.js';
+import { INTERRUPTED_FAILURE_RANK, STATUS_RANK } from './email-status.js';
+import { buildMime } from './mime.js';
+import { unsubscribeToken, unsubscribeUrl } from './unsubscribe.js';
+import { enqueueSendJobs, sendDelaySeconds, type SendJob } from './send-email.js';
+
+/** Longer than any one send takes; after it, a `sending` email is known to be abandoned. */
+export const SEND_LEASE_MS = 2 * 60 * 1000;
+const sendQueue = queueByName('send');
+
+/** SES answers that mean "slow down or try again", as opposed to "this message will never go". */
+const RETRYABLE_SES_ERRORS = new Set(['TooManyRequestsException', 'LimitExceededException', 'ThrottlingException', 'InternalFailure', 'ServiceUnavailable']);
+
+export class RetryLater extends Error {
+  override name = 'RetryLater';
+}
+
+/**
+ * Spaces SES calls out to the account's send rate. Each Lambda instance handles one batch at a time and
+ * the event source runs at most `CONSUMER_MAX_CONCURRENCY` instances, so each paces to rate / concurrency.
+ */
+export class Pacer {
+  private next = 0;
+  constructor(private readonly intervalMs: number) {}
+  async wait(): Promise<void> {
+    const now = Date.now();
+    const slot = Math.max(now, this.next);
+    this.next = slot + this.intervalMs;
+    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+  }
+}
+
+const pacer = new Pacer((1000 * Number(process.env.CONSUMER_MAX_CONCURRENCY ?? 1)) / config.sesSendRatePerSecond);
+
+const bareAddress = (formatted: string) => /<([^>]+)>$/.exec(formatted)?.[1] ?? formatted;
+
+/** `attempt` is the queue delivery count; on the last one a retryable failure becomes a recorded failure. */
+export async function deliverEmail(job: SendJob, attempt: number): Promise<void> {
+  const email = await findEmail(job.email_id);
+  if (!email || email.team_id !== job.team_id || email.status === 'canceled') return;
+
+  if (email.status === 'scheduled' && email.scheduled_at && Date.parse(email.scheduled_at) > Date.now() + 1000) {
+    await enqueueSendJobs([{ job, delaySeconds: sendDelaySeconds(email.scheduled_at) }]);
+    return;
+  }
+  if (email.status === 'sending') {
+    if (email.lease_until && email.lease_until > Date.now()) throw new RetryLater(`email ${email.id} is being sent by another worker`);
+    await markFailed(
+      email.id,
+      { code: 'send_interrupted', message: 'The sender stopped while handing this email to SES; it was not sent again to avoid a duplicate.' },
+      INTERRUPTED_FAILURE_RANK,
+    );
+    logger.warn('send interrupted earlier; not resending', { email_id: email.id });
+    return;
+  }
+  if (email.status_rank >= STATUS_RANK.sending) return;
+  if (!(await claimForSending(email.id, Date.now() + SEND_LEASE_MS))) return;
+
+  let messageId: string;
+  try {
+    await pacer.wait();
+    messageId = await sendThroughSes(email);
+  } catch (error) {
+    const name = (error as Error).name;
+    const retryable = RETRYABLE_SES_ERRORS.has(name) || (error as { $retryable?: unknown }).$retryable !== undefined || !(error as { $fault?: string }).$fault;
+    if (retryable && attempt < sendQueue.maxReceiveCount) {
+      await releaseClaim(email.id);
+      throw error;
+    }
+    const failure = retryable
+      ? { code: 'send_retries_exhausted', message: `SES did not accept the email after ${attempt} attempts: ${(error as Error).message}` }
+      : { code: sesErrorCode(name), message: (error as Error).message };
+    await markFailed(email.id, failure);
+    await appendEmailEvent(email.id, { type: 'failed', at: new Date().toISOString(), recipient: null, detail: failure }, `failed-${attempt}`);
+    logger.warn('email failed', { email_id: email.id, ...failure });
+    return;
+  }
+  // SES has the message now. If recording that fails, the claim stays: a redelivery must not send again.
+  await recordSent(email.id, messageId, new Date().toISOString());
+}
+
+function sesErrorCode(name: string): string {
+  return name.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+async function sendThroughSes(email: StoredEmail): Promise<string> {
+  const payload = await getEmailPayload(email.payload_key);
+  const queued = email.recipients.filter((r) => r.status === 'queued');
+  const byType = (type: 'to' | 'cc' | 'bcc') => queued.filter((r) => r.type === type).map((r) => r.email);
+  const unsubscribe = email.list_unsubscribe
+    ? unsubscribeUrl(config.publicApiUrl, await unsubscribeToken({ team_id: email.team_id, email: queued[0]!.email, email_id: email.id }))
+    : undefined;
+  const raw = await buildMime({
+    emailId: email.id,
+    from: email.from,
+    to: email.to,
+    cc: email.cc,
+    replyTo: email.reply_to,
+    subject: email.subject,
+    payload,
+    unsubscribeUrl: unsubscribe,
+  });
+  const tracked = email.tracking.opens || email.tracking.clicks;
+  const result = await ses.send(
+    new SendEmailCommand({
+      FromEmailAddress: bareAddress(email.from),
+      Destination: { ToAddresses: byType('to'), CcAddresses: byType('cc'), BccAddresses: byType('bcc') },
+      Content: { Raw: { Data: raw } },
+      ConfigurationSetName: tracked ? config.sesConfigurationSet : config.sesConfigurationSetUntracked,
+      EmailTags: [
+        { Name: 'mailroom_email_id', Value: email.id },
+        { Name: 'mailroom_team_id', Value: email.team_id },
+        ...Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value })),
+      ],
+    }),
+  );
+  return result.MessageId!;
+}

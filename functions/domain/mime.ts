@@ -1,0 +1,52 @@
+/**
+ * Builds the raw MIME message with nodemailer's composer: multipart text/html alternatives, attachments
+ * (inline when they have a content id), custom headers, our id header and one-click unsubscribe headers.
+ */
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { convert } from 'html-to-text';
+import type { EmailPayload } from '../repositories/mail-store.js';
+
+export interface MimeInput {
+  emailId: string;
+  from: string;
+  to: string[];
+  cc: string[];
+  replyTo: string[];
+  subject: string;
+  payload: EmailPayload;
+  unsubscribeUrl?: string;
+}
+
+/** Plain text from HTML for clients (and spam filters) that want a text part. */
+export function textFromHtml(html: string): string {
+  return convert(html, { wordwrap: 78, selectors: [{ selector: 'img', format: 'skip' }] });
+}
+
+export async function buildMime(input: MimeInput): Promise<Buffer> {
+  const { payload } = input;
+  const headers: Record<string, string> = { ...payload.headers, 'X-Mailroom-Email-Id': input.emailId };
+  if (input.unsubscribeUrl) {
+    headers['List-Unsubscribe'] = `<${input.unsubscribeUrl}>`;
+    headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+  }
+  const composer = new MailComposer({
+    from: input.from,
+    to: input.to,
+    cc: input.cc.length ? input.cc : undefined,
+    replyTo: input.replyTo.length ? input.replyTo : undefined,
+    subject: input.subject,
+    html: payload.html ?? undefined,
+    text: payload.text ?? (payload.html ? textFromHtml(payload.html) : undefined),
+    headers,
+    attachments: payload.attachments.map((a) => ({
+      filename: a.filename,
+      content: a.content,
+      encoding: 'base64',
+      contentType: a.content_type,
+      ...(a.content_id && { cid: a.content_id, contentDisposition: 'inline' as const }),
+    })),
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  return composer.compile().build();
+}

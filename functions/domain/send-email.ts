@@ -1,0 +1,210 @@
+/**
+ * Accepting emails for sending: content (inline or from a template), the `from` domain rule, attachment
+ * size, per-recipient suppression outcomes and the team quota. Accepted emails are stored (metadata in
+ * DynamoDB, content in S3) and handed to the send queue; the sender worker does the rest.
+ */
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { sqs } from '../shared/clients.js';
+import { config } from '../shared/config.js';
+import { ApiError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import { queueByName } from '../../lib/queues.js';
+import { MAX_ATTACHMENT_BYTES, type Address, type RecipientOutcome, type SendEmailBody } from '../schemas/emails.js';
+import { appendEmailEvent, createEmail, publicEmail } from '../repositories/emails.js';
+import { findSuppressed } from '../repositories/suppressions.js';
+import { consumeSendQuota } from '../repositories/send-quotas.js';
+import { getTeam } from '../repositories/teams.js';
+import { findVerifiedSendingDomain } from '../repositories/domains.js';
+import { payloadKey, putEmailPayload, type EmailPayload } from '../repositories/mail-store.js';
+import { renderTemplate } from './templates.js';
+import type { Email } from '../schemas/emails.js';
+
+const sendQueue = queueByName('send');
+
+/** What the sender worker receives: ids only; everything else is read back from the table and S3. */
+export interface SendJob {
+  email_id: string;
+  team_id: string;
+}
+
+export type AcceptedEmail = { ok: true; email: Email } | { ok: false; error: ApiError };
+
+const formatAddress = (a: Address) => (a.name ? `"${a.name.replace(/["\\]/g, '\\$&')}" <${a.email}>` : a.email);
+
+function decodedSize(base64: string): number {
+  return Math.floor((base64.length * 3) / 4) - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0);
+}
+
+async function checkFrom(teamId: string, from: Address): Promise<void> {
+  const domain = from.email.split('@')[1]!;
+  if (domain === config.defaultSendingDomain) return;
+  if (await findVerifiedSendingDomain(teamId, domain)) return;
+  const fallback = config.defaultSendingDomain ? ` or on ${config.defaultSendingDomain}` : '';
+  throw new ApiError('validation_error', `The from address must be on a verified domain of your team${fallback}; ${domain} is not.`, {
+    param: 'from',
+    errors: [{ field: 'from', code: 'domain_not_verified', message: `${domain} is not a verified sending domain of this team.` }],
+  });
+}
+
+function recipientOutcomes(body: SendEmailBody, suppressed: Set<string>): RecipientOutcome[] {
+  const seen = new Set<string>();
+  const outcomes: RecipientOutcome[] = [];
+  for (const type of ['to', 'cc', 'bcc'] as const) {
+    for (const address of body[type] ?? []) {
+      if (seen.has(address.email)) continue;
+      seen.add(address.email);
+      const isSuppressed = suppressed.has(address.email);
+      outcomes.push({ email: address.email, type, status: isSuppressed ? 'suppressed' : 'queued', reason: isSuppressed ? 'suppressed' : null });
+    }
+  }
+  return outcomes;
+}
+
+interface Prepared {
+  body: SendEmailBody;
+  id: string;
+  subject: string;
+  payload: EmailPayload;
+  template: { id: string; version: number } | null;
+  outcomes: RecipientOutcome[];
+}
+
+async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<string>): Promise<Prepared> {
+  await checkFrom(teamId, body.from);
+  const attachmentBytes = (body.attachments ?? []).reduce((sum, a) => sum + decodedSize(a.content), 0);
+  if (attachmentBytes > MAX_ATTACHMENT_BYTES) {
+    throw new ApiError('payload_too_large', `Attachments total ${attachmentBytes} bytes; at most ${MAX_ATTACHMENT_BYTES} bytes per email.`, { param: 'attachments' });
+  }
+  let subject = body.subject ?? '';
+  let html = body.html ?? null;
+  let text = body.text ?? null;
+  let template: Prepared['template'] = null;
+  if (body.template_id) {
+    const rendered = await renderTemplate(teamId, body.template_id, body.variables ?? {}, body.template_version);
+    subject = body.subject ?? rendered.subject;
+    html = rendered.html || null;
+    text = rendered.text || null;
+    template = { id: body.template_id, version: rendered.template_version };
+  }
+  return {
+    body,
+    id: newId('email'),
+    subject,
+    payload: { html, text, headers: body.headers ?? {}, attachments: body.attachments ?? [] },
+    template,
+    outcomes: recipientOutcomes(body, suppressed),
+  };
+}
+
+/** In a batch, an error about one email names it by index (`1.from`), as the schema's field errors do. */
+function atIndex(error: unknown, index: number): unknown {
+  if (!(error instanceof ApiError)) return error;
+  const field = (name: string) => `${index}.${name}`;
+  return new ApiError(error.code, `Email ${index}: ${error.message}`, {
+    ...error.options,
+    ...(error.options.param !== undefined && { param: field(error.options.param) }),
+    ...(error.options.errors && { errors: error.options.errors.map((e) => ({ ...e, field: field(e.field) })) }),
+  });
+}
+
+/**
+ * Accepts one or more emails. Everything that can reject the request (validation, from domain, size,
+ * quota) is checked before anything is stored, so a rejected request leaves nothing behind.
+ * `batch`: the bodies came as a list, so an error names the email by its index.
+ */
+export async function acceptEmails(teamId: string, bodies: SendEmailBody[], options: { batch?: boolean } = {}): Promise<AcceptedEmail[]> {
+  const allAddresses = bodies.flatMap((b) => [...b.to, ...(b.cc ?? []), ...(b.bcc ?? [])].map((a) => a.email));
+  const [team, suppressedMap] = await Promise.all([getTeam(teamId), findSuppressed(teamId, allAddresses)]);
+  const suppressed = new Set(suppressedMap.keys());
+  const settled = await Promise.allSettled(bodies.map((body) => prepare(teamId, body, suppressed)));
+  // The first email (by position, not by timing) that cannot be sent refuses the request.
+  const failed = settled.findIndex((s) => s.status === 'rejected');
+  if (failed >= 0) {
+    const reason = (settled[failed] as PromiseRejectedResult).reason;
+    throw options.batch ? atIndex(reason, failed) : reason;
+  }
+  const prepared = settled.map((s) => (s as PromiseFulfilledResult<Prepared>).value);
+
+  const sendable = prepared.filter((p) => p.outcomes.some((o) => o.status === 'queued'));
+  const recipientCount = sendable.reduce((sum, p) => sum + p.outcomes.filter((o) => o.status === 'queued').length, 0);
+  const quota = await consumeSendQuota(teamId, recipientCount, {
+    daily: team.daily_quota ?? (config.sendQuotas.daily || null),
+    monthly: team.monthly_quota ?? (config.sendQuotas.monthly || null),
+  });
+  if (!quota.admitted && quota.never) {
+    throw new ApiError('validation_error', `This request has ${recipientCount} recipients; the team's ${quota.period === 'day' ? 'daily' : 'monthly'} quota is ${quota.limit}.`, {
+      param: 'to',
+      errors: [{ field: 'to', code: 'quota_too_small', message: `More recipients than the whole ${quota.period === 'day' ? 'daily' : 'monthly'} quota (${quota.limit}).` }],
+    });
+  }
+  if (!quota.admitted) {
+    const retryAfter = Math.max(1, Math.ceil((Date.parse(quota.resetsAt) - Date.now()) / 1000));
+    throw new ApiError('quota_exceeded', `This team's ${quota.period === 'day' ? 'daily' : 'monthly'} send quota of ${quota.limit} recipients is used up; it resets at ${quota.resetsAt}.`, {
+      headers: { 'Retry-After': String(retryAfter) },
+      details: { resets_at: quota.resetsAt },
+    });
+  }
+
+  const now = new Date().toISOString();
+  const results: AcceptedEmail[] = [];
+  const jobs: { job: SendJob; delaySeconds: number }[] = [];
+  for (const p of prepared) {
+    if (!sendable.includes(p)) {
+      results.push({
+        ok: false,
+        error: new ApiError('all_recipients_suppressed', 'Every recipient of this email is on the suppression list; nothing was sent.', {
+          param: 'to',
+          details: { recipients: p.outcomes },
+        }),
+      });
+      continue;
+    }
+    const scheduledAt = p.body.scheduled_at && Date.parse(p.body.scheduled_at) > Date.now() ? new Date(p.body.scheduled_at).toISOString() : null;
+    const key = payloadKey(teamId, p.id);
+    await putEmailPayload(key, p.payload);
+    const stored = await createEmail({
+      id: p.id,
+      team_id: teamId,
+      status: scheduledAt ? 'scheduled' : 'queued',
+      from: formatAddress(p.body.from),
+      to: p.body.to.map(formatAddress),
+      cc: (p.body.cc ?? []).map(formatAddress),
+      bcc: (p.body.bcc ?? []).map(formatAddress),
+      reply_to: (p.body.reply_to ?? []).map(formatAddress),
+      subject: p.subject,
+      tags: p.body.tags ?? {},
+      recipients: p.outcomes,
+      template: p.template,
+      tracking: p.body.tracking ?? { opens: false, clicks: false },
+      scheduled_at: scheduledAt,
+      created_at: now,
+      payload_key: key,
+      list_unsubscribe: p.body.list_unsubscribe ?? false,
+    });
+    await appendEmailEvent(p.id, { type: stored.status, at: now, recipient: null, detail: scheduledAt ? { scheduled_at: scheduledAt } : {} }, 'accepted');
+    jobs.push({ job: { email_id: p.id, team_id: teamId }, delaySeconds: scheduledAt ? sendDelaySeconds(scheduledAt) : 0 });
+    results.push({ ok: true, email: publicEmail(stored) });
+  }
+  await enqueueSendJobs(jobs);
+  return results;
+}
+
+/** SQS delays top out at 15 minutes: later sends hop through the queue until they are due. */
+export function sendDelaySeconds(scheduledAt: string, now = Date.now()): number {
+  return Math.max(0, Math.min(900, Math.ceil((Date.parse(scheduledAt) - now) / 1000)));
+}
+
+export async function enqueueSendJobs(jobs: { job: SendJob; delaySeconds: number }[]): Promise<void> {
+  for (let i = 0; i < jobs.length; i += 10) {
+    const chunk = jobs.slice(i, i + 10);
+    const result = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: config.queueUrl(sendQueue.urlEnvVar),
+        Entries: chunk.map((j, n) => ({ Id: String(n), MessageBody: JSON.stringify(j.job), DelaySeconds: j.delaySeconds })),
+      }),
+    );
+    if (result.Failed?.length) {
+      throw Object.assign(new Error(`Could not queue ${result.Failed.length} emails: ${result.Failed[0]?.Message}`), { name: 'ServiceUnavailable' });
+    }
+  }
+}

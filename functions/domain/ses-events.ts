@@ -1,0 +1,124 @@
+/**
+ * Applies one SES configuration-set event to the email it belongs to (found through the
+ * `mailroom_email_id` tag every send carries): a timeline entry (once per distinct event), the email's and
+ * each recipient's status moved forward by rank, and hard bounces and complaints added to the team's
+ * suppression list.
+ */
+import { createHash } from 'node:crypto';
+import { logger } from '../shared/logger.js';
+import type { EmailStatus } from '../schemas/emails.js';
+import { advanceEmailStatus, advanceRecipientStatus, appendEmailEvent, findEmail, markFailed } from '../repositories/emails.js';
+import { addSuppression } from '../repositories/suppressions.js';
+import { STATUS_RANK } from './email-status.js';
+
+/** The parts of an SES event record this code reads (shapes: test/fixtures/ses/*.json). */
+export interface SesEventRecord {
+  eventType: string;
+  mail: { timestamp: string; messageId: string; destination?: string[]; tags?: Record<string, string[]> };
+  send?: Record<string, never>;
+  delivery?: { timestamp: string; recipients: string[]; processingTimeMillis?: number; smtpResponse?: string };
+  bounce?: { bounceType: string; bounceSubType: string; bouncedRecipients: { emailAddress: string; diagnosticCode?: string }[]; timestamp: string };
+  complaint?: { complainedRecipients: { emailAddress: string }[]; timestamp: string; complaintFeedbackType?: string };
+  reject?: { reason: string };
+  deliveryDelay?: { delayType: string; delayedRecipients: { emailAddress: string; diagnosticCode?: string }[]; timestamp: string };
+  open?: { timestamp: string; userAgent?: string; ipAddress?: string };
+  click?: { timestamp: string; link: string; userAgent?: string; ipAddress?: string };
+  failure?: { errorMessage: string; templateName?: string };
+}
+
+interface Outcome {
+  type: string;
+  status: EmailStatus;
+  at: string;
+  recipients: string[];
+  reason: string | null;
+  detail: Record<string, unknown>;
+}
+
+const lower = (address: string) => (/<([^>]+)>/.exec(address)?.[1] ?? address).trim().toLowerCase();
+
+function outcomeOf(event: SesEventRecord): Outcome | undefined {
+  const destination = (event.mail.destination ?? []).map(lower);
+  switch (event.eventType) {
+    case 'Send':
+      return { type: 'sent', status: 'sent', at: event.mail.timestamp, recipients: destination, reason: null, detail: { ses_message_id: event.mail.messageId } };
+    case 'Delivery':
+      return { type: 'delivered', status: 'delivered', at: event.delivery!.timestamp, recipients: event.delivery!.recipients.map(lower), reason: null, detail: { smtp_response: event.delivery!.smtpResponse } };
+    case 'Bounce': {
+      const b = event.bounce!;
+      return {
+        type: 'bounced',
+        status: 'bounced',
+        at: b.timestamp,
+        recipients: b.bouncedRecipients.map((r) => lower(r.emailAddress)),
+        reason: `${b.bounceType}/${b.bounceSubType}`,
+        detail: { bounce_type: b.bounceType, bounce_sub_type: b.bounceSubType, diagnostic: b.bouncedRecipients[0]?.diagnosticCode },
+      };
+    }
+    case 'Complaint':
+      return {
+        type: 'complained',
+        status: 'complained',
+        at: event.complaint!.timestamp,
+        recipients: event.complaint!.complainedRecipients.map((r) => lower(r.emailAddress)),
+        reason: event.complaint!.complaintFeedbackType ?? 'complaint',
+        detail: { feedback_type: event.complaint!.complaintFeedbackType },
+      };
+    case 'DeliveryDelay':
+      return {
+        type: 'delivery_delayed',
+        status: 'delivery_delayed',
+        at: event.deliveryDelay!.timestamp,
+        recipients: event.deliveryDelay!.delayedRecipients.map((r) => lower(r.emailAddress)),
+        reason: event.deliveryDelay!.delayType,
+        detail: { delay_type: event.deliveryDelay!.delayType },
+      };
+    case 'Open':
+      return { type: 'opened', status: 'opened', at: event.open!.timestamp, recipients: destination, reason: null, detail: { user_agent: event.open!.userAgent } };
+    case 'Click':
+      return { type: 'clicked', status: 'clicked', at: event.click!.timestamp, recipients: destination, reason: null, detail: { link: event.click!.link, user_agent: event.click!.userAgent } };
+    case 'Reject':
+      return { type: 'failed', status: 'failed', at: event.mail.timestamp, recipients: destination, reason: event.reject!.reason, detail: { reason: event.reject!.reason } };
+    case 'Rendering Failure':
+      return { type: 'failed', status: 'failed', at: event.mail.timestamp, recipients: destination, reason: event.failure!.errorMessage, detail: { reason: event.failure!.errorMessage } };
+    default:
+      return undefined;
+  }
+}
+
+export async function applySesEvent(event: SesEventRecord, rawBody: string): Promise<void> {
+  const emailId = event.mail.tags?.mailroom_email_id?.[0];
+  const outcome = outcomeOf(event);
+  if (!emailId || !outcome) {
+    logger.info('ses event ignored', { event_type: event.eventType, ses_message_id: event.mail.messageId });
+    return;
+  }
+  const email = await findEmail(emailId);
+  if (!email || email.team_id !== event.mail.tags?.mailroom_team_id?.[0]) {
+    logger.warn('ses event for an unknown email', { email_id: emailId, event_type: event.eventType });
+    return;
+  }
+  const dedupeKey = createHash('sha256').update(rawBody).digest('hex').slice(0, 16);
+  await appendEmailEvent(
+    email.id,
+    {
+      type: outcome.type,
+      at: new Date(outcome.at).toISOString(),
+      recipient: outcome.recipients.length === 1 ? outcome.recipients[0]! : null,
+      detail: { ...outcome.detail, recipients: outcome.recipients },
+    },
+    dedupeKey,
+  );
+  const rank = STATUS_RANK[outcome.status];
+  // A send the sender could not confirm (send_interrupted) is proven by SES's own Send event.
+  const extra = event.eventType === 'Send' ? { ses_message_id: event.mail.messageId } : {};
+  if (outcome.status === 'failed') await markFailed(email.id, { code: event.eventType === 'Reject' ? 'rejected' : 'rendering_failure', message: outcome.reason ?? '' });
+  else await advanceEmailStatus(email.id, outcome.status, rank, extra);
+  await Promise.all(outcome.recipients.map((recipient) => advanceRecipientStatus(email.id, recipient, outcome.status, rank, outcome.reason)));
+
+  const suppress =
+    event.eventType === 'Bounce' && event.bounce!.bounceType === 'Permanent' ? 'hard_bounce' : event.eventType === 'Complaint' ? 'complaint' : undefined;
+  if (suppress) {
+    await Promise.all(outcome.recipients.map((address) => addSuppression(email.team_id, { email: address, reason: suppress, source_email_id: email.id })));
+  }
+}

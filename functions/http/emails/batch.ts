@@ -1,0 +1,13 @@
+import { httpHandler } from '../../shared/http/handler.js';
+import { toErrorBody } from '../../shared/errors.js';
+import { SendBatchBody } from '../../schemas/emails.js';
+import { acceptEmails } from '../../domain/send-email.js';
+
+/** All-or-nothing validation; then each email is accepted unless every one of its recipients is suppressed. */
+export const handler = httpHandler('emails.batch', { body: SendBatchBody }, async ({ body, principal, requestId }) => {
+  const results = await acceptEmails(principal.teamId!, body, { batch: true });
+  return {
+    status: 202,
+    body: { data: results.map((r) => (r.ok ? r.email : { id: null, ...toErrorBody(r.error, requestId) })) },
+  };
+});

@@ -1,0 +1,10 @@
+import { httpHandler } from '../../shared/http/handler.js';
+import { SendEmailBody } from '../../schemas/emails.js';
+import { acceptEmails } from '../../domain/send-email.js';
+
+export const handler = httpHandler('emails.send', { body: SendEmailBody }, async ({ body, principal, setResourceId }) => {
+  const [result] = await acceptEmails(principal.teamId!, [body]);
+  if (!result!.ok) throw result!.error;
+  setResourceId(result!.email.id);
+  return { status: 202, body: result!.email };
+});

@@ -1,0 +1,287 @@
+/**
+ * Emails and their event timelines. Access patterns: get by id (API, sender, events worker), a team's
+ * emails newest first with filters, an email's timeline oldest first, conditional status moves.
+ *   email: pk EMAIL#<id> sk EMAIL          gsi1pk TEAM#<team>#EMAILS gsi1sk <id>
+ *   event: pk EMAIL#<id> sk EVENT#<iso>#<dedupe key>
+ * Bodies and attachments live in S3 (payload_key); the item holds metadata only.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../shared/clients.js';
+import { notFound } from '../shared/errors.js';
+import { ID_PREFIX } from '../shared/ids.js';
+import type { Email, EmailEvent, EmailStatus, ListEmailsQuery, RecipientOutcome } from '../schemas/emails.js';
+import { STATUS_RANK } from '../domain/email-status.js';
+import { TABLE_SCHEMA, nowIso, queryPage, tableName, withoutNulls, type Page } from './table.js';
+
+const { byOwner } = TABLE_SCHEMA.indexes;
+const emailKey = (id: string) => ({ pk: `EMAIL#${id}`, sk: 'EMAIL' });
+const teamEmailsPartition = (teamId: string) => `TEAM#${teamId}#EMAILS`;
+
+/** What the sender needs beyond the public view. */
+export interface StoredEmail extends Email {
+  payload_key: string;
+  list_unsubscribe: boolean;
+  status_rank: number;
+  lease_until: number | null;
+  recipient_state: Record<string, { status: string; rank: number; reason: string | null }>;
+}
+
+export type NewEmail = Omit<Email, 'ses_message_id' | 'error' | 'updated_at'> & { payload_key: string; list_unsubscribe: boolean };
+
+function toStored(item: Record<string, unknown>): StoredEmail {
+  const i = item as unknown as StoredEmail;
+  return {
+    ...i,
+    template: i.template ?? null,
+    scheduled_at: i.scheduled_at ?? null,
+    ses_message_id: i.ses_message_id ?? null,
+    error: i.error ?? null,
+    lease_until: i.lease_until ?? null,
+    recipient_state: i.recipient_state ?? {},
+  };
+}
+
+/** The API view: recipients carry their latest delivery status. */
+export function publicEmail(stored: StoredEmail): Email {
+  const recipients: RecipientOutcome[] = stored.recipients.map((r) => {
+    const state = stored.recipient_state[r.email];
+    return state && r.status !== 'suppressed' ? { ...r, status: state.status, reason: state.reason } : r;
+  });
+  const { id, team_id, status, from, to, cc, bcc, reply_to, subject, tags, template, tracking, scheduled_at, ses_message_id, error, created_at, updated_at } = stored;
+  return { id, team_id, status, from, to, cc, bcc, reply_to, subject, tags, recipients, template, tracking, scheduled_at, ses_message_id, error, created_at, updated_at };
+}
+
+export async function createEmail(email: NewEmail): Promise<StoredEmail> {
+  const item = {
+    ...email,
+    ses_message_id: null,
+    error: null,
+    updated_at: email.created_at,
+    status_rank: STATUS_RANK[email.status],
+    lease_until: null,
+    recipient_state: {},
+    // Flat, lowercased copy for the recipient filter (contains() on a list of strings).
+    recipient_addresses: email.recipients.map((r) => r.email),
+  };
+  await documentClient.send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: withoutNulls({ ...emailKey(email.id), [byOwner.partitionKey]: teamEmailsPartition(email.team_id), [byOwner.sortKey]: email.id, ...item }),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  return toStored(item);
+}
+
+export async function findEmail(id: string): Promise<StoredEmail | undefined> {
+  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: emailKey(id), ConsistentRead: true }));
+  return Item ? toStored(Item) : undefined;
+}
+
+export async function getTeamEmail(teamId: string, id: string): Promise<StoredEmail> {
+  const email = await findEmail(id);
+  if (!email || email.team_id !== teamId) throw notFound('Email');
+  return email;
+}
+
+const boundaryId = (iso: string, edge: 'low' | 'high') => {
+  const time = Date.parse(iso);
+  const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
+  let encoded = '';
+  for (let t = time, i = 0; i < 10; i++, t = Math.floor(t / 32)) encoded = alphabet[t % 32] + encoded;
+  return `${ID_PREFIX.email}_${encoded}${(edge === 'low' ? '0' : 'z').repeat(16)}`;
+};
+
+export function listTeamEmails(teamId: string, query: ListEmailsQuery): Promise<Page<Email>> {
+  const partition = teamEmailsPartition(teamId);
+  const names: Record<string, string> = { '#pk': byOwner.partitionKey };
+  const values: Record<string, unknown> = { ':pk': partition };
+  let keyCondition = '#pk = :pk';
+  if (query.since || query.until) {
+    names['#sk'] = byOwner.sortKey;
+    values[':from'] = boundaryId(query.since ?? '1970-01-01T00:00:00Z', 'low');
+    values[':to'] = boundaryId(query.until ?? '9999-12-31T23:59:59Z', 'high');
+    keyCondition += ' AND #sk BETWEEN :from AND :to';
+  }
+  const filters: string[] = [];
+  if (query.status) {
+    names['#status'] = 'status';
+    values[':status'] = query.status;
+    filters.push('#status = :status');
+  }
+  if (query.recipient) {
+    values[':recipient'] = query.recipient;
+    filters.push('contains(recipient_addresses, :recipient)');
+  }
+  if (query.tag) {
+    const [key, value] = query.tag.split(':') as [string, string];
+    names['#tags'] = 'tags';
+    names['#tag'] = key;
+    values[':tag'] = value;
+    filters.push('#tags.#tag = :tag');
+  }
+  return queryPage(
+    {
+      IndexName: byOwner.indexName,
+      KeyConditionExpression: keyCondition,
+      ...(filters.length && { FilterExpression: filters.join(' AND ') }),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+    { limit: query.limit, cursor: query.cursor, partitionAttr: byOwner.partitionKey, partitionValue: partition },
+    (item) => publicEmail(toStored(item)),
+  );
+}
+
+/** Appends to the timeline once per dedupe key (SES may deliver an event twice); true if it was new. */
+export async function appendEmailEvent(emailId: string, event: EmailEvent, dedupeKey: string): Promise<boolean> {
+  try {
+    await documentClient.send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: withoutNulls({ pk: `EMAIL#${emailId}`, sk: `EVENT#${event.at}#${dedupeKey}`, ...event }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+export async function listEmailEvents(emailId: string): Promise<EmailEvent[]> {
+  const events: EmailEvent[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient.send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `EMAIL#${emailId}`, ':prefix': 'EVENT#' },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const { type, at, recipient, detail } = item as EmailEvent;
+      events.push({ type, at, recipient: recipient ?? null, detail: detail ?? {} });
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return events;
+}
+
+async function conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+  try {
+    await documentClient.send(new UpdateCommand(input));
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** Moves the email to `status` only if that outranks where it is; extra fields are set in the same write. */
+export function advanceEmailStatus(emailId: string, status: EmailStatus, rank: number, extra: Record<string, unknown> = {}): Promise<boolean> {
+  const sets = ['#status = :status', 'status_rank = :rank', 'updated_at = :now'];
+  const values: Record<string, unknown> = { ':status': status, ':rank': rank, ':now': nowIso() };
+  for (const [field, value] of Object.entries(extra)) {
+    sets.push(`${field} = :x_${field}`);
+    values[`:x_${field}`] = value;
+  }
+  return conditionalUpdate({
+    TableName: tableName(),
+    Key: emailKey(emailId),
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: 'attribute_exists(pk) AND status_rank < :rank',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: values,
+  });
+}
+
+/** Same rule per recipient: a late event never downgrades what a recipient's mail already reached. */
+export function advanceRecipientStatus(emailId: string, recipient: string, status: string, rank: number, reason: string | null): Promise<boolean> {
+  return conditionalUpdate({
+    TableName: tableName(),
+    Key: emailKey(emailId),
+    UpdateExpression: 'SET recipient_state.#r = :state',
+    ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(recipient_state.#r) OR recipient_state.#r.#rank < :rank)',
+    ExpressionAttributeNames: { '#r': recipient, '#rank': 'rank' },
+    ExpressionAttributeValues: { ':state': { status, rank, reason }, ':rank': rank },
+  });
+}
+
+/**
+ * Takes the email for sending: only a queued (or due scheduled) email can be claimed, so a redelivered
+ * queue message never sends twice. The lease tells a later delivery that a sender is (or was) on it.
+ */
+export function claimForSending(emailId: string, leaseUntil: number): Promise<boolean> {
+  return conditionalUpdate({
+    TableName: tableName(),
+    Key: emailKey(emailId),
+    UpdateExpression: 'SET #status = :sending, status_rank = :rank, lease_until = :lease, updated_at = :now',
+    ConditionExpression: '#status IN (:queued, :scheduled)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':sending': 'sending',
+      ':rank': STATUS_RANK.sending,
+      ':lease': leaseUntil,
+      ':queued': 'queued',
+      ':scheduled': 'scheduled',
+      ':now': nowIso(),
+    },
+  });
+}
+
+/** Gives a claimed email back (SES throttled or was unavailable) so the retry can claim it again. */
+export function releaseClaim(emailId: string): Promise<boolean> {
+  return conditionalUpdate({
+    TableName: tableName(),
+    Key: emailKey(emailId),
+    UpdateExpression: 'SET #status = :queued, status_rank = :rank, updated_at = :now REMOVE lease_until',
+    ConditionExpression: '#status = :sending',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':queued': 'queued', ':rank': STATUS_RANK.queued, ':sending': 'sending', ':now': nowIso() },
+  });
+}
+
+/** Cancels a scheduled email that has not been released to the sender yet; `canceled` says if this call did. */
+export async function cancelScheduledEmail(teamId: string, id: string): Promise<{ email: StoredEmail; canceled: boolean }> {
+  const email = await getTeamEmail(teamId, id);
+  const canceled = await conditionalUpdate({
+    TableName: tableName(),
+    Key: emailKey(id),
+    UpdateExpression: 'SET #status = :canceled, status_rank = :rank, updated_at = :now',
+    ConditionExpression: '#status = :scheduled',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':canceled': 'canceled', ':rank': STATUS_RANK.canceled, ':scheduled': 'scheduled', ':now': nowIso() },
+  });
+  return canceled ? { email: { ...email, status: 'canceled', status_rank: STATUS_RANK.canceled }, canceled } : { email, canceled };
+}
+
+/** Stores SES's MessageId and moves the email to `sent`, unless an SES event already moved it further. */
+export async function recordSent(emailId: string, sesMessageId: string, sentAt: string): Promise<void> {
+  const advanced = await advanceEmailStatus(emailId, 'sent', STATUS_RANK.sent, { ses_message_id: sesMessageId, sent_at: sentAt });
+  if (advanced) return;
+  await documentClient.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: emailKey(emailId),
+      UpdateExpression: 'SET ses_message_id = :id, sent_at = :at',
+      ExpressionAttributeValues: { ':id': sesMessageId, ':at': sentAt },
+    }),
+  );
+}
+
+/** A permanent failure, recorded at `rank` (see INTERRUPTED_FAILURE_RANK) unless the email already got further. */
+export function markFailed(emailId: string, error: { code: string; message: string }, rank = STATUS_RANK.failed): Promise<boolean> {
+  return conditionalUpdate({
+    TableName: tableName(),
+    Key: emailKey(emailId),
+    UpdateExpression: 'SET #status = :failed, status_rank = :rank, #error = :error, updated_at = :now REMOVE lease_until',
+    ConditionExpression: 'attribute_exists(pk) AND (status_rank < :rank OR #status = :sending)',
+    ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+    ExpressionAttributeValues: { ':failed': 'failed', ':rank': rank, ':error': error, ':now': nowIso(), ':sending': 'sending' },
+  });
+}

@@ -1,0 +1,40 @@
+/**
+ * SES sending: two configuration sets (with and without open/click tracking, chosen per send) that
+ * publish every event to an SNS topic, delivered raw to the events queue. Nothing public: SES → SNS → SQS.
+ */
+import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+const DELIVERY_EVENTS = [
+  EmailSendingEvent.SEND,
+  EmailSendingEvent.REJECT,
+  EmailSendingEvent.BOUNCE,
+  EmailSendingEvent.COMPLAINT,
+  EmailSendingEvent.DELIVERY,
+  EmailSendingEvent.DELIVERY_DELAY,
+  EmailSendingEvent.RENDERING_FAILURE,
+  EmailSendingEvent.SUBSCRIPTION,
+];
+
+export class SesSending extends Construct {
+  readonly tracked: ConfigurationSet;
+  readonly untracked: ConfigurationSet;
+  readonly eventTopic: Topic;
+
+  constructor(scope: Construct, id: string, props: { eventsQueue: IQueue }) {
+    super(scope, id);
+    this.eventTopic = new Topic(this, 'Events', { displayName: 'Mailroom SES events', enforceSSL: true });
+    this.eventTopic.addSubscription(new SqsSubscription(props.eventsQueue, { rawMessageDelivery: true }));
+
+    this.tracked = new ConfigurationSet(this, 'Tracked', {});
+    this.tracked.addEventDestination('ToEvents', {
+      destination: EventDestination.snsTopic(this.eventTopic),
+      events: [...DELIVERY_EVENTS, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
+    });
+    this.untracked = new ConfigurationSet(this, 'Untracked', {});
+    this.untracked.addEventDestination('ToEvents', { destination: EventDestination.snsTopic(this.eventTopic), events: DELIVERY_EVENTS });
+  }
+}

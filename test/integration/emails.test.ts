@@ -1,0 +1,147 @@
+/**
+ * Sending end to end on the local stack: API → send queue → sender worker → SES (emulator) → SES events
+ * (local SES front, driven by the mailbox-simulator addresses) → events worker → status and timeline.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { expectEventually as eventually } from '../support/http.js';
+
+let stack: LocalStack;
+let key: string;
+const FROM = 'Mailroom Tests <hello@mailroom.test>';
+const SIM = (local: string) => `${local}@simulator.amazonses.com`;
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  ({ adminKey: key } = await createTeam(stack, 'emails'));
+});
+afterAll(() => stack.stop());
+
+const send = (body: object, headers: Record<string, string> = {}) => call(stack.url, 'POST', '/v1/emails', { key, body, headers });
+const get = (id: string) => call(stack.url, 'GET', `/v1/emails/${id}`, { key });
+
+async function captured(subject: string) {
+  const store = (await (await fetch(`${endpoints().ses}/store`)).json()) as { emails: unknown[] };
+  return (store.emails as { subject: string; body: { text?: string; html?: string }; attachments: { filename?: string; contentType: string; content: string }[]; destination: { to: string[] } }[]).find(
+    (e) => e.subject === subject,
+  );
+}
+
+describe('POST /v1/emails', () => {
+  it('sends through SES and follows the delivery events to delivered, with a timeline', async () => {
+    const subject = `Welcome ${Date.now()}`;
+    const res = await send({
+      from: FROM,
+      to: [{ email: SIM('success'), name: 'Success Person' }],
+      subject,
+      html: '<h1>Hello</h1><p>Welcome aboard.</p>',
+      headers: { 'X-Campaign': 'welcome' },
+      tags: { category: 'welcome' },
+      attachments: [{ filename: 'hello.txt', content: Buffer.from('hello attachment').toString('base64'), content_type: 'text/plain' }],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body).toMatchObject({ id: expect.stringMatching(/^em_/), status: 'queued', recipients: [{ email: SIM('success'), type: 'to', status: 'queued', reason: null }] });
+
+    const delivered = await eventually(async () => {
+      const email = await get(res.body.id);
+      expect(email.body.status).toBe('delivered');
+      return email.body;
+    });
+    expect(delivered.ses_message_id).toEqual(expect.any(String));
+    expect(delivered.events.map((e: { type: string }) => e.type)).toEqual(['queued', 'sent', 'delivered']);
+    expect(delivered.recipients[0]).toMatchObject({ email: SIM('success'), status: 'delivered' });
+
+    const mail = await captured(subject);
+    expect(mail).toBeDefined();
+    expect(mail!.body.text).toContain('Welcome aboard.');
+    expect(mail!.body.html).toContain('<h1>Hello</h1>');
+    expect(mail!.attachments).toEqual([expect.objectContaining({ filename: 'hello.txt', contentType: 'text/plain', content: Buffer.from('hello attachment').toString('base64') })]);
+  });
+
+  it('a hard bounce marks the email bounced and suppresses the address; the next send drops it as suppressed', async () => {
+    const res = await send({ from: FROM, to: SIM('bounce'), subject: 'Bounce me', text: 'hi' });
+    expect(res.status).toBe(202);
+    await eventually(async () => expect((await get(res.body.id)).body.status).toBe('bounced'));
+    const suppressions = await call(stack.url, 'GET', '/v1/suppressions', { key });
+    expect(suppressions.body.data).toContainEqual(expect.objectContaining({ email: SIM('bounce'), reason: 'hard_bounce', source_email_id: res.body.id }));
+
+    const again = await send({ from: FROM, to: [SIM('bounce'), SIM('success')], subject: 'Again', text: 'hi' });
+    expect(again.status).toBe(202);
+    expect(again.body.recipients).toEqual([
+      { email: SIM('bounce'), type: 'to', status: 'suppressed', reason: 'suppressed' },
+      { email: SIM('success'), type: 'to', status: 'queued', reason: null },
+    ]);
+    const allSuppressed = await send({ from: FROM, to: SIM('bounce'), subject: 'Nope', text: 'hi' });
+    expect(allSuppressed.status).toBe(422);
+    expect(allSuppressed.body.error).toMatchObject({ code: 'all_recipients_suppressed', recipients: [{ email: SIM('bounce'), status: 'suppressed' }] });
+  });
+
+  it('a complaint marks the email complained and suppresses the address', async () => {
+    const res = await send({ from: FROM, to: SIM('complaint'), subject: 'Complain', text: 'hi' });
+    await eventually(async () => expect((await get(res.body.id)).body.status).toBe('complained'));
+    const list = await call(stack.url, 'GET', '/v1/suppressions', { key });
+    expect(list.body.data).toContainEqual(expect.objectContaining({ email: SIM('complaint'), reason: 'complaint' }));
+  });
+
+  it('rejects a from address outside the team’s verified domains and the default domain', async () => {
+    const res = await send({ from: 'someone@not-verified.example', to: SIM('success'), subject: 'x', text: 'x' });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ code: 'validation_error', param: 'from' });
+  });
+
+  it('lists emails newest first with status, tag and recipient filters', async () => {
+    const tag = `t${Date.now()}`;
+    const first = await send({ from: FROM, to: SIM('success'), subject: 'one', text: '1', tags: { batch: tag } });
+    const second = await send({ from: FROM, to: SIM('ooto'), subject: 'two', text: '2', tags: { batch: tag } });
+    const byTag = await call(stack.url, 'GET', `/v1/emails?tag=batch:${tag}`, { key });
+    expect(byTag.body.data.map((e: { id: string }) => e.id)).toEqual([second.body.id, first.body.id]);
+    const byRecipient = await call(stack.url, 'GET', `/v1/emails?tag=batch:${tag}&recipient=${encodeURIComponent(SIM('ooto'))}`, { key });
+    expect(byRecipient.body.data.map((e: { id: string }) => e.id)).toEqual([second.body.id]);
+  });
+});
+
+describe('scheduled sends', () => {
+  it('holds a scheduled email until canceled; a canceled email is never sent', async () => {
+    const at = new Date(Date.now() + 3600_000).toISOString();
+    const res = await send({ from: FROM, to: SIM('success'), subject: 'Later', text: 'later', scheduled_at: at });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ status: 'scheduled', scheduled_at: at });
+    const canceled = await call(stack.url, 'POST', `/v1/emails/${res.body.id}/cancel`, { key });
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.status).toBe('canceled');
+    const again = await call(stack.url, 'POST', `/v1/emails/${res.body.id}/cancel`, { key });
+    expect(again.status).toBe(409);
+  });
+
+  it('sends a scheduled email when it is due', async () => {
+    const res = await send({ from: FROM, to: SIM('success'), subject: 'Soon', text: 'soon', scheduled_at: new Date(Date.now() + 2000).toISOString() });
+    expect(res.body.status).toBe('scheduled');
+    await eventually(async () => expect((await get(res.body.id)).body.status).toBe('delivered'), 15_000);
+  });
+});
+
+describe('headers on the wire', () => {
+  it('carries our id, custom headers and one-click unsubscribe headers (RFC 8058)', async () => {
+    const res = await send({ from: FROM, to: SIM('success'), subject: 'Newsletter', html: '<p>news</p>', headers: { 'X-Campaign': 'nov' }, list_unsubscribe: true });
+    expect(res.status).toBe(202);
+    const sesId = await eventually(async () => {
+      const email = await get(res.body.id);
+      expect(email.body.ses_message_id).toEqual(expect.any(String));
+      return email.body.ses_message_id as string;
+    });
+    const sent = (await (await fetch(`${endpoints().ses}/_mailroom/messages/${sesId}`)).json()) as { mail: { headers: { name: string; value: string }[] } };
+    const header = (name: string) => sent.mail.headers.find((h) => h.name.toLowerCase() === name.toLowerCase())?.value;
+    expect(header('X-Mailroom-Email-Id')).toBe(res.body.id);
+    expect(header('X-Campaign')).toBe('nov');
+    expect(header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+    const link = /^<(.+)>$/.exec(header('List-Unsubscribe') ?? '')?.[1];
+    expect(link).toMatch(new RegExp(`^${stack.url}/v1/unsubscribe/`));
+
+    // A mail client's one-click POST suppresses the recipient for this team.
+    const click = await fetch(link!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(click.status).toBe(200);
+    const list = await call(stack.url, 'GET', '/v1/suppressions', { key });
+    expect(list.body.data).toContainEqual(expect.objectContaining({ email: SIM('success'), reason: 'unsubscribe', source_email_id: res.body.id }));
+    await call(stack.url, 'DELETE', `/v1/suppressions/${encodeURIComponent(SIM('success'))}`, { key });
+  });
+});

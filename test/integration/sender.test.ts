@@ -1,0 +1,104 @@
+/**
+ * The sender never sends an email twice: not when its queue message is redelivered after a successful
+ * send, and not when it crashed between SES accepting the message and recording that.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../functions/shared/clients.js';
+import { deliverEmail } from '../../functions/domain/deliver-email.js';
+import { applySesEvent } from '../../functions/domain/ses-events.js';
+import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
+
+const crash = vi.hoisted(() => ({ afterSesAccepted: 0 }));
+vi.mock('../../functions/repositories/emails.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../functions/repositories/emails.js')>();
+  return {
+    ...original,
+    recordSent: async (...args: Parameters<typeof original.recordSent>) => {
+      if (crash.afterSesAccepted > 0) {
+        crash.afterSesAccepted--;
+        throw new Error('process died after SES accepted the message');
+      }
+      return original.recordSent(...args);
+    },
+  };
+});
+
+let stack: LocalStack;
+let key: string;
+let teamId: string;
+
+beforeAll(async () => {
+  // No workers: the test plays the queue, delivering the same job as often as it likes.
+  stack = await startLocalStack({ withWorkers: false });
+  const created = await createTeam(stack, 'sender');
+  key = created.adminKey;
+  teamId = created.team.id;
+});
+afterAll(() => stack.stop());
+
+async function accepted(subject: string) {
+  const res = await call(stack.url, 'POST', '/v1/emails', { key, body: { from: 'a@mailroom.test', to: 'someone@example.com', subject, text: 'x' } });
+  expect(res.status).toBe(202);
+  return res.body.id as string;
+}
+
+async function timesCaptured(subject: string): Promise<number> {
+  const store = (await (await fetch(`${endpoints().ses}/store`)).json()) as { emails: { subject: string }[] };
+  return store.emails.filter((e) => e.subject === subject).length;
+}
+
+const get = async (id: string) => (await call(stack.url, 'GET', `/v1/emails/${id}`, { key })).body;
+
+describe('sender', () => {
+  it('a redelivered message after a successful send (crash before the ack) does not send again', async () => {
+    const subject = `Once ${Date.now()}`;
+    const id = await accepted(subject);
+    const job = { email_id: id, team_id: teamId };
+    await deliverEmail(job, 1);
+    await deliverEmail(job, 2);
+    await Promise.all([deliverEmail(job, 3), deliverEmail(job, 3)]);
+    expect(await timesCaptured(subject)).toBe(1);
+    expect((await get(id)).status).toBe('sent');
+  });
+
+  it('two workers racing for the same message send it once', async () => {
+    const subject = `Race ${Date.now()}`;
+    const id = await accepted(subject);
+    const job = { email_id: id, team_id: teamId };
+    await Promise.all([deliverEmail(job, 1), deliverEmail(job, 1), deliverEmail(job, 1)]);
+    expect(await timesCaptured(subject)).toBe(1);
+  });
+
+  it('a crash after SES accepted but before recording it never sends twice; SES’s Send event completes the record', async () => {
+    const subject = `Crash ${Date.now()}`;
+    const id = await accepted(subject);
+    const job = { email_id: id, team_id: teamId };
+    crash.afterSesAccepted = 1;
+    await expect(deliverEmail(job, 1)).rejects.toThrow('process died');
+    expect(await timesCaptured(subject)).toBe(1);
+    expect((await get(id)).status).toBe('sending');
+
+    // Redelivered while the dead sender's lease still runs: try later, do not send.
+    await expect(deliverEmail(job, 2)).rejects.toThrow(/being sent by another worker/);
+    // After the lease: recorded as interrupted, still not sent again.
+    await documentClient.send(
+      new UpdateCommand({ TableName: process.env.TABLE_NAME!, Key: { pk: `EMAIL#${id}`, sk: 'EMAIL' }, UpdateExpression: 'SET lease_until = :past', ExpressionAttributeValues: { ':past': 1 } }),
+    );
+    await deliverEmail(job, 3);
+    expect(await timesCaptured(subject)).toBe(1);
+    const failed = await get(id);
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'send_interrupted' } });
+
+    // SES did accept it: its Send event moves the email on.
+    await applySesEvent(
+      {
+        eventType: 'Send',
+        mail: { timestamp: new Date().toISOString(), messageId: 'ses-id-from-event', destination: ['someone@example.com'], tags: { mailroom_email_id: [id], mailroom_team_id: [teamId] } },
+        send: {},
+      },
+      `send-${id}`,
+    );
+    expect(await get(id)).toMatchObject({ status: 'sent', ses_message_id: 'ses-id-from-event' });
+  });
+});

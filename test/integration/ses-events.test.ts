@@ -1,0 +1,102 @@
+/**
+ * The events worker's rules, with SES's documented event shapes (test/fixtures/ses) delivered in the
+ * order SES may actually use: out of order and more than once.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applySesEvent, type SesEventRecord } from '../../functions/domain/ses-events.js';
+import { call, createTeam, startLocalStack, type LocalStack } from '../support/local-stack.js';
+
+let stack: LocalStack;
+let key: string;
+let teamId: string;
+
+beforeAll(async () => {
+  // No workers: the test applies the events itself, in the order it chooses.
+  stack = await startLocalStack({ withWorkers: false });
+  const created = await createTeam(stack, 'ses-events');
+  key = created.adminKey;
+  teamId = created.team.id;
+});
+afterAll(() => stack.stop());
+
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/ses/${name}.json`, import.meta.url), 'utf8')) as SesEventRecord & Record<string, any>;
+
+/** A fixture re-addressed to one of our emails, as SES would publish it for that send. */
+function eventFor(name: string, emailId: string, recipient: string, at: string): SesEventRecord {
+  const record = fixture(name);
+  record.mail.tags = { ...record.mail.tags, mailroom_email_id: [emailId], mailroom_team_id: [teamId] };
+  record.mail.destination = [recipient];
+  record.mail.timestamp = at;
+  for (const part of ['delivery', 'bounce', 'complaint', 'open', 'click', 'deliveryDelay'] as const) {
+    if (record[part]) record[part].timestamp = at;
+  }
+  if (record.delivery) record.delivery.recipients = [recipient];
+  if (record.bounce) record.bounce.bouncedRecipients = [{ ...record.bounce.bouncedRecipients[0], emailAddress: recipient }];
+  if (record.complaint) record.complaint.complainedRecipients = [{ emailAddress: recipient }];
+  return record;
+}
+
+async function newEmail(to: string) {
+  const res = await call(stack.url, 'POST', '/v1/emails', { key, body: { from: 'a@mailroom.test', to, subject: 'Events', text: 'x' } });
+  expect(res.status).toBe(202);
+  return res.body.id as string;
+}
+
+const apply = (record: SesEventRecord) => applySesEvent(record, JSON.stringify(record));
+const get = async (id: string) => (await call(stack.url, 'GET', `/v1/emails/${id}`, { key })).body;
+const base = Date.now() + 1000;
+const t = (seconds: number) => new Date(base + seconds * 1000).toISOString();
+
+describe('SES events', () => {
+  it('a late Send or Delivery never downgrades an opened email; every event is in the timeline once', async () => {
+    const to = 'reader@example.com';
+    const id = await newEmail(to);
+    const open = eventFor('open', id, to, t(30));
+    const delivery = eventFor('delivery', id, to, t(20));
+    const send = eventFor('send', id, to, t(10));
+    await apply(open);
+    await apply(delivery);
+    await apply(send);
+    await apply(delivery);
+    const email = await get(id);
+    expect(email.status).toBe('opened');
+    expect(email.recipients[0]).toMatchObject({ email: to, status: 'opened' });
+    expect(email.events.map((e: { type: string }) => e.type)).toEqual(['queued', 'sent', 'delivered', 'opened']);
+  });
+
+  it('a complaint that arrives before the delivery keeps the email complained and suppresses the address', async () => {
+    const to = 'annoyed@example.com';
+    const id = await newEmail(to);
+    await apply(eventFor('complaint', id, to, t(40)));
+    await apply(eventFor('delivery', id, to, t(20)));
+    await apply(eventFor('open', id, to, t(50)));
+    expect((await get(id)).status).toBe('complained');
+    const suppressions = await call(stack.url, 'GET', '/v1/suppressions', { key });
+    expect(suppressions.body.data).toContainEqual(expect.objectContaining({ email: to, reason: 'complaint', source_email_id: id }));
+  });
+
+  it('a transient bounce is recorded without suppressing; a permanent one suppresses', async () => {
+    const soft = 'full@example.com';
+    const softId = await newEmail(soft);
+    await apply(eventFor('bounce-transient', softId, soft, t(5)));
+    expect((await get(softId)).status).toBe('bounced');
+    const hard = 'gone@example.com';
+    const hardId = await newEmail(hard);
+    await apply(eventFor('bounce-permanent', hardId, hard, t(5)));
+    const list = (await call(stack.url, 'GET', '/v1/suppressions', { key })).body.data.map((s: { email: string }) => s.email);
+    expect(list).toContain(hard);
+    expect(list).not.toContain(soft);
+  });
+
+  it('ignores events of mail Mailroom did not send, and of another team', async () => {
+    const to = 'x@example.com';
+    const id = await newEmail(to);
+    const foreign = eventFor('delivery', id, to, t(1));
+    foreign.mail.tags = { ...foreign.mail.tags, mailroom_team_id: ['team_01jz0000000000000000000000'] };
+    await apply(foreign);
+    const untagged = fixture('delivery');
+    await apply(untagged);
+    expect((await get(id)).status).toBe('queued');
+  });
+});

@@ -1,0 +1,28 @@
+/** Deleting a team: keys stop at once; the purge worker then releases its domains for other teams. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, createTeam, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { expectEventually } from '../support/http.js';
+import { uniqueDomain } from './route-cases/domains.js';
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startLocalStack();
+});
+afterAll(() => stack.stop());
+
+describe('team purge', () => {
+  it('releases a deleted team’s domains so another team can add them', async () => {
+    const [doomed, other] = await Promise.all([createTeam(stack, 'purge-a'), createTeam(stack, 'purge-b')]);
+    const name = uniqueDomain();
+    expect((await call(stack.url, 'POST', '/v1/domains', { key: doomed.adminKey, body: { name } })).status).toBe(201);
+    const taken = await call(stack.url, 'POST', '/v1/domains', { key: other.adminKey, body: { name } });
+    expect(taken.status).toBe(409);
+
+    expect((await call(stack.url, 'DELETE', `/v1/teams/${doomed.team.id}`, { key: stack.rootKey })).status).toBe(200);
+    expect((await call(stack.url, 'GET', '/v1/domains', { key: doomed.adminKey })).status).toBe(401);
+    await expectEventually(async () => {
+      const claimed = await call(stack.url, 'POST', '/v1/domains', { key: other.adminKey, body: { name } });
+      expect(claimed.status).toBe(201);
+    }, 20_000, 500);
+  });
+});
