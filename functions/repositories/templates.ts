@@ -13,13 +13,8 @@ import { DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dy
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
-import {
-  TEMPLATE_VERSIONS_KEPT,
-  type Template,
-  type TemplateChanges,
-  type TemplateContent,
-  type TemplateSummary,
-} from '../schemas/templates.js';
+import { TEMPLATE_VERSIONS_KEPT, type Template, type TemplateSummary } from '../schemas/templates.js';
+import type { TemplateChanges, TemplateContent } from '../schemas/template-bodies.js';
 import { TABLE_SCHEMA, nowIso, queryPage, tableName, withoutNulls, type Page } from './table.js';
 import { staleVersion } from './teams.js';
 

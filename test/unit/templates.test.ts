@@ -1,6 +1,7 @@
 /** The template engine: the syntax check at save and rendering, with its escaping, defaults and limits. */
 import { describe, expect, it } from 'vitest';
-import { liquidSyntaxError, renderContent, RENDER_LIMITS } from '../../functions/domain/template-engine.js';
+import { liquidSyntaxError, renderContent } from '../../functions/domain/template-engine.js';
+import { RENDER_LIMITS } from '../../functions/domain/template-limits.js';
 import { ApiError } from '../../functions/shared/errors.js';
 import type { Template } from '../../functions/schemas/templates.js';
 

@@ -1,6 +1,6 @@
 import { httpHandler } from '../../shared/http/handler.js';
 import { newId } from '../../shared/ids.js';
-import { CreateTemplateBody } from '../../schemas/templates.js';
+import { CreateTemplateBody } from '../../schemas/template-bodies.js';
 import { createTemplate } from '../../repositories/templates.js';
 
 export const handler = httpHandler('templates.create', { body: CreateTemplateBody }, async ({ body, principal, setResourceId }) => {

@@ -1,5 +1,6 @@
 import { httpHandler } from '../../shared/http/handler.js';
-import { TemplateParams, UpdateTemplateBody } from '../../schemas/templates.js';
+import { TemplateParams } from '../../schemas/templates.js';
+import { UpdateTemplateBody } from '../../schemas/template-bodies.js';
 import { updateTemplate } from '../../repositories/templates.js';
 
 export const handler = httpHandler('templates.update', { params: TemplateParams, body: UpdateTemplateBody }, async ({ params, body, principal, ifMatch }) => {
