@@ -23,7 +23,8 @@ export interface QueuePollers {
   stop(): Promise<void>;
 }
 
-function toRecord(message: Message, queue: PolledQueue, region: string): SQSRecord {
+/** One received SQS message as the Lambda event source mapping hands it to the consumer. */
+export function toSqsRecord(message: Message, queue: Pick<PolledQueue, 'arn'>, region: string): SQSRecord {
   const attributes = message.Attributes ?? {};
   return {
     messageId: message.MessageId!,
@@ -85,7 +86,7 @@ export function startQueuePollers(sqs: SQSClient, queues: PolledQueue[], options
           { abortSignal: abort.signal },
         );
         if (!Messages?.length) continue;
-        const records = Messages.map((m) => toRecord(m, queue, options.region));
+        const records = Messages.map((m) => toSqsRecord(m, queue, options.region));
         const context = lambdaContext(`mailroom-${queue.name}`, queue.timeoutSeconds);
         const outcome = await handler({ Records: records }, context).then(
           (result) => ({ result }),
