@@ -10,7 +10,7 @@ import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import type { Scope } from '../shared/auth/scopes.js';
 import type { ApiKey } from '../schemas/api-keys.js';
-import { TABLE_SCHEMA, epochSeconds, nowIso, queryPage, tableName, versionedUpdate, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, epochSeconds, nowIso, listOwnerCollection, tableName, versionedUpdate, withoutNulls, type Page } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
@@ -118,17 +118,7 @@ export async function getTeamApiKey(teamId: string, id: string): Promise<ApiKey>
 }
 
 export function listTeamApiKeys(teamId: string, options: { limit: number; cursor?: string }): Promise<Page<ApiKey>> {
-  const partition = teamKeysPartition(teamId);
-  return queryPage(
-    {
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
-      ExpressionAttributeValues: { ':pk': partition },
-    },
-    { ...options, partitionAttr: byOwner.partitionKey, partitionValue: partition },
-    (item) => publicApiKey(toStored(item)),
-  );
+  return listOwnerCollection(teamKeysPartition(teamId), options, (item) => publicApiKey(toStored(item)));
 }
 
 export type ApiKeyChanges = Partial<Pick<ApiKey, 'name' | 'scopes' | 'rate_limit'>>;

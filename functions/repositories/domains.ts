@@ -12,7 +12,7 @@ import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import type { Domain } from '../schemas/domains.js';
 import { dnsRecords, domainStatus, mailFromDomainOf, type IdentityCheck, type SesCheckStatus } from '../domain/dns-records.js';
-import { TABLE_SCHEMA, nowIso, queryPage, tableName, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, nowIso, listOwnerCollection, tableName, withoutNulls, type Page } from './table.js';
 import { teamIsActiveCondition } from './teams.js';
 import { recordTeamEvent } from './team-events.js';
 
@@ -174,17 +174,7 @@ export async function getTeamDomain(teamId: string, id: string): Promise<Domain>
 }
 
 export function listTeamDomains(teamId: string, options: { limit: number; cursor?: string }): Promise<Page<Domain>> {
-  const partition = teamDomainsPartition(teamId);
-  return queryPage(
-    {
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
-      ExpressionAttributeValues: { ':pk': partition },
-    },
-    { ...options, partitionAttr: byOwner.partitionKey, partitionValue: partition },
-    (item) => toDomain(toItem(item)),
-  );
+  return listOwnerCollection(teamDomainsPartition(teamId), options, (item) => toDomain(toItem(item)));
 }
 
 /**

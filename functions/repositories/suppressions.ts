@@ -8,7 +8,7 @@ import { BatchGetCommand, DeleteCommand, PutCommand, type BatchGetCommandOutput 
 import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import type { Suppression } from '../schemas/suppressions.js';
-import { TABLE_SCHEMA, nowIso, queryPage, tableName, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, nowIso, listOwnerCollection, tableName, withoutNulls, type Page } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const entryKey = (teamId: string, address: string) => ({ pk: `SUPPRESS#${teamId}`, sk: address });
@@ -75,15 +75,5 @@ export async function removeSuppression(teamId: string, address: string): Promis
 }
 
 export function listSuppressions(teamId: string, options: { limit: number; cursor?: string }): Promise<Page<Suppression>> {
-  const partition = listPartition(teamId);
-  return queryPage(
-    {
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
-      ExpressionAttributeValues: { ':pk': partition },
-    },
-    { ...options, partitionAttr: byOwner.partitionKey, partitionValue: partition },
-    toSuppression,
-  );
+  return listOwnerCollection(listPartition(teamId), options, toSuppression);
 }

@@ -5,7 +5,9 @@ import { documentClient } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
 
-export { TABLE_SCHEMA } from '../shared/table-schema.js';
+import { TABLE_SCHEMA } from '../shared/table-schema.js';
+
+export { TABLE_SCHEMA };
 
 export const tableName = () => config.tableName;
 
@@ -60,6 +62,25 @@ export async function queryPage<T>(
     startKey = lastKey;
   } while (lastKey && data.length < options.limit);
   return { data, next_cursor: encodeCursor(lastKey) };
+}
+
+/** An owner's collection on the byOwner index (gsi1), newest first: every list endpoint's query. */
+export function listOwnerCollection<T>(
+  partition: string,
+  options: { limit: number; cursor?: string },
+  map: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
+  const { byOwner } = TABLE_SCHEMA.indexes;
+  return queryPage(
+    {
+      IndexName: byOwner.indexName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
+      ExpressionAttributeValues: { ':pk': partition },
+    },
+    { ...options, partitionAttr: byOwner.partitionKey, partitionValue: partition },
+    map,
+  );
 }
 
 export const nowIso = (now = Date.now()) => new Date(now).toISOString();

@@ -8,7 +8,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import type { Team } from '../schemas/teams.js';
-import { TABLE_SCHEMA, nowIso, queryPage, tableName, versionedUpdate, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, listOwnerCollection, nowIso, tableName, versionedUpdate, withoutNulls, type Page } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const teamKey = (id: string) => ({ pk: `TEAM#${id}`, sk: 'TEAM' });
@@ -77,16 +77,7 @@ export async function getTeam(id: string): Promise<Team> {
 }
 
 export function listTeams(options: { limit: number; cursor?: string }): Promise<Page<Team>> {
-  return queryPage(
-    {
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
-      ExpressionAttributeValues: { ':pk': LIST_PARTITION },
-    },
-    { ...options, partitionAttr: byOwner.partitionKey, partitionValue: LIST_PARTITION },
-    toTeam,
-  );
+  return listOwnerCollection(LIST_PARTITION, options, toTeam);
 }
 
 export type TeamChanges = Partial<Pick<Team, 'name' | 'daily_quota' | 'monthly_quota'>>;

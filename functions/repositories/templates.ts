@@ -15,7 +15,7 @@ import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import { TEMPLATE_VERSIONS_KEPT, type Template, type TemplateSummary } from '../schemas/templates.js';
 import type { TemplateChanges, TemplateContent } from '../schemas/template-bodies.js';
-import { TABLE_SCHEMA, nowIso, queryPage, tableName, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, nowIso, listOwnerCollection, tableName, withoutNulls, type Page } from './table.js';
 import { staleVersion } from './teams.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
@@ -90,17 +90,7 @@ export async function getTemplate(teamId: string, id: string, version?: number):
 }
 
 export function listTemplates(teamId: string, options: { limit: number; cursor?: string }): Promise<Page<TemplateSummary>> {
-  const partition = teamTemplatesPartition(teamId);
-  return queryPage(
-    {
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
-      ExpressionAttributeValues: { ':pk': partition },
-    },
-    { ...options, partitionAttr: byOwner.partitionKey, partitionValue: partition },
-    toSummary,
-  );
+  return listOwnerCollection(teamTemplatesPartition(teamId), options, toSummary);
 }
 
 const CONTENT_FIELDS = ['name', 'description', 'subject', 'html', 'text', 'variables'] as const;
