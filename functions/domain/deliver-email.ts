@@ -55,7 +55,9 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
   if (!email || email.team_id !== job.team_id || email.status === 'canceled') return;
 
   if (email.status === 'scheduled' && email.scheduled_at && Date.parse(email.scheduled_at) > Date.now() + 1000) {
-    await enqueueSendJobs([{ job, delaySeconds: sendDelaySeconds(email.scheduled_at) }]);
+    const [unqueued] = await enqueueSendJobs([{ job, delaySeconds: sendDelaySeconds(email.scheduled_at) }]);
+    // The current message stays on the queue (and is retried) until the next hop is queued.
+    if (unqueued) throw new RetryLater(`could not re-queue scheduled email ${email.id}`);
     return;
   }
   if (email.status === 'sending') {

@@ -7,12 +7,13 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { sqs } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
+import { logger } from '../shared/logger.js';
 import { newId } from '../shared/ids.js';
 import { queueByName } from '../../lib/queues.js';
 import { MAX_ATTACHMENT_BYTES, type Address, type RecipientOutcome, type SendEmailBody } from '../schemas/emails.js';
-import { appendEmailEvent, createEmail, publicEmail } from '../repositories/emails.js';
+import { appendEmailEvent, createEmail, markFailed, publicEmail } from '../repositories/emails.js';
 import { findSuppressed } from '../repositories/suppressions.js';
-import { consumeSendQuota } from '../repositories/send-quotas.js';
+import { consumeSendQuota, refundSendQuota } from '../repositories/send-quotas.js';
 import { getTeam } from '../repositories/teams.js';
 import { findVerifiedSendingDomain } from '../repositories/domains.js';
 import { payloadKey, putEmailPayload, type EmailPayload } from '../repositories/mail-store.js';
@@ -185,8 +186,18 @@ export async function acceptEmails(teamId: string, bodies: SendEmailBody[], opti
     jobs.push({ job: { email_id: p.id, team_id: teamId }, delaySeconds: scheduledAt ? sendDelaySeconds(scheduledAt) : 0 });
     results.push({ ok: true, email: publicEmail(stored) });
   }
-  await enqueueSendJobs(jobs);
-  return results;
+  const unqueued = new Set(await enqueueSendJobs(jobs));
+  if (!unqueued.size) return results;
+  // Never leave an email `queued` that no worker will see: record the failure, give the quota back, and
+  // tell the caller to retry (with the same Idempotency-Key, the retry is a new attempt: the key was released).
+  const error = new ApiError('service_unavailable', 'The send queue did not accept this email; it was not sent. Retry shortly.', { headers: { 'Retry-After': '1' } });
+  for (const id of unqueued) {
+    await markFailed(id, { code: 'queue_unavailable', message: error.message });
+  }
+  const refund = results.filter((r) => r.ok && unqueued.has(r.email.id)).reduce((sum, r) => sum + (r.ok ? r.email.recipients.filter((o) => o.status === 'queued').length : 0), 0);
+  await refundSendQuota(teamId, refund, new Date(now));
+  if (bodies.length === 1) throw error;
+  return results.map((r) => (r.ok && unqueued.has(r.email.id) ? { ok: false, error } : r));
 }
 
 /** SQS delays top out at 15 minutes: later sends hop through the queue until they are due. */
@@ -194,17 +205,23 @@ export function sendDelaySeconds(scheduledAt: string, now = Date.now()): number 
   return Math.max(0, Math.min(900, Math.ceil((Date.parse(scheduledAt) - now) / 1000)));
 }
 
-export async function enqueueSendJobs(jobs: { job: SendJob; delaySeconds: number }[]): Promise<void> {
+/** Queues the jobs; returns the email ids SQS did not take (after the SDK's own retries). */
+export async function enqueueSendJobs(jobs: { job: SendJob; delaySeconds: number }[]): Promise<string[]> {
+  const failed: string[] = [];
   for (let i = 0; i < jobs.length; i += 10) {
     const chunk = jobs.slice(i, i + 10);
-    const result = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: config.queueUrl(sendQueue.urlEnvVar),
-        Entries: chunk.map((j, n) => ({ Id: String(n), MessageBody: JSON.stringify(j.job), DelaySeconds: j.delaySeconds })),
-      }),
-    );
-    if (result.Failed?.length) {
-      throw Object.assign(new Error(`Could not queue ${result.Failed.length} emails: ${result.Failed[0]?.Message}`), { name: 'ServiceUnavailable' });
+    try {
+      const result = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: config.queueUrl(sendQueue.urlEnvVar),
+          Entries: chunk.map((j, n) => ({ Id: String(n), MessageBody: JSON.stringify(j.job), DelaySeconds: j.delaySeconds })),
+        }),
+      );
+      for (const entry of result.Failed ?? []) failed.push(chunk[Number(entry.Id)]!.job.email_id);
+    } catch (error) {
+      logger.error('send queue unavailable', { error: error as Error });
+      failed.push(...chunk.map((j) => j.job.email_id));
     }
   }
+  return failed;
 }

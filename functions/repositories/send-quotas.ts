@@ -59,3 +59,23 @@ export async function consumeSendQuota(teamId: string, count: number, limits: Qu
       : { admitted: false, period: 'month', limit: limits.monthly!, resetsAt: nextMonth };
   }
 }
+
+/** Gives back what an accepted request counted, on the day and month it was counted (cancel, failed queueing). */
+export async function refundSendQuota(teamId: string, count: number, countedAt: Date): Promise<void> {
+  if (count <= 0) return;
+  await documentClient
+    .send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: { pk: `QUOTA#${teamId}`, sk: countedAt.toISOString().slice(0, 7) },
+        UpdateExpression: 'ADD #total :minus, #day :minus',
+        ConditionExpression: 'attribute_exists(#total)',
+        ExpressionAttributeNames: { '#total': 'total', '#day': `d${countedAt.toISOString().slice(8, 10)}` },
+        ExpressionAttributeValues: { ':minus': -count },
+      }),
+    )
+    .catch((error) => {
+      // Nothing was counted (no quota configured then): nothing to give back.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    });
+}

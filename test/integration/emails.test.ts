@@ -145,3 +145,31 @@ describe('headers on the wire', () => {
     await call(stack.url, 'DELETE', `/v1/suppressions/${encodeURIComponent(SIM('success'))}`, { key });
   });
 });
+
+describe('robustness', () => {
+  it('canceling a scheduled email gives its recipients back to the quota', async () => {
+    const { team, adminKey } = await createTeam(stack, 'cancel-quota');
+    expect((await call(stack.url, 'PATCH', `/v1/teams/${team.id}`, { key: stack.rootKey, body: { daily_quota: 1 } })).status).toBe(200);
+    const body = { from: FROM, to: SIM('success'), subject: 'Quota', text: 'x' };
+    const later = await call(stack.url, 'POST', '/v1/emails', { key: adminKey, body: { ...body, scheduled_at: new Date(Date.now() + 3600_000).toISOString() } });
+    expect(later.status).toBe(202);
+    expect((await call(stack.url, 'POST', '/v1/emails', { key: adminKey, body })).status).toBe(429);
+    expect((await call(stack.url, 'POST', `/v1/emails/${later.body.id}/cancel`, { key: adminKey })).status).toBe(200);
+    expect((await call(stack.url, 'POST', '/v1/emails', { key: adminKey, body })).status).toBe(202);
+  });
+
+  it('when the send queue refuses, the email is recorded as failed (never stuck queued) and the caller gets 503', async () => {
+    const saved = process.env.SEND_QUEUE_URL!;
+    process.env.SEND_QUEUE_URL = `${saved}-does-not-exist`;
+    try {
+      const res = await send({ from: FROM, to: SIM('success'), subject: `Queue down ${Date.now()}`, text: 'x' });
+      expect(res.status).toBe(503);
+      expect(res.body.error).toMatchObject({ code: 'service_unavailable', retryable: true });
+      expect(res.headers.get('retry-after')).toBe('1');
+    } finally {
+      process.env.SEND_QUEUE_URL = saved;
+    }
+    const failed = await call(stack.url, 'GET', '/v1/emails?status=failed', { key });
+    expect(failed.body.data[0]).toMatchObject({ status: 'failed', error: { code: 'queue_unavailable' } });
+  });
+});
