@@ -78,6 +78,12 @@ export const ROUTES = [
   { id: 'domains.delete', method: 'DELETE', path: '/v1/domains/{id}', access: { scope: 'admin' }, uses: ['ses-identities'] },
   { id: 'domains.verify', method: 'POST', path: '/v1/domains/{id}/verify', access: { scope: 'admin' }, uses: ['ses-identities'] },
 
+  { id: 'inboxes.create', method: 'POST', path: '/v1/inboxes', access: { scope: 'admin' }, idempotent: true },
+  { id: 'inboxes.list', method: 'GET', path: '/v1/inboxes', access: { scope: 'read' } },
+  { id: 'inboxes.get', method: 'GET', path: '/v1/inboxes/{id}', access: { scope: 'read', inboxKeys: true } },
+  { id: 'inboxes.update', method: 'PATCH', path: '/v1/inboxes/{id}', access: { scope: 'write' } },
+  { id: 'inboxes.delete', method: 'DELETE', path: '/v1/inboxes/{id}', access: { scope: 'admin' } },
+
   { id: 'templates.create', method: 'POST', path: '/v1/templates', access: { scope: 'write' }, idempotent: true, maxBodyBytes: 512 * 1024 },
   { id: 'templates.list', method: 'GET', path: '/v1/templates', access: { scope: 'read' } },
   { id: 'templates.get', method: 'GET', path: '/v1/templates/{id}', access: { scope: 'read' } },

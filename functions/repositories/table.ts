@@ -95,17 +95,19 @@ export type VersionedUpdateResult =
   | { ok: true; item: Record<string, unknown> }
   | { ok: false; old: Record<string, AttributeValue> | undefined };
 
-/**
- * A partial update with optimistic concurrency: SETs the given fields, REMOVEs the null ones and bumps
- * `version`, if `condition` holds and (when given) `version` still equals `expectedVersion` (If-Match).
- * On a failed condition it returns the item as it was, so the caller can tell "gone" from "stale".
- */
-export async function versionedUpdate(input: {
+export interface VersionedUpdateInput {
   key: Record<string, string>;
   changes: Record<string, unknown>;
   condition: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
   expectedVersion?: number;
-}): Promise<VersionedUpdateResult> {
+}
+
+/**
+ * The Update of a partial change with optimistic concurrency: SETs the given fields, REMOVEs the null ones and
+ * bumps `version`, if `condition` holds and (when given) `version` still equals `expectedVersion` (If-Match).
+ * Exported for transactions that must change another item in step (see versionedUpdate for a lone item).
+ */
+export function versionedUpdateItem(input: VersionedUpdateInput) {
   const names: Record<string, string> = { ...input.condition.names, '#version': 'version' };
   const values: Record<string, unknown> = { ...input.condition.values, ':one': 1 };
   const sets: string[] = [];
@@ -127,18 +129,24 @@ export async function versionedUpdate(input: {
   const expression = [sets.length ? `SET ${sets.join(', ')}` : '', 'ADD #version :one', removes.length ? `REMOVE ${removes.join(', ')}` : '']
     .filter(Boolean)
     .join(' ');
+  return {
+    TableName: tableName(),
+    Key: input.key,
+    UpdateExpression: expression,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/**
+ * versionedUpdateItem() on one item. On a failed condition it returns the item as it was, so the caller can
+ * tell "gone" from "stale".
+ */
+export async function versionedUpdate(input: VersionedUpdateInput): Promise<VersionedUpdateResult> {
   try {
     const { Attributes } = await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: input.key,
-        UpdateExpression: expression,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
+      new UpdateCommand({ ...versionedUpdateItem(input), ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
     );
     return { ok: true, item: Attributes! };
   } catch (error) {

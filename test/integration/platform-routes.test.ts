@@ -69,12 +69,13 @@ beforeAll(async () => {
   victimKeyId = victim.id;
   victimKey = victim.key;
   expect((await call(stack.url, 'DELETE', `/v1/api-keys/${revoked.id}`, { key: keys.admin })).status).toBe(200);
-  teamAKeyCount = (await call(stack.url, 'GET', '/v1/api-keys?limit=100', { key: keys.admin })).body.data.length;
-  expect(teamAKeyCount).toBe(3);
+  expect((await call(stack.url, 'GET', '/v1/api-keys?limit=100', { key: keys.admin })).body.data).toHaveLength(3);
   for (const route of routes) {
     const make = CASES[route.id]?.path;
     if (make) resourcePaths[route.id] = await make({ url: stack.url, adminKey: keys.admin });
   }
+  // Counted after the path cases: some resources come with keys of their own (an inbox has its inbox key).
+  teamAKeyCount = (await call(stack.url, 'GET', '/v1/api-keys?limit=100', { key: keys.admin })).body.data.length;
 });
 
 afterAll(async () => {
