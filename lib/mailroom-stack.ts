@@ -8,6 +8,7 @@ import { MailStorage } from './constructs/mail-storage.js';
 import { PlatformAccess } from './constructs/platform-access.js';
 import { PlatformSecrets } from './constructs/platform-secrets.js';
 import { SesSending } from './constructs/ses-sending.js';
+import { SesReceiving } from './constructs/ses-receiving.js';
 import { WorkQueue } from './constructs/work-queue.js';
 import { QUEUES, queueByName, type QueueDefinition } from './queues.js';
 import { ROUTES } from './routes.js';
@@ -61,6 +62,9 @@ export class MailroomStack extends Stack {
       access.apply(construct.consumer, { table: true, sendsTo: definition.sendsTo, uses: definition.uses });
     }
     api.addRoutes(ROUTES, access);
+
+    const receiving = new SesReceiving(this, 'Receiving', { mailBucket, logRetention: props.logRetention, removalPolicy, environment });
+    access.apply(receiving.receiptFunction, { sendsTo: ['inbound'] });
 
     new CfnOutput(this, 'RootKeySecretArn', {
       value: secrets.rootKey.secretArn,

@@ -63,6 +63,19 @@ export const QUEUES = [
     retentionDays: 14,
     backoff: { baseSeconds: 5, maxSeconds: 600 },
   },
+  {
+    // Received mail: one message per SES receipt (the raw MIME is already in S3). Large messages (up to
+    // SES's 40 MB) take a while to parse, hence small batches and a long timeout.
+    name: 'inbound',
+    consumer: 'functions/workers/inbound.ts',
+    urlEnvVar: 'INBOUND_QUEUE_URL',
+    consumerTimeoutSeconds: 120,
+    batchSize: 2,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    backoff: { baseSeconds: 10, maxSeconds: 900 },
+    uses: ['mail-store-read', 'mail-store-write'],
+  },
 ] as const satisfies readonly QueueDefinition[];
 
 export type QueueName = (typeof QUEUES)[number]['name'];

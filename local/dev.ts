@@ -3,8 +3,9 @@
  *   API: http://127.0.0.1:<port>
  *   Root key: mr_root_…
  *   Mail viewer: http://127.0.0.1:<port>
+ *   SMTP: 127.0.0.1:<port>
  * Configuration (environment): MAILROOM_API_PORT (8787), MAILROOM_DYNAMODB_PORT (8788),
- * MAILROOM_SQS_PORT (8789, SQS + S3), MAILROOM_SES_PORT (8790, SES + mail viewer),
+ * MAILROOM_SQS_PORT (8789, SQS + S3), MAILROOM_SES_PORT (8790, SES + mail viewer), MAILROOM_SMTP_PORT (2525),
  * MAILROOM_STATE_DIR (.mailroom), MAILROOM_CORS_ORIGINS (comma-separated), MAILROOM_AUTO_VERIFY_DOMAINS (true: a
  * domain verifies on its first check, as there is no DNS locally). `--fresh` wipes the state.
  */
@@ -61,6 +62,7 @@ async function main() {
     dynamodb: port('MAILROOM_DYNAMODB_PORT', 8788),
     sqsS3: port('MAILROOM_SQS_PORT', 8789),
     ses: port('MAILROOM_SES_PORT', 8790),
+    smtp: port('MAILROOM_SMTP_PORT', 2525),
   };
   const corsOrigins = (process.env.MAILROOM_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   const pidFile = join(stateDir, 'dynamodb.pid');
@@ -88,6 +90,7 @@ async function main() {
 
   const services = await startServices({
     apiPort: ports.api,
+    smtpPort: ports.smtp,
     endpoints: emulators.endpoints,
     queues,
     corsOrigins,
@@ -105,6 +108,7 @@ async function main() {
       `API: ${services.api.url}`,
       `Root key: ${rootKey}`,
       `Mail viewer: ${emulators.endpoints.ses}`,
+      `SMTP: 127.0.0.1:${services.smtp.port}`,
       `State: ${stateDir}`,
       `Ready in ${Date.now() - started} ms. Ctrl-C stops everything.`,
       '',

@@ -16,6 +16,9 @@ import { startSesFront } from './ses-front.js';
 import { TRACKED_EVENT_TYPES, UNTRACKED_EVENT_TYPES } from '../lib/ses-event-types.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { startQueuePollers, type QueuePollers } from './queue-poller.js';
+import { startSmtpServer, type LocalSmtp } from './smtp-server.js';
+import { lambdaContext, loadHandler } from './lambda.js';
+import type { SESEvent } from 'aws-lambda';
 
 export const DEFAULT_TABLE_NAME = 'mailroom';
 export const DEFAULT_QUEUE_PREFIX = 'mailroom';
@@ -134,6 +137,7 @@ export function functionEnvironment(options: {
 export interface Services {
   api: ApiServer;
   pollers: QueuePollers;
+  smtp: LocalSmtp;
   stop(): Promise<void>;
 }
 
@@ -143,6 +147,8 @@ export interface Services {
  */
 export async function startServices(options: {
   apiPort: number;
+  /** SMTP port that receives mail like SES receiving (0 = any free port). */
+  smtpPort?: number;
   endpoints: Endpoints;
   queues: ProvisionedQueue[];
   corsOrigins?: readonly string[];
@@ -151,7 +157,18 @@ export async function startServices(options: {
   const api = await startApiServer({ port: options.apiPort, corsOrigins: options.corsOrigins });
   // Links in mail (one-click unsubscribe) point at this server, as they point at API Gateway on AWS.
   process.env.PUBLIC_API_URL ??= api.url;
-  const { sqs } = localClients(options.endpoints);
+  const { sqs, s3 } = localClients(options.endpoints);
+  const smtp = await startSmtpServer({
+    port: options.smtpPort ?? 0,
+    s3,
+    bucket: LOCAL_MAIL.bucket,
+    prefix: 'inbound/',
+    onReceipt: async (event) => {
+      const receipt = await loadHandler<SESEvent, void>('functions/workers/inbound-receipt.ts');
+      await receipt(event, lambdaContext('mailroom-inbound-receipt', 30));
+    },
+    onError: options.onWorkerError,
+  });
   const pollers = startQueuePollers(
     sqs,
     options.queues.map((q) => ({
@@ -167,9 +184,11 @@ export async function startServices(options: {
   return {
     api,
     pollers,
+    smtp,
     stop: async () => {
-      await Promise.allSettled([api.close(), pollers.stop()]);
+      await Promise.allSettled([api.close(), pollers.stop(), smtp.close()]);
       sqs.destroy();
+      s3.destroy();
     },
   };
 }

@@ -1,13 +1,16 @@
 /**
  * Sweeps a deleted team. The delete route already revoked every key it could list; this pass runs after
- * the index has caught up and revokes anything created in the meantime, and releases the team's domains
- * (SES identities and name claims) so another team can add them.
+ * the index has caught up and revokes anything created in the meantime, closes the team's inboxes (their
+ * addresses stop receiving and are free again) and releases its domains (SES identities and name claims)
+ * so another team can add them.
  */
 import * as z from 'zod';
 import { queueConsumer } from '../shared/queue/consumer.js';
 import { logger } from '../shared/logger.js';
+import { ApiError } from '../shared/errors.js';
 import { revokeAllTeamApiKeys } from '../repositories/api-keys.js';
 import { listTeamDomains } from '../repositories/domains.js';
+import { deleteInbox, listTeamInboxes } from '../repositories/inboxes.js';
 import { deleteDomain } from '../domain/sending-domains.js';
 
 /** Long enough for the team's key index (eventually consistent) to show keys created just before deletion. */
@@ -18,6 +21,23 @@ export type TeamPurgeMessage = z.infer<typeof TeamPurgeMessage>;
 
 export const handler = queueConsumer('team-purge', TeamPurgeMessage, async ({ team_id }) => {
   const revoked = await revokeAllTeamApiKeys(team_id);
+  let closed = 0;
+  let inboxCursor: string | undefined;
+  do {
+    const page = await listTeamInboxes(team_id, { limit: 100, cursor: inboxCursor });
+    for (const inbox of page.data) {
+      // The list index can lag behind a delete: an inbox already closed is simply done.
+      const done = await deleteInbox(team_id, inbox.id).then(
+        () => true,
+        (error) => {
+          if (error instanceof ApiError && error.code === 'not_found') return false;
+          throw error;
+        },
+      );
+      if (done) closed++;
+    }
+    inboxCursor = page.next_cursor ?? undefined;
+  } while (inboxCursor);
   let released = 0;
   let cursor: string | undefined;
   do {
@@ -28,5 +48,5 @@ export const handler = queueConsumer('team-purge', TeamPurgeMessage, async ({ te
     }
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
-  logger.info('team purged', { team_id, revoked_keys: revoked, released_domains: released });
+  logger.info('team purged', { team_id, revoked_keys: revoked, closed_inboxes: closed, released_domains: released });
 });

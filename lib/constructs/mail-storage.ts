@@ -19,6 +19,9 @@ export class MailStorage extends Construct {
       lifecycleRules: [
         // Outgoing payloads are only needed to send and to show an email; keep them as long as the timeline.
         { prefix: 'emails/', expiration: Duration.days(props.payloadRetentionDays) },
+        // Received mail is copied into its inbox's prefix by the inbound worker; the landing copy is only
+        // needed until then (and for redrives of failed receipts).
+        { prefix: 'inbound/', expiration: Duration.days(14) },
         { abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });

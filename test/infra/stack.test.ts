@@ -35,11 +35,14 @@ const all = (type: string) =>
     Object.entries(template.findResources(type) as Record<string, Resource>).map(([id, r]) => ({ stack: name, id, ...r })),
   );
 
-describe('Lambda functions', () => {
-  const functions = all('AWS::Lambda::Function');
+/** CDK's own provider for AwsCustomResource (activating the receipt rule set) is not an app function. */
+const CDK_CUSTOM_RESOURCE_PROVIDER = /^AWS679f53fac002430cb0da5b7982bd2287/;
 
-  it('one per route, plus the fallback and one per queue consumer', () => {
-    expect(functions).toHaveLength(ROUTES.length + 1 + QUEUES.length);
+describe('Lambda functions', () => {
+  const functions = all('AWS::Lambda::Function').filter((f) => !CDK_CUSTOM_RESOURCE_PROVIDER.test(f.id));
+
+  it('one per route, plus the fallback, one per queue consumer and the SES receipt action', () => {
+    expect(functions).toHaveLength(ROUTES.length + 1 + QUEUES.length + 1);
   });
 
   it('run on ARM64 with a current Node.js runtime, X-Ray tracing and an explicit log group', () => {
@@ -71,6 +74,17 @@ describe('Lambda functions', () => {
       expect(vars.MAIL_BUCKET !== undefined, `${route.id} bucket`).toBe(uses.some((u) => u.startsWith('mail-store')));
       expect(JSON.stringify(vars)).not.toMatch(/MAILROOM_PEPPER|MAILROOM_ROOT_KEY/);
     }
+  });
+});
+
+describe('receiving', () => {
+  it('an active rule set scans, stores raw mail in the bucket, then invokes the receipt function as an event', () => {
+    const [rule] = all('AWS::SES::ReceiptRule');
+    expect(rule!.Properties.Rule).toMatchObject({ Enabled: true, ScanEnabled: true });
+    const actions = rule!.Properties.Rule.Actions;
+    expect(actions[0].S3Action).toMatchObject({ ObjectKeyPrefix: 'inbound/' });
+    expect(actions[1].LambdaAction).toMatchObject({ InvocationType: 'Event' });
+    expect(JSON.stringify(all('Custom::AWS')[0]!.Properties)).toContain('setActiveReceiptRuleSet');
   });
 });
 

@@ -11,6 +11,17 @@ beforeAll(async () => {
 afterAll(() => stack.stop());
 
 describe('team purge', () => {
+  it('closes a deleted team’s inboxes: their addresses stop receiving and are free again', async () => {
+    const [doomed, other] = await Promise.all([createTeam(stack, 'purge-c'), createTeam(stack, 'purge-d')]);
+    const username = `purged-${process.pid}-${Date.now().toString(36)}`;
+    expect((await call(stack.url, 'POST', '/v1/inboxes', { key: doomed.adminKey, body: { username } })).status).toBe(201);
+    expect((await call(stack.url, 'DELETE', `/v1/teams/${doomed.team.id}`, { key: stack.rootKey })).status).toBe(200);
+    await expectEventually(async () => {
+      const reused = await call(stack.url, 'POST', '/v1/inboxes', { key: other.adminKey, body: { username } });
+      expect(reused.status).toBe(201);
+    }, 20_000, 500);
+  });
+
   it('releases a deleted team’s domains so another team can add them', async () => {
     const [doomed, other] = await Promise.all([createTeam(stack, 'purge-a'), createTeam(stack, 'purge-b')]);
     const name = uniqueDomain();

@@ -8,6 +8,8 @@ import type { Endpoints } from '../../local/aws-env.js';
 
 export interface LocalStack {
   url: string;
+  /** Local SMTP port: mail delivered here is received like SES receiving would. */
+  smtpPort: number;
   rootKey: string;
   stop(): Promise<void>;
 }
@@ -24,7 +26,7 @@ export async function startLocalStack(options: { corsOrigins?: string[]; withWor
     queues: options.withWorkers === false ? [] : inject('queues'),
     corsOrigins: options.corsOrigins,
   });
-  return { url: services.api.url, rootKey: process.env.MAILROOM_ROOT_KEY!, stop: () => services.stop() };
+  return { url: services.api.url, smtpPort: services.smtp.port, rootKey: process.env.MAILROOM_ROOT_KEY!, stop: () => services.stop() };
 }
 
 export interface ApiResponse<T = any> {

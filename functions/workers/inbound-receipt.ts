@@ -1,0 +1,39 @@
+/**
+ * The SES receipt rule's Lambda action (event invocation): SES has already stored the raw message in S3
+ * (the rule's S3 action runs first). Hands each receipt to the inbound queue, whose DLQ and redrive keep
+ * a failing message from ever being lost; the heavy work happens in the inbound worker.
+ */
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { SESEvent } from 'aws-lambda';
+import { sqs } from '../shared/clients.js';
+import { config } from '../shared/config.js';
+import { queueByName } from '../../lib/queues.js';
+import type { InboundJob } from '../domain/receive-mail.js';
+
+const inboundQueue = queueByName('inbound');
+
+export async function handler(event: SESEvent): Promise<void> {
+  const jobs: InboundJob[] = event.Records.map(({ ses: { mail, receipt } }) => ({
+    ses_message_id: mail.messageId,
+    timestamp: receipt.timestamp ?? mail.timestamp,
+    recipients: receipt.recipients,
+    source: mail.source ?? null,
+    verdicts: {
+      spam: receipt.spamVerdict?.status ?? 'DISABLED',
+      virus: receipt.virusVerdict?.status ?? 'DISABLED',
+      spf: receipt.spfVerdict?.status ?? 'DISABLED',
+      dkim: receipt.dkimVerdict?.status ?? 'DISABLED',
+      dmarc: receipt.dmarcVerdict?.status ?? 'DISABLED',
+    },
+  }));
+  for (let i = 0; i < jobs.length; i += 10) {
+    const result = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: config.queueUrl(inboundQueue.urlEnvVar),
+        Entries: jobs.slice(i, i + 10).map((job, n) => ({ Id: String(n), MessageBody: JSON.stringify(job) })),
+      }),
+    );
+    // Throwing makes Lambda retry the event invocation (and, after that, send it to the failure queue).
+    if (result.Failed?.length) throw new Error(`inbound queue refused ${result.Failed.length} receipts: ${result.Failed[0]?.Message}`);
+  }
+}
