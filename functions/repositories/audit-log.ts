@@ -5,9 +5,8 @@
  *   entry: pk AUDIT#<team id | ROOT> sk <entry id>   expires_at = created + retention
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ulid } from 'ulid';
 import { documentClient } from '../shared/clients.js';
-import { ID_PREFIX, newId } from '../shared/ids.js';
+import { idBoundary, newId } from '../shared/ids.js';
 import type { AuditEntry, AuditFilters } from '../schemas/audit-log.js';
 import { epochSeconds, nowIso, queryPage, tableName, type Page } from './table.js';
 
@@ -36,8 +35,7 @@ export async function recordAuditEntry(owner: string, entry: Omit<AuditEntry, 'i
 
 
 /** Smallest/largest entry id for a time, so a time range becomes a sort-key range. */
-const boundaryId = (iso: string, edge: 'low' | 'high') =>
-  `${ID_PREFIX.audit}_${ulid(Date.parse(iso)).toLowerCase().slice(0, 10)}${(edge === 'low' ? '0' : 'z').repeat(16)}`;
+const boundaryId = (iso: string, edge: 'low' | 'high') => idBoundary('audit', Date.parse(iso), edge);
 
 export function listAuditEntries(owner: string, filters: AuditFilters, options: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
   const partition = auditPartition(owner);

@@ -9,7 +9,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
-import { ID_PREFIX } from '../shared/ids.js';
+import { idBoundary } from '../shared/ids.js';
 import type { Email, EmailEvent, EmailStatus, ListEmailsQuery, RecipientOutcome } from '../schemas/emails.js';
 import { STATUS_RANK } from '../domain/email-status.js';
 import { TABLE_SCHEMA, nowIso, queryPage, tableName, withoutNulls, type Page } from './table.js';
@@ -18,8 +18,18 @@ const { byOwner } = TABLE_SCHEMA.indexes;
 const emailKey = (id: string) => ({ pk: `EMAIL#${id}`, sk: 'EMAIL' });
 const teamEmailsPartition = (teamId: string) => `TEAM#${teamId}#EMAILS`;
 
+/** An email sent from an inbox: the headers that thread it and where its replies will land. */
+export interface EmailThreading {
+  inbox_id: string;
+  thread_id: string;
+  rfc_message_id: string;
+  in_reply_to: string | null;
+  references: string[];
+}
+
 /** What the sender needs beyond the public view. */
 export interface StoredEmail extends Email {
+  threading: EmailThreading | null;
   payload_key: string;
   list_unsubscribe: boolean;
   status_rank: number;
@@ -27,7 +37,7 @@ export interface StoredEmail extends Email {
   recipient_state: Record<string, { status: string; rank: number; reason: string | null }>;
 }
 
-export type NewEmail = Omit<Email, 'ses_message_id' | 'error' | 'updated_at'> & { payload_key: string; list_unsubscribe: boolean };
+export type NewEmail = Omit<Email, 'ses_message_id' | 'error' | 'updated_at'> & { payload_key: string; list_unsubscribe: boolean; threading: EmailThreading | null };
 
 function toStored(item: Record<string, unknown>): StoredEmail {
   const i = item as unknown as StoredEmail;
@@ -39,6 +49,7 @@ function toStored(item: Record<string, unknown>): StoredEmail {
     error: i.error ?? null,
     lease_until: i.lease_until ?? null,
     recipient_state: i.recipient_state ?? {},
+    threading: i.threading ?? null,
   };
 }
 
@@ -85,13 +96,7 @@ export async function getTeamEmail(teamId: string, id: string): Promise<StoredEm
   return email;
 }
 
-const boundaryId = (iso: string, edge: 'low' | 'high') => {
-  const time = Date.parse(iso);
-  const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
-  let encoded = '';
-  for (let t = time, i = 0; i < 10; i++, t = Math.floor(t / 32)) encoded = alphabet[t % 32] + encoded;
-  return `${ID_PREFIX.email}_${encoded}${(edge === 'low' ? '0' : 'z').repeat(16)}`;
-};
+const boundaryId = (iso: string, edge: 'low' | 'high') => idBoundary('email', Date.parse(iso), edge);
 
 export function listTeamEmails(teamId: string, query: ListEmailsQuery): Promise<Page<Email>> {
   const partition = teamEmailsPartition(teamId);

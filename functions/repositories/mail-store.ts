@@ -6,6 +6,8 @@
  */
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { create as contentDisposition } from 'content-disposition';
 import { s3 } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 
@@ -39,4 +41,37 @@ export async function putMailObject(key: string, body: Buffer | string, contentT
     return;
   }
   await new Upload({ client: s3, params: { Bucket: config.mailBucket, Key: key, Body: body, ContentType: contentType }, partSize: MULTIPART_THRESHOLD_BYTES }).done();
+}
+
+/** A stored text part, cut at `maxBytes` (on a UTF-8 character boundary) so one huge body cannot overflow a response. */
+export async function getMailText(key: string, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+  // One byte more than allowed tells "exactly the limit" from "longer" without a separate HEAD.
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: config.mailBucket, Key: key, Range: `bytes=0-${maxBytes}` }));
+  const bytes = Buffer.from(await Body!.transformToByteArray());
+  if (bytes.length <= maxBytes) return { text: bytes.toString('utf8'), truncated: false };
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return { text: bytes.subarray(0, end).toString('utf8'), truncated: true };
+}
+
+const DOWNLOAD_URL_TTL_SECONDS = 15 * 60;
+
+/**
+ * A presigned GET for a stored object, valid DOWNLOAD_URL_TTL_SECONDS. With a filename, browsers save it
+ * under that name (Content-Disposition, RFC 6266 encoding for non-ASCII names) instead of the key's last part.
+ */
+export async function presignMailDownload(key: string, options: { filename?: string | null; contentType?: string } = {}): Promise<{ url: string; expires_at: string }> {
+  // X-Amz-Date has whole seconds: sign at a whole second so expires_at is exactly when the URL stops working.
+  const signedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const url = await getSignedUrl(
+    s3,
+    new GetObjectCommand({
+      Bucket: config.mailBucket,
+      Key: key,
+      ...(options.filename && { ResponseContentDisposition: contentDisposition(options.filename) }),
+      ...(options.contentType && { ResponseContentType: options.contentType }),
+    }),
+    { expiresIn: DOWNLOAD_URL_TTL_SECONDS, signingDate: signedAt },
+  );
+  return { url, expires_at: new Date(signedAt.getTime() + DOWNLOAD_URL_TTL_SECONDS * 1000).toISOString() };
 }

@@ -3,17 +3,23 @@
  * order (pointer items under the thread), write once per (receipt, inbox) however often it is delivered.
  *   message: pk MSG#<id> sk MSG                gsi1pk INBOX#<inbox>#MESSAGES gsi1sk <id>
  *   pointer: pk THREAD#<thread> sk MSG#<id>     (the thread's messages, oldest first)
+ * The inbox's list filters by time with a key range on the (time-sortable) id, and by label, sender and read
+ * state with filter expressions; `from_search` is the From header lowercased, because contains() is
+ * case-sensitive. `version` counts changes (labels, read) for If-Match; items never changed have none (1).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand, QueryCommand, UpdateCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
+import { idBoundary } from '../shared/ids.js';
 import type { InboxMessage } from '../schemas/messages.js';
-import { TABLE_SCHEMA, listOwnerCollection, tableName, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, queryPage, tableName, withoutNulls, type Page } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const messageKey = (id: string) => ({ pk: `MSG#${id}`, sk: 'MSG' });
 const inboxMessagesPartition = (inboxId: string) => `INBOX#${inboxId}#MESSAGES`;
+
+export type StoredMessage = InboxMessage & { version: number };
 
 /**
  * Stores the message and its place in the thread together; false if it was already stored (a redelivery).
@@ -27,7 +33,7 @@ export async function storeMessage(message: InboxMessage, alsoWrite: NonNullable
           {
             Put: {
               TableName: tableName(),
-              Item: withoutNulls({ ...messageKey(message.id), [byOwner.partitionKey]: inboxMessagesPartition(message.inbox_id), [byOwner.sortKey]: message.id, ...message }),
+              Item: withoutNulls({ ...messageKey(message.id), [byOwner.partitionKey]: inboxMessagesPartition(message.inbox_id), [byOwner.sortKey]: message.id, ...message, from_search: message.from?.toLowerCase() }),
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
@@ -60,22 +66,119 @@ function toMessage(item: Record<string, unknown>): InboxMessage {
     text_key: i.text_key ?? null,
     html_key: i.html_key ?? null,
     ses_message_id: i.ses_message_id ?? null,
+    email_id: i.email_id ?? null,
+    raw_key: i.raw_key ?? null,
     error: i.error ?? null,
   };
 }
 
-export async function findMessage(id: string): Promise<InboxMessage | undefined> {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: messageKey(id), ConsistentRead: true }));
-  if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, [byOwner.partitionKey]: _g, [byOwner.sortKey]: _s, ...message } = Item;
-  return toMessage(message);
+/** The stored item as its message: without keys and search copies. */
+function fromItem(item: Record<string, unknown>): StoredMessage {
+  const { pk: _pk, sk: _sk, [byOwner.partitionKey]: _g, [byOwner.sortKey]: _s, from_search: _f, version, ...message } = item;
+  return { ...toMessage(message), version: typeof version === 'number' ? version : 1 };
 }
 
-export function listInboxMessages(inboxId: string, options: { limit: number; cursor?: string }): Promise<Page<InboxMessage>> {
-  return listOwnerCollection(inboxMessagesPartition(inboxId), options, (item) => {
-    const { pk: _pk, sk: _sk, [byOwner.partitionKey]: _g, [byOwner.sortKey]: _s, ...message } = item;
-    return toMessage(message);
-  });
+export async function findMessage(id: string): Promise<StoredMessage | undefined> {
+  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: messageKey(id), ConsistentRead: true }));
+  return Item && fromItem(Item);
+}
+
+/** Messages by id, in the order given; ids with no message are left out. */
+export async function findMessages(ids: string[]): Promise<StoredMessage[]> {
+  const found = new Map<string, StoredMessage>();
+  // BatchGetItem takes 100 keys per call and may hand some back unprocessed (throttling): ask again for those.
+  for (let start = 0; start < ids.length; start += 100) {
+    let keys: Record<string, unknown>[] | undefined = ids.slice(start, start + 100).map(messageKey);
+    while (keys?.length) {
+      const result: BatchGetCommandOutput = await documentClient.send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys, ConsistentRead: true } } }));
+      for (const item of result.Responses?.[tableName()] ?? []) {
+        const message = fromItem(item);
+        found.set(message.id, message);
+      }
+      keys = result.UnprocessedKeys?.[tableName()]?.Keys;
+    }
+  }
+  return ids.flatMap((id) => found.get(id) ?? []);
+}
+
+interface InboxMessageFilters {
+  label?: string;
+  /** Lowercase text the From header must contain. */
+  from?: string;
+  /** true: unread only; false: read only. */
+  unread?: boolean;
+  since?: string;
+  until?: string;
+}
+
+/** An inbox's messages, newest first, optionally filtered. */
+export function listInboxMessages(inboxId: string, options: { limit: number; cursor?: string } & InboxMessageFilters): Promise<Page<StoredMessage>> {
+  const partition = inboxMessagesPartition(inboxId);
+  const names: Record<string, string> = { '#pk': byOwner.partitionKey };
+  const values: Record<string, unknown> = { ':pk': partition };
+  let keyCondition = '#pk = :pk';
+  if (options.since || options.until) {
+    names['#sk'] = byOwner.sortKey;
+    values[':since'] = idBoundary('message', options.since ? Date.parse(options.since) : 0, 'low');
+    values[':until'] = idBoundary('message', Date.parse(options.until ?? '9999-12-31T23:59:59.999Z'), 'high');
+    keyCondition += ' AND #sk BETWEEN :since AND :until';
+  }
+  const filters: string[] = [];
+  if (options.label) {
+    names['#labels'] = 'labels';
+    values[':label'] = options.label;
+    filters.push('contains(#labels, :label)');
+  }
+  if (options.from) {
+    values[':from'] = options.from;
+    filters.push('contains(from_search, :from)');
+  }
+  if (options.unread !== undefined) {
+    names['#read'] = 'read';
+    values[':read'] = !options.unread;
+    filters.push('#read = :read');
+  }
+  return queryPage(
+    {
+      IndexName: byOwner.indexName,
+      KeyConditionExpression: keyCondition,
+      ...(filters.length && { FilterExpression: filters.join(' AND ') }),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+    { limit: options.limit, cursor: options.cursor, partitionAttr: byOwner.partitionKey, partitionValue: partition },
+    fromItem,
+  );
+}
+
+/**
+ * Sets the message's labels and read state and bumps its version, if it is still in `inboxId` at
+ * `expectedVersion`; undefined if not (changed or deleted meanwhile: read it again).
+ */
+export async function updateMessageState(
+  id: string,
+  inboxId: string,
+  expectedVersion: number,
+  state: Pick<InboxMessage, 'labels' | 'read'>,
+): Promise<StoredMessage | undefined> {
+  try {
+    const { Attributes } = await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: messageKey(id),
+        UpdateExpression: 'SET #labels = :labels, #read = :read, #version = :next',
+        // A message never changed has no version attribute: it is at version 1.
+        ConditionExpression: 'inbox_id = :inbox AND (attribute_not_exists(#version) OR #version = :expected)',
+        ExpressionAttributeNames: { '#labels': 'labels', '#read': 'read', '#version': 'version' },
+        ExpressionAttributeValues: { ':labels': state.labels, ':read': state.read, ':next': expectedVersion + 1, ':inbox': inboxId, ':expected': expectedVersion },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return fromItem(Attributes!);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
 }
 
 /** Ids of a thread's messages, oldest first. */

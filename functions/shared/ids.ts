@@ -22,17 +22,30 @@ export type IdKind = keyof typeof ID_PREFIX;
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
+/** The ULID time part: 10 Crockford base-32 characters of milliseconds since the epoch. */
+function encodeTime(time: number): string {
+  let encoded = '';
+  for (let t = time, i = 0; i < 10; i++, t = Math.floor(t / 32)) encoded = CROCKFORD[t % 32] + encoded;
+  return encoded;
+}
+
 /**
  * A time-sortable id whose random part is derived from `seed`: the same event processed twice (a
  * redelivered queue message) gets the same id, so a conditional put makes the work idempotent.
  */
 export function deterministicId(kind: IdKind, time: number, seed: string): string {
-  let encodedTime = '';
-  for (let t = time, i = 0; i < 10; i++, t = Math.floor(t / 32)) encodedTime = CROCKFORD[t % 32] + encodedTime;
   const digest = createHash('sha256').update(seed).digest();
   let random = '';
   for (let i = 0; i < 16; i++) random += CROCKFORD[digest[i]! % 32];
-  return `${ID_PREFIX[kind]}_${encodedTime}${random}`;
+  return `${ID_PREFIX[kind]}_${encodeTime(time)}${random}`;
+}
+
+/**
+ * The lowest (or highest) id of `kind` that can be minted at `time`: ids sort by time, so a key range
+ * between two boundaries is a time range (`since`/`until` filters).
+ */
+export function idBoundary(kind: IdKind, time: number, edge: 'low' | 'high'): string {
+  return `${ID_PREFIX[kind]}_${encodeTime(time)}${(edge === 'low' ? '0' : 'z').repeat(16)}`;
 }
 
 export function newId(kind: IdKind, now = Date.now()): string {

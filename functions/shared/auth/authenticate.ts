@@ -55,10 +55,11 @@ export function authorize(principal: Principal, access: Exclude<RouteAccess, 'pu
   if (principal.kind === 'inbox' && !access.inboxKeys) {
     throw new ApiError('insufficient_permissions', 'Inbox keys can only use their own inbox; this endpoint needs a team key.');
   }
-  if (access.scope !== 'any' && !hasScope(principal.scopes, access.scope)) {
-    throw new ApiError('insufficient_permissions', `This API key lacks the "${access.scope}" scope.`, {
+  const required = principal.kind === 'inbox' ? (access.inboxScope ?? access.scope) : access.scope;
+  if (required !== 'any' && !hasScope(principal.scopes, required)) {
+    throw new ApiError('insufficient_permissions', `This API key lacks the "${required}" scope.`, {
       param: 'scope',
-      details: { required_scope: access.scope },
+      details: { required_scope: required },
     });
   }
 }
