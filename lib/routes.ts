@@ -12,12 +12,14 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
  * - `public`: no key;
  * - `root`: only the deployment's root key;
  * - `{ scope }`: a team key holding the scope; `root: true` also admits the root key;
- *   `inboxKeys: true` admits inbox keys (limited to their own inbox by the handler).
+ *   `inboxKeys: true` admits inbox keys (limited to their own inbox by the handler), which need `inboxScope`
+ *   if given, else `scope` (an inbox key holds read and send: `inboxScope` lets it change its own inbox's
+ *   messages where a team key needs write).
  */
 export type RouteAccess =
   | 'public'
   | 'root'
-  | { scope: Scope | 'any'; root?: boolean; inboxKeys?: boolean };
+  | { scope: Scope | 'any'; root?: boolean; inboxKeys?: boolean; inboxScope?: Scope };
 
 export interface RouteDefinition {
   /** Stable id: `<resource>.<verb>`; also the handler's file under functions/http. */
@@ -84,6 +86,13 @@ export const ROUTES = [
   { id: 'inboxes.update', method: 'PATCH', path: '/v1/inboxes/{id}', access: { scope: 'write' } },
   { id: 'inboxes.delete', method: 'DELETE', path: '/v1/inboxes/{id}', access: { scope: 'admin' } },
 
+  { id: 'inbox-messages.list', method: 'GET', path: '/v1/inboxes/{id}/messages', access: { scope: 'read', inboxKeys: true } },
+  { id: 'inbox-messages.get', method: 'GET', path: '/v1/inboxes/{id}/messages/{message_id}', access: { scope: 'read', inboxKeys: true }, uses: ['mail-store-read'] },
+  { id: 'inbox-messages.raw', method: 'GET', path: '/v1/inboxes/{id}/messages/{message_id}/raw', access: { scope: 'read', inboxKeys: true }, uses: ['mail-store-read'] },
+  { id: 'inbox-messages.update', method: 'PATCH', path: '/v1/inboxes/{id}/messages/{message_id}', access: { scope: 'write', inboxKeys: true, inboxScope: 'read' } },
+  { id: 'inbox-threads.list', method: 'GET', path: '/v1/inboxes/{id}/threads', access: { scope: 'read', inboxKeys: true } },
+  { id: 'inbox-threads.get', method: 'GET', path: '/v1/inboxes/{id}/threads/{thread_id}', access: { scope: 'read', inboxKeys: true } },
+
   { id: 'templates.create', method: 'POST', path: '/v1/templates', access: { scope: 'write' }, idempotent: true, maxBodyBytes: 512 * 1024 },
   { id: 'templates.list', method: 'GET', path: '/v1/templates', access: { scope: 'read' } },
   { id: 'templates.get', method: 'GET', path: '/v1/templates/{id}', access: { scope: 'read' } },
@@ -102,6 +111,11 @@ export const ROUTES = [
   { id: 'suppressions.delete', method: 'DELETE', path: '/v1/suppressions/{email}', access: { scope: 'write' } },
 
   { id: 'unsubscribe.confirm', method: 'POST', path: '/v1/unsubscribe/{token}', access: 'public', maxBodyBytes: 1024, uses: ['table', 'pepper'] },
+
+  { id: 'inbox-sends.send', method: 'POST', path: '/v1/inboxes/{id}/messages', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
+  { id: 'inbox-sends.reply', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/reply', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
+  { id: 'inbox-sends.reply-all', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/reply-all', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
+  { id: 'inbox-sends.forward', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/forward', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'mail-store-read'] },
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];

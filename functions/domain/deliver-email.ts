@@ -14,6 +14,7 @@ import { logger } from '../shared/logger.js';
 import { queueByName } from '../../lib/queues.js';
 import { findEmail, claimForSending, markFailed, recordSent, releaseClaim, appendEmailEvent, type StoredEmail } from '../repositories/emails.js';
 import { getEmailPayload } from '../repositories/mail-store.js';
+import { addThreadRefs } from '../repositories/threads.js';
 import { INTERRUPTED_FAILURE_RANK, STATUS_RANK } from './email-status.js';
 import { buildMime } from './mime.js';
 import { unsubscribeToken, unsubscribeUrl } from './unsubscribe.js';
@@ -94,6 +95,10 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
   }
   // SES has the message now. If recording that fails, the claim stays: a redelivery must not send again.
   await recordSent(email.id, messageId, new Date().toISOString());
+  if (email.threading) {
+    // Replies will quote SES's Message-ID (it replaced ours on the wire): make it lead to the thread too.
+    await addThreadRefs(email.threading.inbox_id, email.threading.thread_id, [`<${messageId}@email.amazonses.com>`, `<${messageId}@${config.region}.amazonses.com>`]);
+  }
 }
 
 function sesErrorCode(name: string): string {
@@ -116,6 +121,7 @@ async function sendThroughSes(email: StoredEmail): Promise<string> {
     subject: email.subject,
     payload,
     unsubscribeUrl: unsubscribe,
+    threading: email.threading && { messageId: email.threading.rfc_message_id, inReplyTo: email.threading.in_reply_to, references: email.threading.references },
   });
   const tracked = email.tracking.opens || email.tracking.clicks;
   const result = await ses.send(

@@ -5,11 +5,12 @@
  */
 import { randomInt } from 'node:crypto';
 import { config } from '../shared/config.js';
-import { ApiError } from '../shared/errors.js';
+import { ApiError, notFound } from '../shared/errors.js';
+import type { Principal } from '../shared/http/types.js';
 import { newId } from '../shared/ids.js';
 import { DEFAULT_RULES, DEFAULT_STORAGE_QUOTA_BYTES, type CreateInboxBody } from '../schemas/inboxes.js';
 import type { ApiKey } from '../schemas/api-keys.js';
-import { createInbox, type Inbox } from '../repositories/inboxes.js';
+import { createInbox, getTeamInbox, type Inbox } from '../repositories/inboxes.js';
 import { apiKeyPut } from '../repositories/api-keys.js';
 import { findVerifiedSendingDomain } from '../repositories/domains.js';
 import { mintApiKey } from './api-keys.js';
@@ -99,4 +100,13 @@ export async function openInbox(teamId: string, body: CreateInboxBody): Promise<
       if (!generatedNameTaken) throw error;
     }
   }
+}
+
+/**
+ * The inbox a caller may act on: a team key sees its team's inboxes, an inbox key only its own; any other
+ * id answers exactly like one that does not exist.
+ */
+export async function inboxForPrincipal(principal: Principal, inboxId: string): Promise<Inbox> {
+  if (principal.kind === 'inbox' && principal.inboxId !== inboxId) throw notFound('Inbox');
+  return getTeamInbox(principal.teamId!, inboxId);
 }

@@ -15,6 +15,8 @@ export interface MimeInput {
   subject: string;
   payload: EmailPayload;
   unsubscribeUrl?: string;
+  /** Sends from an inbox carry their own Message-ID and reply headers, so replies thread. */
+  threading?: { messageId: string; inReplyTo: string | null; references: string[] } | null;
 }
 
 /** Plain text from HTML for clients (and spam filters) that want a text part. */
@@ -47,6 +49,11 @@ export async function buildMime(input: MimeInput): Promise<Buffer> {
     })),
     disableFileAccess: true,
     disableUrlAccess: true,
+    ...(input.threading && {
+      messageId: input.threading.messageId,
+      inReplyTo: input.threading.inReplyTo ?? undefined,
+      references: input.threading.references.length ? input.threading.references : undefined,
+    }),
   });
   return composer.compile().build();
 }

@@ -153,6 +153,7 @@ async function deliverToInbox(inbox: Inbox, job: InboundJob, rawKey: string, raw
     text_key: text !== null ? `${base}/body.txt` : null,
     html_key: html !== null ? `${base}/body.html` : null,
     ses_message_id: job.ses_message_id,
+    email_id: null,
     error: !parsed ? 'The message is not valid MIME; it is kept raw.' : overQuota ? 'The inbox is over its storage quota; only the raw message was kept.' : null,
     received_at: receivedAt,
   };

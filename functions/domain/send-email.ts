@@ -8,10 +8,10 @@ import { sqs } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
-import { newId } from '../shared/ids.js';
+import { deterministicId, newId } from '../shared/ids.js';
 import { queueByName } from '../../lib/queues.js';
 import { MAX_ATTACHMENT_BYTES, type Address, type RecipientOutcome, type SendEmailBody } from '../schemas/emails.js';
-import { appendEmailEvent, createEmail, markFailed, publicEmail } from '../repositories/emails.js';
+import { appendEmailEvent, createEmail, markFailed, publicEmail, type EmailThreading } from '../repositories/emails.js';
 import { findSuppressed } from '../repositories/suppressions.js';
 import { consumeSendQuota, refundSendQuota } from '../repositories/send-quotas.js';
 import { getTeam } from '../repositories/teams.js';
@@ -28,7 +28,15 @@ export interface SendJob {
   team_id: string;
 }
 
-export type AcceptedEmail = { ok: true; email: Email } | { ok: false; error: ApiError };
+export type AcceptedEmail = { ok: true; email: Email; threading: EmailThreading | null } | { ok: false; error: ApiError };
+
+/** Sending from an inbox: which thread the email joins (null: it starts one) and what it replies to. */
+export interface InboxThreadContext {
+  inbox_id: string;
+  thread_id: string | null;
+  in_reply_to: string | null;
+  references: string[];
+}
 
 const formatAddress = (a: Address) => (a.name ? `"${a.name.replace(/["\\]/g, '\\$&')}" <${a.email}>` : a.email);
 
@@ -113,7 +121,11 @@ function atIndex(error: unknown, index: number): unknown {
  * quota) is checked before anything is stored, so a rejected request leaves nothing behind.
  * `batch`: the bodies came as a list, so an error names the email by its index.
  */
-export async function acceptEmails(teamId: string, bodies: SendEmailBody[], options: { batch?: boolean } = {}): Promise<AcceptedEmail[]> {
+export async function acceptEmails(
+  teamId: string,
+  bodies: SendEmailBody[],
+  options: { batch?: boolean; inboxContexts?: (InboxThreadContext | undefined)[] } = {},
+): Promise<AcceptedEmail[]> {
   const allAddresses = bodies.flatMap((b) => [...b.to, ...(b.cc ?? []), ...(b.bcc ?? [])].map((a) => a.email));
   const [team, suppressedMap] = await Promise.all([getTeam(teamId), findSuppressed(teamId, allAddresses)]);
   const suppressed = new Set(suppressedMap.keys());
@@ -149,7 +161,7 @@ export async function acceptEmails(teamId: string, bodies: SendEmailBody[], opti
   const now = new Date().toISOString();
   const results: AcceptedEmail[] = [];
   const jobs: { job: SendJob; delaySeconds: number }[] = [];
-  for (const p of prepared) {
+  for (const [index, p] of prepared.entries()) {
     if (!sendable.includes(p)) {
       results.push({
         ok: false,
@@ -162,6 +174,17 @@ export async function acceptEmails(teamId: string, bodies: SendEmailBody[], opti
     }
     const scheduledAt = p.body.scheduled_at && Date.parse(p.body.scheduled_at) > Date.now() ? new Date(p.body.scheduled_at).toISOString() : null;
     const key = payloadKey(teamId, p.id);
+    const context = options.inboxContexts?.[index];
+    // Our Message-ID names the sending domain; SES replaces it on the wire, and the sender records SES's too.
+    const threading: EmailThreading | null = context
+      ? {
+          inbox_id: context.inbox_id,
+          thread_id: context.thread_id ?? deterministicId('thread', Date.parse(now), p.id),
+          rfc_message_id: `<${p.id}@${p.body.from.email.split('@')[1]}>`,
+          in_reply_to: context.in_reply_to,
+          references: context.references,
+        }
+      : null;
     await putEmailPayload(key, p.payload);
     const stored = await createEmail({
       id: p.id,
@@ -181,10 +204,11 @@ export async function acceptEmails(teamId: string, bodies: SendEmailBody[], opti
       created_at: now,
       payload_key: key,
       list_unsubscribe: p.body.list_unsubscribe ?? false,
+      threading,
     });
     await appendEmailEvent(p.id, { type: stored.status, at: now, recipient: null, detail: scheduledAt ? { scheduled_at: scheduledAt } : {} }, 'accepted');
     jobs.push({ job: { email_id: p.id, team_id: teamId }, delaySeconds: scheduledAt ? sendDelaySeconds(scheduledAt) : 0 });
-    results.push({ ok: true, email: publicEmail(stored) });
+    results.push({ ok: true, email: publicEmail(stored), threading });
   }
   const unqueued = new Set(await enqueueSendJobs(jobs));
   if (!unqueued.size) return results;

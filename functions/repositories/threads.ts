@@ -6,7 +6,7 @@
  *   ref:      pk MSGREF#<inbox>#<message-id> sk REF   → thread_id
  *   subject:  pk SUBJECT#<inbox>#<key> sk SUBJECT     → thread_id
  */
-import { BatchGetCommand, GetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import type { Thread } from '../schemas/messages.js';
 import { TABLE_SCHEMA, listOwnerCollection, tableName, type Page } from './table.js';
@@ -112,4 +112,13 @@ export async function findThread(id: string): Promise<Thread | undefined> {
 
 export function listInboxThreads(inboxId: string, options: { limit: number; cursor?: string }): Promise<Page<Thread>> {
   return listOwnerCollection(inboxThreadsPartition(inboxId), options, toThread);
+}
+
+/** Makes more Message-IDs of a message lead to its thread (SES replaces the Message-ID we send with its own). */
+export async function addThreadRefs(inboxId: string, threadId: string, messageIds: string[]): Promise<void> {
+  await Promise.all(
+    [...new Set(messageIds.map((m) => m.toLowerCase()))].map((id) =>
+      documentClient.send(new PutCommand({ TableName: tableName(), Item: { ...refKey(inboxId, id), thread_id: threadId } })),
+    ),
+  );
 }

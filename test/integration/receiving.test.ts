@@ -65,7 +65,7 @@ describe('receiving over SMTP', () => {
     expect(message!.attachments).toEqual([expect.objectContaining({ filename: 'invoice.pdf', content_type: 'application/pdf', size: pdf.length })]);
     expect((await bytesOf(message!.attachments[0]!.key)).equals(pdf)).toBe(true);
     expect((await bytesOf(message!.html_key!)).toString()).toContain('invoice attached');
-    expect((await bytesOf(message!.raw_key)).toString()).toContain(`Subject: ${subject}`);
+    expect((await bytesOf(message!.raw_key!)).toString()).toContain(`Subject: ${subject}`);
   });
 
   it('threads replies by In-Reply-To/References, and by subject only among the same participants', async () => {
@@ -103,7 +103,7 @@ describe('receiving over SMTP', () => {
       return found!;
     }, 20_000, 150);
     expect(message.labels).toContain('unparsed');
-    expect((await bytesOf(message.raw_key)).toString()).toContain(marker);
+    expect((await bytesOf(message.raw_key!)).toString()).toContain(marker);
   });
 
   it('receives a 30 MB message (SES caps encoded MIME at 40 MB)', async () => {
