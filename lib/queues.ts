@@ -36,7 +36,7 @@ export const QUEUES = [
     maxReceiveCount: 5,
     retentionDays: 14,
     backoff: { baseSeconds: 10, maxSeconds: 900 },
-    uses: ['ses-identities'],
+    uses: ['ses-identities', 'mail-store-purge'],
   },
   {
     // Outgoing mail: one message per email; also carries scheduled sends until they are due.

@@ -44,9 +44,10 @@ export interface RouteDefinition {
  * - `pepper`: read the pepper secret (signed links);
  * - `ses-identities`: create, read and delete SES email identities and their MAIL FROM settings;
  * - `ses-send`: send through the deployment's configuration sets;
- * - `mail-store-write` / `mail-store-read`: the mail bucket (message payloads, attachments, raw MIME).
+ * - `mail-store-write` / `mail-store-read`: the mail bucket (message payloads, attachments, raw MIME);
+ * - `mail-store-purge`: list and delete in the mail bucket (purging deleted inboxes).
  */
-export type Capability = 'table' | 'pepper' | 'ses-identities' | 'ses-send' | 'mail-store-write' | 'mail-store-read';
+export type Capability = 'table' | 'pepper' | 'ses-identities' | 'ses-send' | 'mail-store-write' | 'mail-store-read' | 'mail-store-purge';
 
 /**
  * Lambda's synchronous payload limit is 6 MB; base64 attachments inflate by 4/3, so this admits about
@@ -84,7 +85,7 @@ export const ROUTES = [
   { id: 'inboxes.list', method: 'GET', path: '/v1/inboxes', access: { scope: 'read' } },
   { id: 'inboxes.get', method: 'GET', path: '/v1/inboxes/{id}', access: { scope: 'read', inboxKeys: true } },
   { id: 'inboxes.update', method: 'PATCH', path: '/v1/inboxes/{id}', access: { scope: 'write' } },
-  { id: 'inboxes.delete', method: 'DELETE', path: '/v1/inboxes/{id}', access: { scope: 'admin' } },
+  { id: 'inboxes.delete', method: 'DELETE', path: '/v1/inboxes/{id}', access: { scope: 'admin' }, sendsTo: ['team-purge'] },
 
   { id: 'inbox-messages.list', method: 'GET', path: '/v1/inboxes/{id}/messages', access: { scope: 'read', inboxKeys: true } },
   { id: 'inbox-messages.get', method: 'GET', path: '/v1/inboxes/{id}/messages/{message_id}', access: { scope: 'read', inboxKeys: true }, uses: ['mail-store-read'] },

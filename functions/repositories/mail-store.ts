@@ -4,7 +4,7 @@
  *   payload: emails/<team>/<email id>.json
  *   received: inboxes/<inbox>/<message id>/{raw.eml, body.txt, body.html, attachments/<n>}
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { create as contentDisposition } from 'content-disposition';
@@ -74,4 +74,20 @@ export async function presignMailDownload(key: string, options: { filename?: str
     { expiresIn: DOWNLOAD_URL_TTL_SECONDS, signingDate: signedAt },
   );
   return { url, expires_at: new Date(signedAt.getTime() + DOWNLOAD_URL_TTL_SECONDS * 1000).toISOString() };
+}
+
+/** Deletes every object under `prefix` (a deleted inbox's mail); returns how many. */
+export async function deleteMailPrefix(prefix: string): Promise<number> {
+  let deleted = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: config.mailBucket, Prefix: prefix, ContinuationToken: token }));
+    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+    if (keys.length) {
+      await s3.send(new DeleteObjectsCommand({ Bucket: config.mailBucket, Delete: { Objects: keys, Quiet: true } }));
+      deleted += keys.length;
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return deleted;
 }

@@ -8,7 +8,7 @@
  * case-sensitive. `version` counts changes (labels, read) for If-Match; items never changed have none (1).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, TransactWriteCommand, QueryCommand, UpdateCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { idBoundary } from '../shared/ids.js';
@@ -198,4 +198,12 @@ export async function listThreadMessageIds(threadId: string): Promise<string[]> 
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return ids;
+}
+
+/** Removes a message and its place in its thread (purging a deleted inbox). */
+export async function deleteMessage(message: Pick<InboxMessage, 'id' | 'thread_id'>): Promise<void> {
+  await Promise.all([
+    documentClient.send(new DeleteCommand({ TableName: tableName(), Key: messageKey(message.id) })),
+    documentClient.send(new DeleteCommand({ TableName: tableName(), Key: { pk: `THREAD#${message.thread_id}`, sk: `MSG#${message.id}` } })),
+  ]);
 }

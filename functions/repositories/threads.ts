@@ -6,7 +6,7 @@
  *   ref:      pk MSGREF#<inbox>#<message-id> sk REF   → thread_id
  *   subject:  pk SUBJECT#<inbox>#<key> sk SUBJECT     → thread_id
  */
-import { BatchGetCommand, GetCommand, PutCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import type { Thread } from '../schemas/messages.js';
 import { TABLE_SCHEMA, listOwnerCollection, tableName, type Page } from './table.js';
@@ -121,4 +121,9 @@ export async function addThreadRefs(inboxId: string, threadId: string, messageId
       documentClient.send(new PutCommand({ TableName: tableName(), Item: { ...refKey(inboxId, id), thread_id: threadId } })),
     ),
   );
+}
+
+/** Removes a thread (purging a deleted inbox; its Message-ID and subject lookups expire with the inbox's). */
+export async function deleteThread(id: string): Promise<void> {
+  await documentClient.send(new DeleteCommand({ TableName: tableName(), Key: threadKey(id) }));
 }

@@ -1,7 +1,7 @@
 /**
  * Sweeps a deleted team. The delete route already revoked every key it could list; this pass runs after
  * the index has caught up and revokes anything created in the meantime, closes the team's inboxes (their
- * addresses stop receiving and are free again) and releases its domains (SES identities and name claims)
+ * addresses stop receiving and are free again, and their mail is deleted) and releases its domains (SES identities and name claims)
  * so another team can add them.
  */
 import * as z from 'zod';
@@ -12,14 +12,20 @@ import { revokeAllTeamApiKeys } from '../repositories/api-keys.js';
 import { listTeamDomains } from '../repositories/domains.js';
 import { deleteInbox, listTeamInboxes } from '../repositories/inboxes.js';
 import { deleteDomain } from '../domain/sending-domains.js';
+import { purgeInboxMail } from '../domain/purge-inbox.js';
 
 /** Long enough for the team's key index (eventually consistent) to show keys created just before deletion. */
 export const TEAM_PURGE_DELAY_SECONDS = 5;
 
-export const TeamPurgeMessage = z.object({ team_id: z.string().min(1) });
+/** A whole team, or (with `inbox_id`) the mail of one deleted inbox. */
+export const TeamPurgeMessage = z.object({ team_id: z.string().min(1), inbox_id: z.string().min(1).optional() });
 export type TeamPurgeMessage = z.infer<typeof TeamPurgeMessage>;
 
-export const handler = queueConsumer('team-purge', TeamPurgeMessage, async ({ team_id }) => {
+export const handler = queueConsumer('team-purge', TeamPurgeMessage, async ({ team_id, inbox_id }) => {
+  if (inbox_id) {
+    await purgeInboxMail(inbox_id);
+    return;
+  }
   const revoked = await revokeAllTeamApiKeys(team_id);
   let closed = 0;
   let inboxCursor: string | undefined;
@@ -35,6 +41,7 @@ export const handler = queueConsumer('team-purge', TeamPurgeMessage, async ({ te
         },
       );
       if (done) closed++;
+      await purgeInboxMail(inbox.id);
     }
     inboxCursor = page.next_cursor ?? undefined;
   } while (inboxCursor);

@@ -67,6 +67,11 @@ export class PlatformAccess {
         lambda.addEnvironment('MAIL_BUCKET', props.mailBucket.bucketName);
         props.mailBucket.grantRead(lambda);
         return;
+      case 'mail-store-purge':
+        lambda.addEnvironment('MAIL_BUCKET', props.mailBucket.bucketName);
+        props.mailBucket.grantRead(lambda);
+        props.mailBucket.grantDelete(lambda);
+        return;
       case 'ses-identities':
         lambda.addEnvironment('SES_CONFIGURATION_SET', props.ses.tracked.configurationSetName);
         lambda.addToRolePolicy(
