@@ -42,13 +42,14 @@ describe('POST /v1/emails', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body).toMatchObject({ id: expect.stringMatching(/^em_/), status: 'queued', recipients: [{ email: SIM('success'), type: 'to', status: 'queued', reason: null }] });
 
+    // Send and Delivery can arrive in one batch and be applied concurrently: wait for the whole timeline.
     const delivered = await eventually(async () => {
       const email = await get(res.body.id);
       expect(email.body.status).toBe('delivered');
+      expect(email.body.events.map((e: { type: string }) => e.type)).toEqual(['queued', 'sent', 'delivered']);
       return email.body;
     });
     expect(delivered.ses_message_id).toEqual(expect.any(String));
-    expect(delivered.events.map((e: { type: string }) => e.type)).toEqual(['queued', 'sent', 'delivered']);
     expect(delivered.recipients[0]).toMatchObject({ email: SIM('success'), status: 'delivered' });
 
     const mail = await captured(subject);
