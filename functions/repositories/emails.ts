@@ -6,13 +6,13 @@
  * Bodies and attachments live in S3 (payload_key); the item holds metadata only.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import { idBoundary } from '../shared/ids.js';
 import type { Email, EmailEvent, EmailStatus, ListEmailsQuery, RecipientOutcome } from '../schemas/emails.js';
 import { STATUS_RANK } from '../domain/email-status.js';
-import { TABLE_SCHEMA, nowIso, queryPage, tableName, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, nowIso, queryAllWithPrefix, queryPage, tableName, withoutNulls, type Page } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const emailKey = (id: string) => ({ pk: `EMAIL#${id}`, sk: 'EMAIL' });
@@ -157,24 +157,10 @@ export async function appendEmailEvent(emailId: string, event: EmailEvent, dedup
 }
 
 export async function listEmailEvents(emailId: string): Promise<EmailEvent[]> {
-  const events: EmailEvent[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `EMAIL#${emailId}`, ':prefix': 'EVENT#' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const { type, at, recipient, detail } = item as EmailEvent;
-      events.push({ type, at, recipient: recipient ?? null, detail: detail ?? {} });
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return events;
+  return (await queryAllWithPrefix(`EMAIL#${emailId}`, 'EVENT#')).map((item) => {
+    const { type, at, recipient, detail } = item as EmailEvent;
+    return { type, at, recipient: recipient ?? null, detail: detail ?? {} };
+  });
 }
 
 async function conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {

@@ -8,12 +8,12 @@
  * case-sensitive. `version` counts changes (labels, read) for If-Match; items never changed have none (1).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { idBoundary } from '../shared/ids.js';
 import type { InboxMessage } from '../schemas/messages.js';
-import { TABLE_SCHEMA, queryPage, tableName, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, queryPage, tableName, withoutNulls, type Page, queryAllWithPrefix } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const messageKey = (id: string) => ({ pk: `MSG#${id}`, sk: 'MSG' });
@@ -183,21 +183,7 @@ export async function updateMessageState(
 
 /** Ids of a thread's messages, oldest first. */
 export async function listThreadMessageIds(threadId: string): Promise<string[]> {
-  const ids: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `THREAD#${threadId}`, ':prefix': 'MSG#' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) ids.push(String(item.message_id));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return ids;
+  return (await queryAllWithPrefix(`THREAD#${threadId}`, 'MSG#')).map((item) => String(item.message_id));
 }
 
 /** Removes a message and its place in its thread (purging a deleted inbox). */

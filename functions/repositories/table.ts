@@ -83,6 +83,25 @@ export function listOwnerCollection<T>(
   );
 }
 
+/** Every item of one partition whose sort key starts with `prefix`, in sort-key order (all pages). */
+export async function queryAllWithPrefix(pk: string, prefix: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient.send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
 export const nowIso = (now = Date.now()) => new Date(now).toISOString();
 export const epochSeconds = (now = Date.now()) => Math.floor(now / 1000);
 
