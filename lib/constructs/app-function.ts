@@ -1,6 +1,6 @@
 /**
- * The one Lambda construct: Node 22 on ARM64, an esbuild ESM bundle with source maps (the AWS SDK comes
- * from the runtime, which keeps bundles and cold starts small), an explicit log group with retention and
+ * The one Lambda construct: Node 22 on ARM64, an esbuild ESM bundle with source maps (the AWS SDK clients
+ * come from the runtime, which keeps bundles and cold starts small), an explicit log group with retention and
  * X-Ray tracing. Access is granted only through the `use*` methods, each of which sets the env var the
  * code reads next to the grant that lets it act on it.
  */
@@ -59,7 +59,9 @@ export class AppFunction extends Construct {
         sourceMap: true,
         sourcesContent: false,
         mainFields: ['module', 'main'],
-        externalModules: ['@aws-sdk/*'],
+        // The Node.js runtime ships every AWS SDK v3 client; the small helper libraries (lib-dynamodb,
+        // lib-storage, the presigner) are bundled so no deploy depends on which of them it ships.
+        externalModules: ['@aws-sdk/client-*'],
         // Some dependencies are CommonJS and call require(): give ESM bundles a require.
         banner: "import { createRequire as __mailroomCreateRequire } from 'module'; const require = __mailroomCreateRequire(import.meta.url);",
       },
