@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { logger } from '../shared/logger.js';
 import type { EmailStatus } from '../schemas/emails.js';
-import { advanceEmailStatus, advanceRecipientStatus, appendEmailEvent, findEmail, markFailed } from '../repositories/emails.js';
+import { advanceRecipientStatus, appendEmailEvent, applyEventStatus } from '../repositories/emails.js';
 import { addSuppression } from '../repositories/suppressions.js';
 import { STATUS_RANK } from './email-status.js';
 
@@ -93,32 +93,37 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
     logger.info('ses event ignored', { event_type: event.eventType, ses_message_id: event.mail.messageId });
     return;
   }
-  const email = await findEmail(emailId);
-  if (!email || email.team_id !== event.mail.tags?.mailroom_team_id?.[0]) {
+  const teamId = event.mail.tags?.mailroom_team_id?.[0] ?? '';
+  const rank = STATUS_RANK[outcome.status];
+  // A send the sender could not confirm (send_interrupted) is proven by SES's own Send event.
+  const applied = await applyEventStatus(emailId, teamId, {
+    status: outcome.status,
+    rank,
+    ...(event.eventType === 'Send' && { extra: { ses_message_id: event.mail.messageId } }),
+    ...(outcome.status === 'failed' && { error: { code: event.eventType === 'Reject' ? 'rejected' : 'rendering_failure', message: outcome.reason ?? '' } }),
+  });
+  if (applied === 'unknown') {
     logger.warn('ses event for an unknown email', { email_id: emailId, event_type: event.eventType });
     return;
   }
   const dedupeKey = createHash('sha256').update(rawBody).digest('hex').slice(0, 16);
-  await appendEmailEvent(
-    email.id,
-    {
-      type: outcome.type,
-      at: new Date(outcome.at).toISOString(),
-      recipient: outcome.recipients.length === 1 ? outcome.recipients[0]! : null,
-      detail: { ...outcome.detail, recipients: outcome.recipients },
-    },
-    dedupeKey,
-  );
-  const rank = STATUS_RANK[outcome.status];
-  // A send the sender could not confirm (send_interrupted) is proven by SES's own Send event.
-  const extra = event.eventType === 'Send' ? { ses_message_id: event.mail.messageId } : {};
-  if (outcome.status === 'failed') await markFailed(email.id, { code: event.eventType === 'Reject' ? 'rejected' : 'rendering_failure', message: outcome.reason ?? '' });
-  else await advanceEmailStatus(email.id, outcome.status, rank, extra);
-  await Promise.all(outcome.recipients.map((recipient) => advanceRecipientStatus(email.id, recipient, outcome.status, rank, outcome.reason)));
+  await Promise.all([
+    appendEmailEvent(
+      emailId,
+      {
+        type: outcome.type,
+        at: new Date(outcome.at).toISOString(),
+        recipient: outcome.recipients.length === 1 ? outcome.recipients[0]! : null,
+        detail: { ...outcome.detail, recipients: outcome.recipients },
+      },
+      dedupeKey,
+    ),
+    ...outcome.recipients.map((recipient) => advanceRecipientStatus(emailId, recipient, outcome.status, rank, outcome.reason)),
+  ]);
 
   const suppress =
     event.eventType === 'Bounce' && event.bounce!.bounceType === 'Permanent' ? 'hard_bounce' : event.eventType === 'Complaint' ? 'complaint' : undefined;
   if (suppress) {
-    await Promise.all(outcome.recipients.map((address) => addSuppression(email.team_id, { email: address, reason: suppress, source_email_id: email.id })));
+    await Promise.all(outcome.recipients.map((address) => addSuppression(teamId, { email: address, reason: suppress, source_email_id: emailId })));
   }
 }

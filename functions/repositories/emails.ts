@@ -191,6 +191,45 @@ export function advanceEmailStatus(emailId: string, status: EmailStatus, rank: n
   });
 }
 
+/**
+ * What an SES event does to the email, in one conditional write that also proves the email exists and
+ * belongs to `teamId` (no read first): `applied`, `kept` (it already got further), or `unknown`.
+ */
+export async function applyEventStatus(
+  emailId: string,
+  teamId: string,
+  change: { status: EmailStatus; rank: number; extra?: Record<string, unknown>; error?: { code: string; message: string } },
+): Promise<'applied' | 'kept' | 'unknown'> {
+  const sets = ['#status = :status', 'status_rank = :rank', 'updated_at = :now'];
+  const values: Record<string, unknown> = { ':status': change.status, ':rank': change.rank, ':now': nowIso(), ':team': teamId };
+  const names: Record<string, string> = { '#status': 'status' };
+  for (const [field, value] of Object.entries({ ...change.extra, ...(change.error && { error: change.error }) })) {
+    names[`#x_${field}`] = field;
+    sets.push(`#x_${field} = :x_${field}`);
+    values[`:x_${field}`] = value;
+  }
+  // A failure may also close a send the sender could not confirm (`sending`, see deliver-email.ts).
+  const rankRule = change.status === 'failed' ? '(status_rank < :rank OR #status = :sending)' : 'status_rank < :rank';
+  if (change.status === 'failed') values[':sending'] = 'sending';
+  try {
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: emailKey(emailId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: `attribute_exists(pk) AND team_id = :team AND ${rankRule}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return 'applied';
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    return error.Item && error.Item.team_id?.S === teamId ? 'kept' : 'unknown';
+  }
+}
+
 /** Same rule per recipient: a late event never downgrades what a recipient's mail already reached. */
 export function advanceRecipientStatus(emailId: string, recipient: string, status: string, rank: number, reason: string | null): Promise<boolean> {
   return conditionalUpdate({
