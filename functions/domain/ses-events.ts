@@ -106,24 +106,21 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
     logger.warn('ses event for an unknown email', { email_id: emailId, event_type: event.eventType });
     return;
   }
-  const dedupeKey = createHash('sha256').update(rawBody).digest('hex').slice(0, 16);
-  await Promise.all([
-    appendEmailEvent(
-      emailId,
-      {
-        type: outcome.type,
-        at: new Date(outcome.at).toISOString(),
-        recipient: outcome.recipients.length === 1 ? outcome.recipients[0]! : null,
-        detail: { ...outcome.detail, recipients: outcome.recipients },
-      },
-      dedupeKey,
-    ),
-    ...outcome.recipients.map((recipient) => advanceRecipientStatus(emailId, recipient, outcome.status, rank, outcome.reason)),
-  ]);
-
+  // Effects first, the timeline entry last: whoever sees the event in the timeline sees its effects too.
+  await Promise.all(outcome.recipients.map((recipient) => advanceRecipientStatus(emailId, recipient, outcome.status, rank, outcome.reason)));
   const suppress =
     event.eventType === 'Bounce' && event.bounce!.bounceType === 'Permanent' ? 'hard_bounce' : event.eventType === 'Complaint' ? 'complaint' : undefined;
   if (suppress) {
     await Promise.all(outcome.recipients.map((address) => addSuppression(teamId, { email: address, reason: suppress, source_email_id: emailId })));
   }
+  await appendEmailEvent(
+    emailId,
+    {
+      type: outcome.type,
+      at: new Date(outcome.at).toISOString(),
+      recipient: outcome.recipients.length === 1 ? outcome.recipients[0]! : null,
+      detail: { ...outcome.detail, recipients: outcome.recipients },
+    },
+    createHash('sha256').update(rawBody).digest('hex').slice(0, 16),
+  );
 }
