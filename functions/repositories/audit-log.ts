@@ -6,9 +6,9 @@
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
-import { idBoundary, newId } from '../shared/ids.js';
+import { newId } from '../shared/ids.js';
 import type { AuditEntry, AuditFilters } from '../schemas/audit-log.js';
-import { epochSeconds, nowIso, queryPage, tableName, type Page } from './table.js';
+import { epochSeconds, listCollection, nowIso, tableName, type ItemFilter, type Page } from './table.js';
 
 export const ROOT_AUDIT_OWNER = 'ROOT';
 const auditPartition = (owner: string) => `AUDIT#${owner}`;
@@ -34,38 +34,15 @@ export async function recordAuditEntry(owner: string, entry: Omit<AuditEntry, 'i
 }
 
 
-/** Smallest/largest entry id for a time, so a time range becomes a sort-key range. */
-const boundaryId = (iso: string, edge: 'low' | 'high') => idBoundary('audit', Date.parse(iso), edge);
-
 export function listAuditEntries(owner: string, filters: AuditFilters, options: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
-  const partition = auditPartition(owner);
-  const names: Record<string, string> = { '#pk': 'pk' };
-  const values: Record<string, unknown> = { ':pk': partition };
-  let keyCondition = '#pk = :pk';
-  if (filters.since || filters.until) {
-    // DynamoDB rejects expression names the expressions do not use: declare #sk only with a time range.
-    names['#sk'] = 'sk';
-    values[':from'] = boundaryId(filters.since ?? '1970-01-01T00:00:00Z', 'low');
-    values[':to'] = boundaryId(filters.until ?? '9999-12-31T23:59:59Z', 'high');
-    keyCondition += ' AND #sk BETWEEN :from AND :to';
-  }
-  const filterParts: string[] = ['expires_at > :now'];
-  values[':now'] = epochSeconds();
+  // TTL deletes lazily: an expired entry is hidden before DynamoDB removes it.
+  const conditions: ItemFilter[] = [{ path: 'expires_at', op: '>', value: epochSeconds() }];
   for (const field of ['actor_key_id', 'action', 'resource_id', 'outcome'] as const) {
-    const value = filters[field];
-    if (value === undefined) continue;
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    filterParts.push(`#${field} = :${field}`);
+    if (filters[field] !== undefined) conditions.push({ path: field, op: '=', value: filters[field] });
   }
-  return queryPage(
-    {
-      KeyConditionExpression: keyCondition,
-      FilterExpression: filterParts.join(' AND '),
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-    { ...options, partitionAttr: 'pk', partitionValue: partition },
+  return listCollection(
+    { partition: auditPartition(owner), index: 'table', timeRange: { kind: 'audit', since: filters.since, until: filters.until }, filters: conditions },
+    options,
     (item) => {
       const { pk: _pk, sk: _sk, expires_at: _e, ...entry } = item;
       return entry as unknown as AuditEntry;

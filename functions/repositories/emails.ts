@@ -9,10 +9,9 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
-import { idBoundary } from '../shared/ids.js';
 import type { Email, EmailEvent, EmailStatus, ListEmailsQuery, RecipientOutcome } from '../schemas/emails.js';
 import { STATUS_RANK } from '../domain/email-status.js';
-import { TABLE_SCHEMA, nowIso, queryAllWithPrefix, queryPage, tableName, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, listCollection, nowIso, queryAllWithPrefix, tableName, withoutNulls, type ItemFilter, type Page } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const emailKey = (id: string) => ({ pk: `EMAIL#${id}`, sk: 'EMAIL' });
@@ -96,45 +95,18 @@ export async function getTeamEmail(teamId: string, id: string): Promise<StoredEm
   return email;
 }
 
-const boundaryId = (iso: string, edge: 'low' | 'high') => idBoundary('email', Date.parse(iso), edge);
-
 export function listTeamEmails(teamId: string, query: ListEmailsQuery): Promise<Page<Email>> {
-  const partition = teamEmailsPartition(teamId);
-  const names: Record<string, string> = { '#pk': byOwner.partitionKey };
-  const values: Record<string, unknown> = { ':pk': partition };
-  let keyCondition = '#pk = :pk';
-  if (query.since || query.until) {
-    names['#sk'] = byOwner.sortKey;
-    values[':from'] = boundaryId(query.since ?? '1970-01-01T00:00:00Z', 'low');
-    values[':to'] = boundaryId(query.until ?? '9999-12-31T23:59:59Z', 'high');
-    keyCondition += ' AND #sk BETWEEN :from AND :to';
-  }
-  const filters: string[] = [];
-  if (query.status) {
-    names['#status'] = 'status';
-    values[':status'] = query.status;
-    filters.push('#status = :status');
-  }
-  if (query.recipient) {
-    values[':recipient'] = query.recipient;
-    filters.push('contains(recipient_addresses, :recipient)');
-  }
+  const filters: ItemFilter[] = [];
+  if (query.status) filters.push({ path: 'status', op: '=', value: query.status });
+  // recipient_addresses is a flat lowercased copy, so contains() matches a whole address.
+  if (query.recipient) filters.push({ path: 'recipient_addresses', op: 'contains', value: query.recipient });
   if (query.tag) {
     const [key, value] = query.tag.split(':') as [string, string];
-    names['#tags'] = 'tags';
-    names['#tag'] = key;
-    values[':tag'] = value;
-    filters.push('#tags.#tag = :tag');
+    filters.push({ path: ['tags', key], op: '=', value });
   }
-  return queryPage(
-    {
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: keyCondition,
-      ...(filters.length && { FilterExpression: filters.join(' AND ') }),
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-    { limit: query.limit, cursor: query.cursor, partitionAttr: byOwner.partitionKey, partitionValue: partition },
+  return listCollection(
+    { partition: teamEmailsPartition(teamId), timeRange: { kind: 'email', since: query.since, until: query.until }, filters },
+    { limit: query.limit, cursor: query.cursor },
     (item) => publicEmail(toStored(item)),
   );
 }

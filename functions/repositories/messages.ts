@@ -11,9 +11,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
-import { idBoundary } from '../shared/ids.js';
 import type { InboxMessage } from '../schemas/messages.js';
-import { TABLE_SCHEMA, queryPage, tableName, withoutNulls, type Page, queryAllWithPrefix } from './table.js';
+import { TABLE_SCHEMA, listCollection, queryAllWithPrefix, tableName, withoutNulls, type ItemFilter, type Page } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const messageKey = (id: string) => ({ pk: `MSG#${id}`, sk: 'MSG' });
@@ -113,40 +112,14 @@ interface InboxMessageFilters {
 
 /** An inbox's messages, newest first, optionally filtered. */
 export function listInboxMessages(inboxId: string, options: { limit: number; cursor?: string } & InboxMessageFilters): Promise<Page<StoredMessage>> {
-  const partition = inboxMessagesPartition(inboxId);
-  const names: Record<string, string> = { '#pk': byOwner.partitionKey };
-  const values: Record<string, unknown> = { ':pk': partition };
-  let keyCondition = '#pk = :pk';
-  if (options.since || options.until) {
-    names['#sk'] = byOwner.sortKey;
-    values[':since'] = idBoundary('message', options.since ? Date.parse(options.since) : 0, 'low');
-    values[':until'] = idBoundary('message', Date.parse(options.until ?? '9999-12-31T23:59:59.999Z'), 'high');
-    keyCondition += ' AND #sk BETWEEN :since AND :until';
-  }
-  const filters: string[] = [];
-  if (options.label) {
-    names['#labels'] = 'labels';
-    values[':label'] = options.label;
-    filters.push('contains(#labels, :label)');
-  }
-  if (options.from) {
-    values[':from'] = options.from;
-    filters.push('contains(from_search, :from)');
-  }
-  if (options.unread !== undefined) {
-    names['#read'] = 'read';
-    values[':read'] = !options.unread;
-    filters.push('#read = :read');
-  }
-  return queryPage(
-    {
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: keyCondition,
-      ...(filters.length && { FilterExpression: filters.join(' AND ') }),
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-    { limit: options.limit, cursor: options.cursor, partitionAttr: byOwner.partitionKey, partitionValue: partition },
+  const filters: ItemFilter[] = [];
+  if (options.label) filters.push({ path: 'labels', op: 'contains', value: options.label });
+  // from_search is the From header lowercased: DynamoDB's contains() is case-sensitive.
+  if (options.from) filters.push({ path: 'from_search', op: 'contains', value: options.from });
+  if (options.unread !== undefined) filters.push({ path: 'read', op: '=', value: !options.unread });
+  return listCollection(
+    { partition: inboxMessagesPartition(inboxId), timeRange: { kind: 'message', since: options.since, until: options.until }, filters },
+    { limit: options.limit, cursor: options.cursor },
     fromItem,
   );
 }

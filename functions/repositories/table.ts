@@ -4,6 +4,7 @@ import { QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/li
 import { documentClient } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
+import { idBoundary, type IdKind } from '../shared/ids.js';
 
 import { TABLE_SCHEMA } from '../shared/table-schema.js';
 
@@ -64,23 +65,62 @@ export async function queryPage<T>(
   return { data, next_cursor: encodeCursor(lastKey) };
 }
 
-/** An owner's collection on the byOwner index (gsi1), newest first: every list endpoint's query. */
-export function listOwnerCollection<T>(
-  partition: string,
+/** A condition on the listed items: `path` (an attribute, or nested names) compared with `value`. */
+export interface ItemFilter {
+  path: string | string[];
+  op: '=' | '>' | 'contains';
+  value: unknown;
+}
+
+/**
+ * One page of a collection, newest first: an owner's items on the byOwner index (gsi1) or, with
+ * `index: 'table'`, a partition of the table itself. Sort keys are time-sortable ids of `timeRange.kind`,
+ * so a time range is a key range; filters are applied by DynamoDB after the key condition.
+ */
+export function listCollection<T>(
+  query: { partition: string; index?: 'byOwner' | 'table'; timeRange?: { kind: IdKind; since?: string; until?: string }; filters?: ItemFilter[] },
   options: { limit: number; cursor?: string },
   map: (item: Record<string, unknown>) => T,
 ): Promise<Page<T>> {
-  const { byOwner } = TABLE_SCHEMA.indexes;
+  const keys = query.index === 'table' ? { indexName: undefined, partitionKey: TABLE_SCHEMA.partitionKey, sortKey: TABLE_SCHEMA.sortKey } : TABLE_SCHEMA.indexes.byOwner;
+  const names: Record<string, string> = { '#pk': keys.partitionKey };
+  const values: Record<string, unknown> = { ':pk': query.partition };
+  let keyCondition = '#pk = :pk';
+  const range = query.timeRange;
+  if (range && (range.since || range.until)) {
+    // DynamoDB rejects expression names the expressions do not use: declare #sk only with a time range.
+    names['#sk'] = keys.sortKey;
+    values[':from'] = idBoundary(range.kind, range.since ? Date.parse(range.since) : 0, 'low');
+    values[':to'] = idBoundary(range.kind, Date.parse(range.until ?? '9999-12-31T23:59:59.999Z'), 'high');
+    keyCondition += ' AND #sk BETWEEN :from AND :to';
+  }
+  const conditions = (query.filters ?? []).map((filter, i) => {
+    const path = [filter.path]
+      .flat()
+      .map((segment, j) => {
+        names[`#f${i}_${j}`] = segment;
+        return `#f${i}_${j}`;
+      })
+      .join('.');
+    values[`:f${i}`] = filter.value;
+    return filter.op === 'contains' ? `contains(${path}, :f${i})` : `${path} ${filter.op} :f${i}`;
+  });
   return queryPage(
     {
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
-      ExpressionAttributeValues: { ':pk': partition },
+      ...(keys.indexName && { IndexName: keys.indexName }),
+      KeyConditionExpression: keyCondition,
+      ...(conditions.length && { FilterExpression: conditions.join(' AND ') }),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     },
-    { ...options, partitionAttr: byOwner.partitionKey, partitionValue: partition },
+    { ...options, partitionAttr: keys.partitionKey, partitionValue: query.partition },
     map,
   );
+}
+
+/** An owner's whole collection on the byOwner index, newest first: most list endpoints. */
+export function listOwnerCollection<T>(partition: string, options: { limit: number; cursor?: string }, map: (item: Record<string, unknown>) => T): Promise<Page<T>> {
+  return listCollection({ partition }, options, map);
 }
 
 /** Every item of one partition whose sort key starts with `prefix`, in sort-key order (all pages). */

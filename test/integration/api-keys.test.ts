@@ -328,6 +328,11 @@ describe('audit log', () => {
     expect(failures.body.data.map((e: { status: number }) => e.status)).toEqual([403, 409, 422]);
     const both = await call(stack.url, 'GET', '/v1/audit-log?outcome=success&action=api-keys.delete', { key: adminKey });
     expect(both.body.data.map((e: { request_id: string }) => e.request_id)).toEqual([deleted.headers.get('x-request-id')]);
+    const future = encodeURIComponent(new Date(Date.now() + 60_000).toISOString());
+    expect((await call(stack.url, 'GET', `/v1/audit-log?since=${future}`, { key: adminKey })).body.data).toEqual([]);
+    const hourAgo = encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString());
+    const inRange = await call(stack.url, 'GET', `/v1/audit-log?since=${hourAgo}&action=api-keys.create`, { key: adminKey });
+    expect(inRange.body.data.length).toBe(creates.body.data.length);
     const paged = await call(stack.url, 'GET', '/v1/audit-log?limit=2', { key: adminKey });
     expect(paged.body.data).toHaveLength(2);
     const next = await call(stack.url, 'GET', `/v1/audit-log?limit=2&cursor=${paged.body.next_cursor}`, { key: adminKey });

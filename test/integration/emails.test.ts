@@ -102,6 +102,12 @@ describe('POST /v1/emails', () => {
     expect(byTag.body.data.map((e: { id: string }) => e.id)).toEqual([second.body.id, first.body.id]);
     const byRecipient = await call(stack.url, 'GET', `/v1/emails?tag=batch:${tag}&recipient=${encodeURIComponent(SIM('ooto'))}`, { key });
     expect(byRecipient.body.data.map((e: { id: string }) => e.id)).toEqual([second.body.id]);
+    // A time range is a key range on the time-sortable ids: from the second email's creation on.
+    const since = encodeURIComponent(second.body.created_at);
+    const recent = await call(stack.url, 'GET', `/v1/emails?tag=batch:${tag}&since=${since}`, { key });
+    expect(recent.body.data.map((e: { id: string }) => e.id)).toEqual([second.body.id]);
+    const until = encodeURIComponent(new Date(Date.parse(first.body.created_at) - 1000).toISOString());
+    expect((await call(stack.url, 'GET', `/v1/emails?tag=batch:${tag}&until=${until}`, { key })).body.data).toEqual([]);
   });
 });
 
