@@ -10,7 +10,7 @@ import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import type { Scope } from '../shared/auth/scopes.js';
 import type { ApiKey } from '../schemas/api-keys.js';
-import { TABLE_SCHEMA, epochSeconds, nowIso, listOwnerCollection, tableName, versionedUpdate, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, epochSeconds, nowIso, listOwnerCollection, tableName, versionedUpdate, type Page, newOwnedItemPut } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
@@ -82,11 +82,7 @@ export function apiKeyPut(input: NewApiKey) {
   return {
     key: publicApiKey(item),
     put: {
-      Put: {
-        TableName: tableName(),
-        Item: withoutNulls({ ...keyKey(input.id), [byOwner.partitionKey]: teamKeysPartition(input.team_id), [byOwner.sortKey]: input.id, ...item }),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
+      Put: newOwnedItemPut(keyKey(input.id), { partition: teamKeysPartition(input.team_id), sortKey: input.id }, item),
     },
   };
 }

@@ -12,11 +12,10 @@ import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import type { Domain } from '../schemas/domains.js';
 import { dnsRecords, domainStatus, mailFromDomainOf, type IdentityCheck, type SesCheckStatus } from '../domain/dns-records.js';
-import { TABLE_SCHEMA, nowIso, listOwnerCollection, tableName, withoutNulls, type Page } from './table.js';
+import { nowIso, listOwnerCollection, tableName, type Page, newOwnedItemPut } from './table.js';
 import { teamIsActiveCondition } from './teams.js';
 import { recordTeamEvent } from './team-events.js';
 
-const { byOwner } = TABLE_SCHEMA.indexes;
 const domainKey = (id: string) => ({ pk: `DOMAIN#${id}`, sk: 'DOMAIN' });
 const claimKey = (name: string) => ({ pk: `DOMAINNAME#${name}`, sk: 'DOMAINNAME' });
 const teamDomainsPartition = (teamId: string) => `TEAM#${teamId}#DOMAINS`;
@@ -105,11 +104,7 @@ export async function claimDomain(input: { id: string; team_id: string; name: st
         TransactItems: [
           teamIsActiveCondition(input.team_id),
           {
-            Put: {
-              TableName: tableName(),
-              Item: withoutNulls({ ...domainKey(input.id), [byOwner.partitionKey]: teamDomainsPartition(input.team_id), [byOwner.sortKey]: input.id, ...item }),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
+            Put: newOwnedItemPut(domainKey(input.id), { partition: teamDomainsPartition(input.team_id), sortKey: input.id }, item),
           },
           {
             Put: {

@@ -11,9 +11,8 @@ import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import type { Email, EmailEvent, EmailStatus, ListEmailsQuery, RecipientOutcome } from '../schemas/emails.js';
 import { STATUS_RANK } from '../domain/email-status.js';
-import { TABLE_SCHEMA, listCollection, nowIso, queryAllWithPrefix, tableName, withoutNulls, type ItemFilter, type Page } from './table.js';
+import { listCollection, nowIso, queryAllWithPrefix, tableName, withoutNulls, type ItemFilter, type Page, newOwnedItemPut } from './table.js';
 
-const { byOwner } = TABLE_SCHEMA.indexes;
 const emailKey = (id: string) => ({ pk: `EMAIL#${id}`, sk: 'EMAIL' });
 const teamEmailsPartition = (teamId: string) => `TEAM#${teamId}#EMAILS`;
 
@@ -75,11 +74,7 @@ export async function createEmail(email: NewEmail): Promise<StoredEmail> {
     recipient_addresses: email.recipients.map((r) => r.email),
   };
   await documentClient.send(
-    new PutCommand({
-      TableName: tableName(),
-      Item: withoutNulls({ ...emailKey(email.id), [byOwner.partitionKey]: teamEmailsPartition(email.team_id), [byOwner.sortKey]: email.id, ...item }),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
+    new PutCommand(newOwnedItemPut(emailKey(email.id), { partition: teamEmailsPartition(email.team_id), sortKey: email.id }, item)),
   );
   return toStored(item);
 }

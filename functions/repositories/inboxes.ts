@@ -13,7 +13,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import type { Inbox, InboxRules } from '../schemas/inboxes.js';
-import { TABLE_SCHEMA, listOwnerCollection, nowIso, tableName, versionedUpdateItem, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, listOwnerCollection, nowIso, tableName, versionedUpdateItem, withoutNulls, type Page, newOwnedItemPut } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 import { revokeApiKey } from './api-keys.js';
 import { recordTeamEvent } from './team-events.js';
@@ -73,11 +73,7 @@ export async function createInbox(input: NewInbox, alsoPut: NonNullable<Transact
         TransactItems: [
           teamIsActiveCondition(input.team_id),
           {
-            Put: {
-              TableName: tableName(),
-              Item: withoutNulls({ ...inboxKey(inbox.id), [byOwner.partitionKey]: teamInboxesPartition(inbox.team_id), [byOwner.sortKey]: inbox.id, ...item }),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
+            Put: newOwnedItemPut(inboxKey(inbox.id), { partition: teamInboxesPartition(inbox.team_id), sortKey: inbox.id }, item),
           },
           {
             Put: {

@@ -12,7 +12,7 @@ import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand,
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import type { InboxMessage } from '../schemas/messages.js';
-import { TABLE_SCHEMA, listCollection, queryAllWithPrefix, tableName, withoutNulls, type ItemFilter, type Page } from './table.js';
+import { TABLE_SCHEMA, listCollection, queryAllWithPrefix, tableName, type ItemFilter, type Page, newOwnedItemPut } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const messageKey = (id: string) => ({ pk: `MSG#${id}`, sk: 'MSG' });
@@ -30,11 +30,7 @@ export async function storeMessage(message: InboxMessage, alsoWrite: NonNullable
       new TransactWriteCommand({
         TransactItems: [
           {
-            Put: {
-              TableName: tableName(),
-              Item: withoutNulls({ ...messageKey(message.id), [byOwner.partitionKey]: inboxMessagesPartition(message.inbox_id), [byOwner.sortKey]: message.id, ...message, from_search: message.from?.toLowerCase() }),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
+            Put: newOwnedItemPut(messageKey(message.id), { partition: inboxMessagesPartition(message.inbox_id), sortKey: message.id }, { ...message, from_search: message.from?.toLowerCase() }),
           },
           {
             Put: {

@@ -118,6 +118,19 @@ export function listCollection<T>(
   );
 }
 
+/**
+ * The Put of a new item that is listed in its owner's collection (byOwner index, sorted by `sortKey`);
+ * it fails if the key is taken, so a retried create never overwrites. Nulls are stored as absent.
+ */
+export function newOwnedItemPut(key: { pk: string; sk: string }, owner: { partition: string; sortKey: string }, item: object) {
+  const { byOwner } = TABLE_SCHEMA.indexes;
+  return {
+    TableName: tableName(),
+    Item: withoutNulls({ ...key, [byOwner.partitionKey]: owner.partition, [byOwner.sortKey]: owner.sortKey, ...item }),
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
+}
+
 /** An owner's whole collection on the byOwner index, newest first: most list endpoints. */
 export function listOwnerCollection<T>(partition: string, options: { limit: number; cursor?: string }, map: (item: Record<string, unknown>) => T): Promise<Page<T>> {
   return listCollection({ partition }, options, map);

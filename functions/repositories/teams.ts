@@ -8,7 +8,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import type { Team } from '../schemas/teams.js';
-import { TABLE_SCHEMA, listOwnerCollection, nowIso, tableName, versionedUpdate, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, listOwnerCollection, nowIso, tableName, versionedUpdate, type Page, newOwnedItemPut } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const teamKey = (id: string) => ({ pk: `TEAM#${id}`, sk: 'TEAM' });
@@ -38,11 +38,7 @@ export async function createTeam(
       new TransactWriteCommand({
         TransactItems: [
           {
-            Put: {
-              TableName: tableName(),
-              Item: withoutNulls({ ...teamKey(team.id), [byOwner.partitionKey]: LIST_PARTITION, [byOwner.sortKey]: team.id, ...item }),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
+            Put: newOwnedItemPut(teamKey(team.id), { partition: LIST_PARTITION, sortKey: team.id }, item),
           },
           {
             Put: {
