@@ -94,7 +94,7 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
     return;
   }
   // SES has the message now. If recording that fails, the claim stays: a redelivery must not send again.
-  await recordSent(email.id, messageId, new Date().toISOString());
+  await recordSent(email.id, email.team_id, messageId, new Date().toISOString());
   if (email.threading) {
     // Replies will quote SES's Message-ID (it replaced ours on the wire): make it lead to the thread too.
     await addThreadRefs(email.threading.inbox_id, email.threading.thread_id, [`<${messageId}@email.amazonses.com>`, `<${messageId}@${config.region}.amazonses.com>`]);

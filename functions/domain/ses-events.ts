@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { logger } from '../shared/logger.js';
 import type { EmailStatus } from '../schemas/emails.js';
-import { advanceRecipientStatus, appendEmailEvent, applyEventStatus } from '../repositories/emails.js';
+import { advanceRecipientStatus, appendEmailEvent, advanceEmailStatus } from '../repositories/emails.js';
 import { addSuppression } from '../repositories/suppressions.js';
 import { STATUS_RANK } from './email-status.js';
 
@@ -96,7 +96,7 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
   const teamId = event.mail.tags?.mailroom_team_id?.[0] ?? '';
   const rank = STATUS_RANK[outcome.status];
   // A send the sender could not confirm (send_interrupted) is proven by SES's own Send event.
-  const applied = await applyEventStatus(emailId, teamId, {
+  const applied = await advanceEmailStatus(emailId, teamId, {
     status: outcome.status,
     rank,
     ...(event.eventType === 'Send' && { extra: { ses_message_id: event.mail.messageId } }),

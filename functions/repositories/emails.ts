@@ -140,29 +140,12 @@ async function conditionalUpdate(input: ConstructorParameters<typeof UpdateComma
   }
 }
 
-/** Moves the email to `status` only if that outranks where it is; extra fields are set in the same write. */
-export function advanceEmailStatus(emailId: string, status: EmailStatus, rank: number, extra: Record<string, unknown> = {}): Promise<boolean> {
-  const sets = ['#status = :status', 'status_rank = :rank', 'updated_at = :now'];
-  const values: Record<string, unknown> = { ':status': status, ':rank': rank, ':now': nowIso() };
-  for (const [field, value] of Object.entries(extra)) {
-    sets.push(`${field} = :x_${field}`);
-    values[`:x_${field}`] = value;
-  }
-  return conditionalUpdate({
-    TableName: tableName(),
-    Key: emailKey(emailId),
-    UpdateExpression: `SET ${sets.join(', ')}`,
-    ConditionExpression: 'attribute_exists(pk) AND status_rank < :rank',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: values,
-  });
-}
-
 /**
- * What an SES event does to the email, in one conditional write that also proves the email exists and
- * belongs to `teamId` (no read first): `applied`, `kept` (it already got further), or `unknown`.
+ * Moves the email to a status only if that outranks where it is (SES events arrive out of order), in one
+ * conditional write that also proves the email exists and belongs to `teamId` (no read first):
+ * `applied`, `kept` (it already got further), or `unknown`.
  */
-export async function applyEventStatus(
+export async function advanceEmailStatus(
   emailId: string,
   teamId: string,
   change: { status: EmailStatus; rank: number; extra?: Record<string, unknown>; error?: { code: string; message: string } },
@@ -258,9 +241,9 @@ export async function cancelScheduledEmail(teamId: string, id: string): Promise<
 }
 
 /** Stores SES's MessageId and moves the email to `sent`, unless an SES event already moved it further. */
-export async function recordSent(emailId: string, sesMessageId: string, sentAt: string): Promise<void> {
-  const advanced = await advanceEmailStatus(emailId, 'sent', STATUS_RANK.sent, { ses_message_id: sesMessageId, sent_at: sentAt });
-  if (advanced) return;
+export async function recordSent(emailId: string, teamId: string, sesMessageId: string, sentAt: string): Promise<void> {
+  const result = await advanceEmailStatus(emailId, teamId, { status: 'sent', rank: STATUS_RANK.sent, extra: { ses_message_id: sesMessageId, sent_at: sentAt } });
+  if (result !== 'kept') return;
   await documentClient.send(
     new UpdateCommand({
       TableName: tableName(),
