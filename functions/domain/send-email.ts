@@ -78,7 +78,7 @@ interface Prepared {
   outcomes: RecipientOutcome[];
 }
 
-async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<string>): Promise<Prepared> {
+async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<string>, acceptedAt: number): Promise<Prepared> {
   await checkFrom(teamId, body.from);
   const attachmentBytes = (body.attachments ?? []).reduce((sum, a) => sum + decodedSize(a.content), 0);
   if (attachmentBytes > MAX_ATTACHMENT_BYTES) {
@@ -97,7 +97,8 @@ async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<stri
   }
   return {
     body,
-    id: newId('email'),
+    // The id's time is the email's created_at, so a time range on ids matches created_at exactly.
+    id: newId('email', acceptedAt),
     subject,
     payload: { html, text, headers: body.headers ?? {}, attachments: body.attachments ?? [] },
     template,
@@ -129,7 +130,8 @@ export async function acceptEmails(
   const allAddresses = bodies.flatMap((b) => [...b.to, ...(b.cc ?? []), ...(b.bcc ?? [])].map((a) => a.email));
   const [team, suppressedMap] = await Promise.all([getTeam(teamId), findSuppressed(teamId, allAddresses)]);
   const suppressed = new Set(suppressedMap.keys());
-  const settled = await Promise.allSettled(bodies.map((body) => prepare(teamId, body, suppressed)));
+  const acceptedAt = Date.now();
+  const settled = await Promise.allSettled(bodies.map((body) => prepare(teamId, body, suppressed, acceptedAt)));
   // The first email (by position, not by timing) that cannot be sent refuses the request.
   const failed = settled.findIndex((s) => s.status === 'rejected');
   if (failed >= 0) {
@@ -158,7 +160,7 @@ export async function acceptEmails(
     });
   }
 
-  const now = new Date().toISOString();
+  const now = new Date(acceptedAt).toISOString();
   const results: AcceptedEmail[] = [];
   const jobs: { job: SendJob; delaySeconds: number }[] = [];
   for (const [index, p] of prepared.entries()) {
