@@ -1,6 +1,6 @@
 /**
  * CDK app entry. Context (cdk.json or -c): stage, corsOrigins, logRetentionDays, auditRetentionDays,
- * defaultSendingDomain, sesSendRatePerSecond.
+ * defaultSendingDomain, sesSendRatePerSecond, webhookAllowHttp.
  */
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
@@ -19,6 +19,7 @@ new MailroomStack(app, `Mailroom-${stage}`, {
   auditRetentionDays: Number(context('auditRetentionDays') ?? 90),
   defaultSendingDomain: context('defaultSendingDomain') ? String(context('defaultSendingDomain')) : undefined,
   sesSendRatePerSecond: Number(context('sesSendRatePerSecond') ?? 14),
+  webhookAllowHttp: String(context('webhookAllowHttp') ?? 'false') === 'true',
   version: JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

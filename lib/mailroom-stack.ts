@@ -24,6 +24,8 @@ export interface MailroomStackProps extends StackProps {
   defaultSendingDomain?: string;
   /** The account's SES maximum send rate (emails per second). */
   sesSendRatePerSecond: number;
+  /** Let webhooks use plain http:// URLs (HTTPS only by default). Private addresses are refused either way. */
+  webhookAllowHttp?: boolean;
 }
 
 export class MailroomStack extends Stack {
@@ -35,6 +37,7 @@ export class MailroomStack extends Stack {
       MAILROOM_VERSION: props.version,
       AUDIT_RETENTION_DAYS: String(props.auditRetentionDays),
       ...(props.defaultSendingDomain && { DEFAULT_SENDING_DOMAIN: props.defaultSendingDomain }),
+      ...(props.webhookAllowHttp && { WEBHOOK_ALLOW_HTTP: 'true' }),
     };
 
     const { table } = new DataTable(this, 'Data', { retain });

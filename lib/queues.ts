@@ -48,7 +48,7 @@ export const QUEUES = [
     maxReceiveCount: 8,
     retentionDays: 14,
     backoff: { baseSeconds: 5, maxSeconds: 900 },
-    sendsTo: ['send'],
+    sendsTo: ['send', 'webhook-fanout'],
     uses: ['mail-store-read', 'ses-send'],
     maxConcurrency: 2,
   },
@@ -62,6 +62,7 @@ export const QUEUES = [
     maxReceiveCount: 5,
     retentionDays: 14,
     backoff: { baseSeconds: 5, maxSeconds: 600 },
+    sendsTo: ['webhook-fanout'],
   },
   {
     // Received mail: one message per SES receipt (the raw MIME is already in S3). Large messages (up to
@@ -74,7 +75,36 @@ export const QUEUES = [
     maxReceiveCount: 5,
     retentionDays: 14,
     backoff: { baseSeconds: 10, maxSeconds: 900 },
+    sendsTo: ['webhook-fanout'],
     uses: ['mail-store-read', 'mail-store-write'],
+  },
+  {
+    // Platform events (one message each): finds the team's webhooks that want it and queues one delivery per webhook.
+    name: 'webhook-fanout',
+    consumer: 'functions/workers/webhook-fanout.ts',
+    urlEnvVar: 'WEBHOOK_FANOUT_QUEUE_URL',
+    consumerTimeoutSeconds: 30,
+    batchSize: 10,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    backoff: { baseSeconds: 5, maxSeconds: 300 },
+    sendsTo: ['webhook-delivery'],
+  },
+  {
+    // One message per (webhook, event). A failed attempt keeps its message, hidden until the next retry in the
+    // schedule (up to 10 h, within SQS's 12 h visibility cap); after the last attempt it moves to the DLQ.
+    name: 'webhook-delivery',
+    consumer: 'functions/workers/webhook-delivery.ts',
+    urlEnvVar: 'WEBHOOK_DELIVERY_QUEUE_URL',
+    // A batch's requests run concurrently, each capped at 15 s.
+    consumerTimeoutSeconds: 40,
+    batchSize: 10,
+    maxReceiveCount: 8,
+    retentionDays: 14,
+    backoff: { baseSeconds: 5, maxSeconds: 36_000 },
+    sendsTo: ['webhook-fanout'],
+    uses: ['pepper'],
+    maxConcurrency: 20,
   },
 ] as const satisfies readonly QueueDefinition[];
 

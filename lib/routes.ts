@@ -79,7 +79,7 @@ export const ROUTES = [
   { id: 'domains.list', method: 'GET', path: '/v1/domains', access: { scope: 'read' } },
   { id: 'domains.get', method: 'GET', path: '/v1/domains/{id}', access: { scope: 'read' } },
   { id: 'domains.delete', method: 'DELETE', path: '/v1/domains/{id}', access: { scope: 'admin' }, uses: ['ses-identities'] },
-  { id: 'domains.verify', method: 'POST', path: '/v1/domains/{id}/verify', access: { scope: 'admin' }, uses: ['ses-identities'] },
+  { id: 'domains.verify', method: 'POST', path: '/v1/domains/{id}/verify', access: { scope: 'admin' }, uses: ['ses-identities'], sendsTo: ['webhook-fanout'] },
 
   { id: 'inboxes.create', method: 'POST', path: '/v1/inboxes', access: { scope: 'admin' }, idempotent: true },
   { id: 'inboxes.list', method: 'GET', path: '/v1/inboxes', access: { scope: 'read' } },
@@ -117,6 +117,17 @@ export const ROUTES = [
   { id: 'inbox-sends.reply', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/reply', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
   { id: 'inbox-sends.reply-all', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/reply-all', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
   { id: 'inbox-sends.forward', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/forward', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'mail-store-read'] },
+
+  // Webhook secrets and destinations are the team's to decide (admin); an inbox key manages its own inbox's webhooks.
+  { id: 'webhooks.create', method: 'POST', path: '/v1/webhooks', access: { scope: 'admin', inboxKeys: true, inboxScope: 'send' }, idempotent: true },
+  { id: 'webhooks.list', method: 'GET', path: '/v1/webhooks', access: { scope: 'read', inboxKeys: true } },
+  { id: 'webhooks.get', method: 'GET', path: '/v1/webhooks/{id}', access: { scope: 'read', inboxKeys: true } },
+  { id: 'webhooks.update', method: 'PATCH', path: '/v1/webhooks/{id}', access: { scope: 'admin', inboxKeys: true, inboxScope: 'send' } },
+  { id: 'webhooks.delete', method: 'DELETE', path: '/v1/webhooks/{id}', access: { scope: 'admin', inboxKeys: true, inboxScope: 'send' } },
+  { id: 'webhooks.rotate-secret', method: 'POST', path: '/v1/webhooks/{id}/rotate-secret', access: { scope: 'admin', inboxKeys: true, inboxScope: 'send' }, idempotent: true },
+  { id: 'webhooks.test', method: 'POST', path: '/v1/webhooks/{id}/test', access: { scope: 'write', inboxKeys: true, inboxScope: 'send' }, maxBodyBytes: 1024 },
+  { id: 'webhook-attempts.list', method: 'GET', path: '/v1/webhooks/{id}/attempts', access: { scope: 'read', inboxKeys: true } },
+  { id: 'webhook-attempts.retry', method: 'POST', path: '/v1/webhooks/{id}/attempts/{attempt_id}/retry', access: { scope: 'write', inboxKeys: true, inboxScope: 'send' }, maxBodyBytes: 1024, sendsTo: ['webhook-delivery'] },
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];

@@ -131,6 +131,9 @@ export function functionEnvironment(options: {
     SES_CONFIGURATION_SET: LOCAL_MAIL.configurationSet,
     SES_CONFIGURATION_SET_UNTRACKED: LOCAL_MAIL.configurationSetUntracked,
     DEFAULT_SENDING_DOMAIN: LOCAL_MAIL.defaultSendingDomain,
+    // Receivers on a developer machine are plain HTTP on localhost; a deployment allows neither by default.
+    WEBHOOK_ALLOW_HTTP: 'true',
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
   };
 }
 

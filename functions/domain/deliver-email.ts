@@ -19,6 +19,8 @@ import { INTERRUPTED_FAILURE_RANK, STATUS_RANK } from './email-status.js';
 import { buildMime } from './mime.js';
 import { unsubscribeToken, unsubscribeUrl } from './unsubscribe.js';
 import { enqueueSendJobs, sendDelaySeconds, type SendJob } from './send-email.js';
+import { RetryLater } from '../shared/queue/retry-later.js';
+import { emailEvents, publishEvents } from './webhook-events.js';
 
 /** Longer than any one send takes; after it, a `sending` email is known to be abandoned. */
 export const SEND_LEASE_MS = 2 * 60 * 1000;
@@ -26,10 +28,6 @@ const sendQueue = queueByName('send');
 
 /** SES answers that mean "slow down or try again", as opposed to "this message will never go". */
 const RETRYABLE_SES_ERRORS = new Set(['TooManyRequestsException', 'LimitExceededException', 'ThrottlingException', 'InternalFailure', 'ServiceUnavailable']);
-
-export class RetryLater extends Error {
-  override name = 'RetryLater';
-}
 
 /**
  * Spaces SES calls out to the account's send rate. Each Lambda instance handles one batch at a time and
@@ -63,8 +61,8 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
   }
   if (email.status === 'sending') {
     if (email.lease_until && email.lease_until > Date.now()) throw new RetryLater(`email ${email.id} is being sent by another worker`);
-    await markFailed(
-      email.id,
+    await failEmail(
+      email,
       { code: 'send_interrupted', message: 'The sender stopped while handing this email to SES; it was not sent again to avoid a duplicate.' },
       INTERRUPTED_FAILURE_RANK,
     );
@@ -88,7 +86,7 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
     const failure = retryable
       ? { code: 'send_retries_exhausted', message: `SES did not accept the email after ${attempt} attempts: ${(error as Error).message}` }
       : { code: sesErrorCode(name), message: (error as Error).message };
-    await markFailed(email.id, failure);
+    await failEmail(email, failure);
     await appendEmailEvent(email.id, { type: 'failed', at: new Date().toISOString(), recipient: null, detail: failure }, `failed-${attempt}`);
     logger.warn('email failed', { email_id: email.id, ...failure });
     return;
@@ -99,6 +97,13 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
     // Replies will quote SES's Message-ID (it replaced ours on the wire): make it lead to the thread too.
     await addThreadRefs(email.threading.inbox_id, email.threading.thread_id, [`<${messageId}@email.amazonses.com>`, `<${messageId}@${config.region}.amazonses.com>`]);
   }
+}
+
+/** Records the failure and, if this call recorded it, tells webhooks (`email.failed`, one per recipient). */
+async function failEmail(email: StoredEmail, failure: { code: string; message: string }, rank?: number): Promise<void> {
+  if (!(await markFailed(email.id, failure, rank))) return;
+  const recipients = email.recipients.filter((r) => r.status !== 'suppressed').map((r) => r.email);
+  await publishEvents(emailEvents(email, { type: 'email.failed', at: new Date().toISOString(), recipients, detail: { error: failure }, seed: 'failed' }));
 }
 
 function sesErrorCode(name: string): string {

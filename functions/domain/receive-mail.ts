@@ -16,6 +16,7 @@ import { putMailObject } from '../repositories/mail-store.js';
 import { findThreadByMessageIds, findThreadBySubject, threadWrites } from '../repositories/threads.js';
 import { addInboxStorage, findInboxByAddress, type Inbox } from '../repositories/inboxes.js';
 import { extractReplyText, normalizeSubject, subjectThreadKey, threadCandidates } from './threading.js';
+import { platformEvent, publishEvents } from './webhook-events.js';
 
 export const INBOUND_PREFIX = 'inbound/';
 
@@ -173,4 +174,30 @@ async function deliverToInbox(inbox: Inbox, job: InboundJob, rawKey: string, raw
     }) as never,
   );
   if (stored) await addInboxStorage(inbox.id, raw.length);
+  // Also when the message was already stored (a redelivered job): the event id is the same, so webhooks get it once.
+  await publishEvents([
+    platformEvent({
+      team_id: inbox.team_id,
+      type: 'message.received',
+      timestamp: receivedAt,
+      inbox_id: inbox.id,
+      seed: id,
+      data: {
+        message_id: id,
+        inbox_id: inbox.id,
+        thread_id: threadId,
+        from: message.from,
+        to: message.to,
+        cc: message.cc,
+        subject,
+        preview: message.preview,
+        labels: message.labels,
+        status: message.status,
+        size: message.size,
+        attachment_count: attachments.length,
+        received_at: receivedAt,
+        url: `/v1/inboxes/${inbox.id}/messages/${id}`,
+      },
+    }),
+  ]);
 }

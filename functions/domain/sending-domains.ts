@@ -15,6 +15,7 @@ import { newId } from '../shared/ids.js';
 import { logger } from '../shared/logger.js';
 import { claimDomain, getTeamDomain, recordDomainCheck, recordDomainIdentity, removeDomain, type Domain } from '../repositories/domains.js';
 import { mailFromDomainOf, type IdentityCheck } from './dns-records.js';
+import { platformEvent, publishEvents } from './webhook-events.js';
 
 const errorName = (error: unknown) => (error as { name?: string })?.name ?? '';
 
@@ -116,7 +117,20 @@ export async function checkDomain(teamId: string, id: string): Promise<Domain> {
     dkimStatus: identity.DkimAttributes?.Status ?? 'NOT_STARTED',
     mailFromStatus: identity.MailFromAttributes?.MailFromDomainStatus ?? 'NOT_STARTED',
   };
-  return recordDomainCheck(teamId, id, check);
+  const checked = await recordDomainCheck(teamId, id, check);
+  if (domain.verified_at === null && checked.verified_at !== null) {
+    // Concurrent checks that both see the change publish the same event (same domain, same verified_at).
+    await publishEvents([
+      platformEvent({
+        team_id: teamId,
+        type: 'domain.verified',
+        timestamp: checked.verified_at,
+        seed: id,
+        data: { domain_id: id, name: checked.name, verified_at: checked.verified_at, url: `/v1/domains/${id}` },
+      }),
+    ]);
+  }
+  return checked;
 }
 
 /** Deletes the SES identity first: if that fails the domain stays listed and the delete can be retried. */

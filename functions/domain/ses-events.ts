@@ -10,6 +10,7 @@ import type { EmailStatus } from '../schemas/emails.js';
 import { advanceRecipientStatus, appendEmailEvent, advanceEmailStatus } from '../repositories/emails.js';
 import { addSuppression } from '../repositories/suppressions.js';
 import { STATUS_RANK } from './email-status.js';
+import { emailEvents, publishEvents, type EmailEventType } from './webhook-events.js';
 
 /** The parts of an SES event record this code reads (shapes: test/fixtures/ses/*.json). */
 export interface SesEventRecord {
@@ -96,13 +97,13 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
   const teamId = event.mail.tags?.mailroom_team_id?.[0] ?? '';
   const rank = STATUS_RANK[outcome.status];
   // A send the sender could not confirm (send_interrupted) is proven by SES's own Send event.
-  const applied = await advanceEmailStatus(emailId, teamId, {
+  const { outcome: applied, email } = await advanceEmailStatus(emailId, teamId, {
     status: outcome.status,
     rank,
     ...(event.eventType === 'Send' && { extra: { ses_message_id: event.mail.messageId } }),
     ...(outcome.status === 'failed' && { error: { code: event.eventType === 'Reject' ? 'rejected' : 'rendering_failure', message: outcome.reason ?? '' } }),
   });
-  if (applied === 'unknown') {
+  if (applied === 'unknown' || !email) {
     logger.warn('ses event for an unknown email', { email_id: emailId, event_type: event.eventType });
     return;
   }
@@ -113,6 +114,11 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
   if (suppress) {
     await Promise.all(outcome.recipients.map((address) => addSuppression(teamId, { email: address, reason: suppress, source_email_id: emailId })));
   }
+  // Published whether or not the status moved (an open after a click is still an open); a redelivered
+  // SES event yields the same event ids, so webhooks see it once.
+  const eventKey = createHash('sha256').update(rawBody).digest('hex').slice(0, 16);
+  const { recipients: _recipients, ...detail } = { ...outcome.detail, ...(outcome.reason && { reason: outcome.reason }) } as Record<string, unknown>;
+  await publishEvents(emailEvents(email, { type: `email.${outcome.type}` as EmailEventType, at: new Date(outcome.at).toISOString(), recipients: outcome.recipients, detail, seed: eventKey }));
   await appendEmailEvent(
     emailId,
     {
@@ -121,6 +127,6 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
       recipient: outcome.recipients.length === 1 ? outcome.recipients[0]! : null,
       detail: { ...outcome.detail, recipients: outcome.recipients },
     },
-    createHash('sha256').update(rawBody).digest('hex').slice(0, 16),
+    eventKey,
   );
 }

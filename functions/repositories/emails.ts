@@ -5,6 +5,7 @@
  *   event: pk EMAIL#<id> sk EVENT#<iso>#<dedupe key>
  * Bodies and attachments live in S3 (payload_key); the item holds metadata only.
  */
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
@@ -149,7 +150,7 @@ export async function advanceEmailStatus(
   emailId: string,
   teamId: string,
   change: { status: EmailStatus; rank: number; extra?: Record<string, unknown>; error?: { code: string; message: string } },
-): Promise<'applied' | 'kept' | 'unknown'> {
+): Promise<{ outcome: 'applied' | 'kept' | 'unknown'; email?: StoredEmail }> {
   const sets = ['#status = :status', 'status_rank = :rank', 'updated_at = :now'];
   const values: Record<string, unknown> = { ':status': change.status, ':rank': change.rank, ':now': nowIso(), ':team': teamId };
   const names: Record<string, string> = { '#status': 'status' };
@@ -162,7 +163,7 @@ export async function advanceEmailStatus(
   const rankRule = change.status === 'failed' ? '(status_rank < :rank OR #status = :sending)' : 'status_rank < :rank';
   if (change.status === 'failed') values[':sending'] = 'sending';
   try {
-    await documentClient.send(
+    const { Attributes } = await documentClient.send(
       new UpdateCommand({
         TableName: tableName(),
         Key: emailKey(emailId),
@@ -170,13 +171,15 @@ export async function advanceEmailStatus(
         ConditionExpression: `attribute_exists(pk) AND team_id = :team AND ${rankRule}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return 'applied';
+    return { outcome: 'applied', email: toStored(Attributes!) };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return error.Item && error.Item.team_id?.S === teamId ? 'kept' : 'unknown';
+    const old = error.Item ? unmarshall(error.Item) : undefined;
+    return old?.team_id === teamId ? { outcome: 'kept', email: toStored(old) } : { outcome: 'unknown' };
   }
 }
 
@@ -242,8 +245,8 @@ export async function cancelScheduledEmail(teamId: string, id: string): Promise<
 
 /** Stores SES's MessageId and moves the email to `sent`, unless an SES event already moved it further. */
 export async function recordSent(emailId: string, teamId: string, sesMessageId: string, sentAt: string): Promise<void> {
-  const result = await advanceEmailStatus(emailId, teamId, { status: 'sent', rank: STATUS_RANK.sent, extra: { ses_message_id: sesMessageId, sent_at: sentAt } });
-  if (result !== 'kept') return;
+  const { outcome } = await advanceEmailStatus(emailId, teamId, { status: 'sent', rank: STATUS_RANK.sent, extra: { ses_message_id: sesMessageId, sent_at: sentAt } });
+  if (outcome !== 'kept') return;
   await documentClient.send(
     new UpdateCommand({
       TableName: tableName(),

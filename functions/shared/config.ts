@@ -65,4 +65,27 @@ export const config = {
   get region() {
     return process.env.AWS_REGION ?? 'us-east-1';
   },
+  /** Webhook delivery: waits after attempt 1, 2, … (the attempt count is one more than the list). */
+  get webhookRetrySchedule(): number[] {
+    const raw = process.env.WEBHOOK_RETRY_SCHEDULE_SECONDS;
+    if (!raw) return [5, 300, 1800, 7200, 18000, 36000, 36000];
+    const delays = raw.split(',').map(Number);
+    if (delays.some((d) => !Number.isInteger(d) || d < 0 || d > 43_000)) throw new Error('WEBHOOK_RETRY_SCHEDULE_SECONDS must list whole seconds up to 43000');
+    return delays;
+  },
+  get webhookTimeoutMs() {
+    return intFrom('WEBHOOK_TIMEOUT_MS', 15_000);
+  },
+  /** An endpoint that has failed for this long without a success is disabled. */
+  get webhookDisableAfterSeconds() {
+    return intFrom('WEBHOOK_DISABLE_AFTER_SECONDS', 5 * 24 * 3600);
+  },
 };
+
+/** Where webhooks may point: HTTPS to public addresses, unless the deployment opts in (the local runtime does). */
+export function webhookDestinationPolicy() {
+  return {
+    allowHttp: process.env.WEBHOOK_ALLOW_HTTP === 'true',
+    allowPrivateNetworks: process.env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true',
+  };
+}

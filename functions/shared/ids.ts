@@ -16,6 +16,8 @@ export const ID_PREFIX = {
   thread: 'th',
   request: 'req',
   event: 'evt',
+  webhook: 'wh',
+  webhookAttempt: 'wha',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

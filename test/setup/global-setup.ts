@@ -29,6 +29,9 @@ export async function setup(project: TestProject) {
     pepper: randomBytes(32).toString('base64url'),
     rootKey: generateRootToken(),
   });
+  // Every test worker may consume any queue's messages, so settings the workers read are set for all of them:
+  // webhook retries on a seconds scale (8 attempts in about 10 s instead of about a day).
+  env.WEBHOOK_RETRY_SCHEDULE_SECONDS = '1,2,3,1,1,1,1';
   project.provide('functionEnv', env);
   project.provide('queues', queues);
 }

@@ -66,7 +66,16 @@ describe('route table', () => {
   it('marks only POST routes as idempotent, and every POST that creates or sends as idempotent', () => {
     // POSTs that act on something that exists, or whose effect is idempotent by nature (adding an address
     // that is already suppressed changes nothing), need no Idempotency-Key.
-    const naturallyIdempotent = new Set(['domains.verify', 'templates.render', 'emails.cancel', 'suppressions.create', 'unsubscribe.confirm']);
+    // A test event or a manual retry is an explicit "do it again": repeating it is what the caller asks for.
+    const naturallyIdempotent = new Set([
+      'domains.verify',
+      'templates.render',
+      'emails.cancel',
+      'suppressions.create',
+      'unsubscribe.confirm',
+      'webhooks.test',
+      'webhook-attempts.retry',
+    ]);
     for (const route of ROUTES as readonly RouteDefinition[]) {
       if (route.idempotent) expect(route.method, route.id).toBe('POST');
       if (route.method === 'POST' && !naturallyIdempotent.has(route.id)) expect(route.idempotent, route.id).toBe(true);

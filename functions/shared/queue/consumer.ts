@@ -1,7 +1,8 @@
 /**
  * The one way to write a queue consumer: Powertools' batch processor reports partial batch failures, so
  * only failed records are redelivered; a failed record's visibility is extended exponentially by attempt
- * (SQS alone would redeliver it after a fixed visibility timeout) until the redrive policy moves it to the DLQ.
+ * (SQS alone would redeliver it after a fixed visibility timeout), or by the delay a RetryLater asks for,
+ * until the redrive policy moves it to the DLQ.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
@@ -10,6 +11,7 @@ import type * as z from 'zod';
 import { sqs } from '../clients.js';
 import { config } from '../config.js';
 import { logger } from '../logger.js';
+import { RetryLater } from './retry-later.js';
 import { backoffSeconds, queueByName, type QueueName } from '../../../lib/queues.js';
 
 export function queueConsumer<S extends z.ZodType>(
@@ -26,7 +28,7 @@ export function queueConsumer<S extends z.ZodType>(
       await handleMessage(message, record);
     } catch (error) {
       const attempt = Number(record.attributes.ApproximateReceiveCount ?? '1');
-      const delay = backoffSeconds(queue, attempt);
+      const delay = error instanceof RetryLater && error.delaySeconds !== undefined ? error.delaySeconds : backoffSeconds(queue, attempt);
       logger.warn('queue record failed', { queue: queue.name, message_id: record.messageId, attempt, retry_in_s: delay, error: error as Error });
       await sqs
         .send(new ChangeMessageVisibilityCommand({ QueueUrl: config.queueUrl(queue.urlEnvVar), ReceiptHandle: record.receiptHandle, VisibilityTimeout: delay }))

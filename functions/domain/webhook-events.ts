@@ -1,0 +1,92 @@
+/**
+ * Publishing platform events for webhooks. Whatever happens (an email delivered, a message received, a
+ * domain verified) is published once to the fan-out queue; the fan-out worker finds the team's webhooks
+ * that want it. Event ids are derived from what happened (deterministicId), so publishing the same thing
+ * twice (a redelivered queue message) produces the same event and each webhook gets it once.
+ */
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import * as z from 'zod';
+import { sqs } from '../shared/clients.js';
+import { config } from '../shared/config.js';
+import { deterministicId } from '../shared/ids.js';
+import { WebhookEventType, type WebhookPayload } from '../schemas/webhooks.js';
+import { queueByName } from '../../lib/queues.js';
+
+/** One event on its way to the fan-out queue. */
+export const PlatformEvent = z.object({
+  id: z.string(),
+  team_id: z.string(),
+  type: WebhookEventType,
+  timestamp: z.string(),
+  /** The inbox the event is about, for webhooks filtered to inboxes. */
+  inbox_id: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type PlatformEvent = z.infer<typeof PlatformEvent>;
+
+const fanoutQueue = queueByName('webhook-fanout');
+const SQS_BATCH = 10;
+
+/** The event with an id derived from `seed` (what happened, uniquely): publishing it again is harmless. */
+export function platformEvent(input: Omit<PlatformEvent, 'id' | 'inbox_id'> & { inbox_id?: string | null; seed: string }): PlatformEvent {
+  const { seed, ...event } = input;
+  return { ...event, inbox_id: event.inbox_id ?? null, id: deterministicId('event', Date.parse(event.timestamp), `${event.team_id}\n${event.type}\n${seed}`) };
+}
+
+export async function publishEvents(events: PlatformEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += SQS_BATCH) {
+    const chunk = events.slice(i, i + SQS_BATCH);
+    const { Failed = [] } = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: config.queueUrl(fanoutQueue.urlEnvVar),
+        Entries: chunk.map((event, index) => ({ Id: String(index), MessageBody: JSON.stringify(event) })),
+      }),
+    );
+    // The caller's own queue message is retried; the events keep their ids, so none is delivered twice.
+    if (Failed.length) throw new Error(`could not publish ${Failed.length} event(s): ${Failed[0]!.Message ?? Failed[0]!.Code}`);
+  }
+}
+
+/** The body a webhook receives for the event: small, with links to the resources rather than their contents. */
+export function webhookPayload(event: PlatformEvent): WebhookPayload {
+  return { type: event.type, timestamp: event.timestamp, data: event.data };
+}
+
+/** What every email event tells about the email (recipients, subject, tags), besides what happened. */
+export interface EmailFacts {
+  id: string;
+  team_id: string;
+  from: string;
+  to: string[];
+  subject: string;
+  tags: Record<string, string>;
+  created_at: string;
+  threading?: { inbox_id: string } | null;
+}
+
+export type EmailEventType = Extract<WebhookEventType, `email.${string}`>;
+
+export function emailEvents(
+  email: EmailFacts,
+  change: { type: EmailEventType; at: string; recipients: (string | null)[]; detail?: Record<string, unknown>; seed: string },
+): PlatformEvent[] {
+  return change.recipients.map((recipient) =>
+    platformEvent({
+      team_id: email.team_id,
+      type: change.type,
+      timestamp: change.at,
+      inbox_id: email.threading?.inbox_id ?? null,
+      seed: `${email.id}\n${change.seed}\n${recipient ?? ''}`,
+      data: {
+        email_id: email.id,
+        recipient,
+        from: email.from,
+        to: email.to,
+        subject: email.subject,
+        tags: email.tags,
+        created_at: email.created_at,
+        ...change.detail,
+      },
+    }),
+  );
+}
