@@ -168,6 +168,41 @@ describe('queues', () => {
   });
 });
 
+describe('webhooks', () => {
+  const functions = all('AWS::Lambda::Function');
+  const withVar = (name: string) => functions.filter((f) => f.Properties.Environment?.Variables?.[name] !== undefined);
+
+  it('deliver over HTTPS to public addresses only: a deployment never allows private targets, nor plain HTTP by default', () => {
+    expect(withVar('WEBHOOK_ALLOW_PRIVATE_NETWORKS')).toHaveLength(0);
+    expect(withVar('WEBHOOK_ALLOW_HTTP')).toHaveLength(0);
+  });
+
+  it('retry 8 times before the DLQ: one first attempt and one per step of the default schedule', () => {
+    const delivery = QUEUES.find((q) => q.name === 'webhook-delivery')!;
+    expect(delivery.maxReceiveCount).toBe(8);
+    const queue = all('AWS::SQS::Queue').find((q) => q.Properties.VisibilityTimeout === visibilityTimeoutSeconds(delivery) && q.Properties.RedrivePolicy);
+    expect(queue!.Properties.RedrivePolicy.maxReceiveCount).toBe(8);
+  });
+
+  it('only what publishes events can send to the fan-out queue, and only the delivery worker and the retry route to the delivery queue', () => {
+    const describe = (f: (typeof functions)[number]) => String(f.Properties.Description);
+    // A consumer also knows its own queue's URL (to back failed records off).
+    expect(withVar('WEBHOOK_FANOUT_QUEUE_URL').map(describe).sort()).toEqual(
+      [
+        'Consumes the webhook-fanout queue',
+        'Consumes the inbound queue',
+        'Consumes the send queue',
+        'Consumes the ses-events queue',
+        'Consumes the webhook-delivery queue',
+        'Mailroom API: POST /v1/domains/{id}/verify',
+      ].sort(),
+    );
+    expect(withVar('WEBHOOK_DELIVERY_QUEUE_URL').map(describe).sort()).toEqual(
+      ['Consumes the webhook-delivery queue', 'Consumes the webhook-fanout queue', 'Mailroom API: POST /v1/webhooks/{id}/attempts/{attempt_id}/retry'].sort(),
+    );
+  });
+});
+
 describe('IAM', () => {
   it('grants no wildcard actions and no wildcard resources on data', () => {
     for (const policy of all('AWS::IAM::Policy')) {

@@ -6,13 +6,17 @@
 import nodemailer from 'nodemailer';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { LOCAL_AWS } from '../../local/aws-env.js';
 import { platformEvent, publishEvents } from '../../functions/domain/webhook-events.js';
-import { call, createTeam, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import { eventually, expectError } from '../support/http.js';
 import { startReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { uniqueUsername } from './route-cases/inboxes.js';
 
+const sqs = new SQSClient({ endpoint: endpoints().sqsS3, ...LOCAL_AWS, useQueueUrlAsEndpoint: false });
+const deliveryQueue = () => inject('queues').find((q) => q.definition.name === 'webhook-delivery')!;
 let stack: LocalStack;
 let receiver: WebhookReceiver;
 let key: string;
@@ -24,6 +28,7 @@ beforeAll(async () => {
   key = created.adminKey;
 });
 afterAll(async () => {
+  sqs.destroy();
   await stack.stop();
   await receiver.close();
 });
@@ -154,6 +159,12 @@ describe('retries', () => {
     expect(log.every((a) => a.outcome === 'failed' && a.status_code === 503)).toBe(true);
     expect(log[0].next_retry_at).toBeNull();
     expect((await call(stack.url, 'GET', `/v1/webhooks/${webhook.id}`, { key })).body.failing_since).not.toBeNull();
+    const dead = await eventually(async () => {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: deliveryQueue().dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
+      return Messages.find((m) => JSON.parse(m.Body!).webhook_id === webhook.id);
+    }, 10_000, 250);
+    expect(JSON.parse(dead.Body!)).toMatchObject({ webhook_id: webhook.id, event_id: log[0].event_id });
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: deliveryQueue().dlqUrl, ReceiptHandle: dead.ReceiptHandle! }));
 
     healthy = true;
     const retry = await call(stack.url, 'POST', `/v1/webhooks/${webhook.id}/attempts/${log[0].id}/retry`, { key });
@@ -190,6 +201,27 @@ describe('retries', () => {
     const [notice] = await eventually(async () => receiver.at('/watcher').length > 0 && receiver.at('/watcher'), 10_000);
     expect(JSON.parse(notice!.body)).toMatchObject({ type: 'webhook.disabled', data: { webhook_id: gone.body.id, reason: 'endpoint_gone' } });
     expect(() => new StandardWebhook(watcher.body.secret).verify(notice!.body, headersOf(notice!))).not.toThrow();
+  });
+});
+
+describe('endpoint health', () => {
+  it('an endpoint failing for longer than the limit (5 days; 0 s here) is disabled; enabling it again resets the clock', async () => {
+    receiver.on('/dying', () => ({ status: 500 }));
+    const webhook = await createWebhook({ url: `${receiver.url}/dying` });
+    const limit = process.env.WEBHOOK_DISABLE_AFTER_SECONDS;
+    process.env.WEBHOOK_DISABLE_AFTER_SECONDS = '0';
+    try {
+      await call(stack.url, 'POST', `/v1/webhooks/${webhook.id}/test`, { key });
+      const failing = (await call(stack.url, 'GET', `/v1/webhooks/${webhook.id}`, { key })).body;
+      expect(failing).toMatchObject({ enabled: true, failing_since: expect.any(String) });
+      await call(stack.url, 'POST', `/v1/webhooks/${webhook.id}/test`, { key });
+    } finally {
+      process.env.WEBHOOK_DISABLE_AFTER_SECONDS = limit;
+    }
+    const disabled = (await call(stack.url, 'GET', `/v1/webhooks/${webhook.id}`, { key })).body;
+    expect(disabled).toMatchObject({ enabled: false, disabled_reason: 'failing' });
+    const enabled = await call(stack.url, 'PATCH', `/v1/webhooks/${webhook.id}`, { key, body: { enabled: true } });
+    expect(enabled.body).toMatchObject({ enabled: true, disabled_reason: null, failing_since: null });
   });
 });
 
