@@ -1,8 +1,8 @@
 /**
  * Sweeps a deleted team. The delete route already revoked every key it could list; this pass runs after
  * the index has caught up and revokes anything created in the meantime, closes the team's inboxes (their
- * addresses stop receiving and are free again, and their mail is deleted) and releases its domains (SES identities and name claims)
- * so another team can add them.
+ * addresses stop receiving and are free again, and their mail is deleted), releases its domains (SES identities and name claims)
+ * so another team can add them, and deletes its webhooks (deliveries still queued for them are dropped).
  */
 import * as z from 'zod';
 import { queueConsumer } from '../shared/queue/consumer.js';
@@ -13,6 +13,7 @@ import { listTeamDomains } from '../repositories/domains.js';
 import { deleteInbox, listTeamInboxes } from '../repositories/inboxes.js';
 import { deleteDomain } from '../domain/sending-domains.js';
 import { purgeInboxMail } from '../domain/purge-inbox.js';
+import { allTeamWebhooks, deleteWebhook } from '../repositories/webhooks.js';
 
 /** Long enough for the team's key index (eventually consistent) to show keys created just before deletion. */
 export const TEAM_PURGE_DELAY_SECONDS = 5;
@@ -55,5 +56,9 @@ export const handler = queueConsumer('team-purge', TeamPurgeMessage, async ({ te
     }
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
-  logger.info('team purged', { team_id, revoked_keys: revoked, closed_inboxes: closed, released_domains: released });
+  const webhooks = await allTeamWebhooks(team_id);
+  await Promise.all(webhooks.map((webhook) => deleteWebhook(team_id, webhook.id).catch((error) => {
+    if (!(error instanceof ApiError && error.code === 'not_found')) throw error;
+  })));
+  logger.info('team purged', { team_id, revoked_keys: revoked, closed_inboxes: closed, released_domains: released, deleted_webhooks: webhooks.length });
 });

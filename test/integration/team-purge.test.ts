@@ -1,8 +1,9 @@
-/** Deleting a team: keys stop at once; the purge worker then releases its domains for other teams. */
+/** Deleting a team: keys stop at once; the purge worker then closes its inboxes, releases its domains and deletes its webhooks. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTeam, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import { expectEventually } from '../support/http.js';
 import { uniqueDomain } from './route-cases/domains.js';
+import { findDeliverableWebhook } from '../../functions/repositories/webhooks.js';
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -20,6 +21,14 @@ describe('team purge', () => {
       const reused = await call(stack.url, 'POST', '/v1/inboxes', { key: other.adminKey, body: { username } });
       expect(reused.status).toBe(201);
     }, 20_000, 500);
+  });
+
+  it('deletes a deleted team’s webhooks, so nothing more is delivered to them', async () => {
+    const doomed = await createTeam(stack, 'purge-e');
+    const webhook = await call(stack.url, 'POST', '/v1/webhooks', { key: doomed.adminKey, body: { url: 'http://127.0.0.1:9/hooks' } });
+    expect(webhook.status).toBe(201);
+    expect((await call(stack.url, 'DELETE', `/v1/teams/${doomed.team.id}`, { key: stack.rootKey })).status).toBe(200);
+    await expectEventually(async () => expect(await findDeliverableWebhook(webhook.body.id)).toBeUndefined(), 20_000, 500);
   });
 
   it('releases a deleted team’s domains so another team can add them', async () => {
