@@ -9,23 +9,10 @@ import { LOCAL_AWS } from '../local/aws-env.js';
 import { lambdaContext, loadHandler } from '../local/lambda.js';
 import { toSqsRecord } from '../local/queue-poller.js';
 import { queueByName } from '../lib/queues.js';
-import { createBenchTeam, invokeRoute, percentile, recordAwsCalls, startBenchStack, type AwsCall } from './bench-support.js';
+import { createBenchTeam, invokeRoute, percentile, PRICE, dynamoCallCost, recordAwsCalls, startBenchStack, type AwsCall } from './bench-support.js';
 
 const EMAILS = Number(process.env.BENCH_EMAILS ?? 50);
 
-/** us-east-1 list prices (USD). DynamoDB: items here are ≤ 1 KB written / ≤ 4 KB read, so one unit per item. */
-const PRICE = {
-  dynamoWriteUnit: 0.625 / 1e6,
-  dynamoReadUnit: 0.125 / 1e6,
-  sqsRequest: 0.4 / 1e6,
-  s3Put: 0.005 / 1e3,
-  s3Get: 0.0004 / 1e3,
-  sesEmail: 0.1 / 1e3,
-  snsPublish: 0.5 / 1e6,
-  lambdaGbSecondArm: 0.0000133334,
-  lambdaRequest: 0.2 / 1e6,
-  httpApiRequest: 1.0 / 1e6,
-};
 
 const stack = await startBenchStack('mailroom-bench-sending');
 try {
@@ -90,7 +77,7 @@ try {
   let cost = 0;
   const costOf = (name: string, count: number) => {
     const [service, command] = name.split(' ') as [string, string];
-    if (service === 'DynamoDB') return count * (/^(Get|BatchGet|Query)/.test(command) ? PRICE.dynamoReadUnit : command.startsWith('Transact') ? 2 * PRICE.dynamoWriteUnit : PRICE.dynamoWriteUnit);
+    if (service === 'DynamoDB') return count * dynamoCallCost(command);
     if (service === 'SQS') return count * PRICE.sqsRequest;
     if (service === 'S3') return count * (command === 'PutObject' ? PRICE.s3Put : PRICE.s3Get);
     if (service === 'SES') return count * PRICE.sesEmail;

@@ -98,3 +98,21 @@ export async function createBenchTeam(rootKey: string): Promise<string> {
   const created = await invokeRoute('teams.create', { key: rootKey, body: { slug: `bench-${Date.now()}`, name: 'Bench' } });
   return JSON.parse(created.body!).api_key.key as string;
 }
+
+/** us-east-1 list prices (USD). DynamoDB: items here are ≤ 1 KB written / ≤ 4 KB read, so one unit per item. */
+export const PRICE = {
+  dynamoWriteUnit: 0.625 / 1e6,
+  dynamoReadUnit: 0.125 / 1e6,
+  sqsRequest: 0.4 / 1e6,
+  s3Put: 0.005 / 1e3,
+  s3Get: 0.0004 / 1e3,
+  sesEmail: 0.1 / 1e3,
+  snsPublish: 0.5 / 1e6,
+  lambdaGbSecondArm: 0.0000133334,
+  lambdaRequest: 0.2 / 1e6,
+  httpApiRequest: 1.0 / 1e6,
+};
+
+/** What one DynamoDB call costs at on-demand prices (a transaction's writes cost twice). */
+export const dynamoCallCost = (command: string) =>
+  /^(Get|BatchGet|Query)/.test(command) ? PRICE.dynamoReadUnit : command.startsWith('Transact') ? 2 * PRICE.dynamoWriteUnit : PRICE.dynamoWriteUnit;

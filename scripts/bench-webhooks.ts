@@ -11,20 +11,12 @@ import { toSqsRecord } from '../local/queue-poller.js';
 import { queueByName } from '../lib/queues.js';
 import { newId } from '../functions/shared/ids.js';
 import { startReceiver } from '../test/support/webhook-receiver.js';
-import { createBenchTeam, invokeRoute, percentile, recordAwsCalls, startBenchStack, type AwsCall } from './bench-support.js';
+import { createBenchTeam, invokeRoute, percentile, PRICE, dynamoCallCost, recordAwsCalls, startBenchStack, type AwsCall } from './bench-support.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200);
 const WARM_UP = 10;
 const BATCH = 10;
 
-/** us-east-1 list prices (USD), as in bench-sending.ts. DynamoDB: items here are ≤ 1 KB written / ≤ 4 KB read, so one unit per item. */
-const PRICE = {
-  dynamoWriteUnit: 0.625 / 1e6,
-  dynamoReadUnit: 0.125 / 1e6,
-  sqsRequest: 0.4 / 1e6,
-  lambdaGbSecondArm: 0.0000133334,
-  lambdaRequest: 0.2 / 1e6,
-};
 /** Every queue consumer is deployed with 512 MB (lib/constructs/work-queue.ts). */
 const WORKER_MEMORY_GB = 512 / 1024;
 
@@ -158,7 +150,7 @@ try {
   const charge = (ledger: Ledger, counts: Map<string, number>) => {
     for (const [name, count] of counts) {
       const [service, command] = name.split(' ') as [string, string];
-      if (service === 'DynamoDB') ledger.DynamoDB += count * (/^(Get|BatchGet|Query)/.test(command) ? PRICE.dynamoReadUnit : command.startsWith('Transact') ? 2 * PRICE.dynamoWriteUnit : PRICE.dynamoWriteUnit);
+      if (service === 'DynamoDB') ledger.DynamoDB += count * dynamoCallCost(command);
       else if (service === 'SQS') ledger.SQS += count * PRICE.sqsRequest;
       else throw new Error(`no price for ${name}`);
     }

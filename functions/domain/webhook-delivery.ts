@@ -40,24 +40,18 @@ export function wantsEvent(webhook: Webhook, event: PlatformEvent): boolean {
   return true;
 }
 
-/** Creates one delivery per interested webhook and queues them. Safe to repeat for the same events. */
-export async function fanOut(events: PlatformEvent[]): Promise<void> {
-  const webhooksByTeam = new Map<string, Promise<Webhook[]>>();
-  const jobs: DeliveryJob[] = [];
-  await Promise.all(
-    events.map(async (event) => {
-      if (!webhooksByTeam.has(event.team_id)) webhooksByTeam.set(event.team_id, allTeamWebhooks(event.team_id));
-      const webhooks = (await webhooksByTeam.get(event.team_id)!).filter((webhook) => wantsEvent(webhook, event));
-      const payload = JSON.stringify(webhookPayload(event));
-      await Promise.all(
-        webhooks.map(async (webhook) => {
-          const run = await createDelivery({ webhook_id: webhook.id, team_id: event.team_id, event_id: event.id, event_type: event.type, payload });
-          if (run) jobs.push({ webhook_id: webhook.id, event_id: event.id, run });
-        }),
-      );
-    }),
+/**
+ * Creates one delivery per interested webhook and queues them. Safe to repeat for the same event.
+ * `teamWebhooks` lets a batch of events share one read of each team's webhooks.
+ */
+export async function fanOut(event: PlatformEvent, teamWebhooks: (teamId: string) => Promise<Webhook[]> = allTeamWebhooks): Promise<void> {
+  const webhooks = (await teamWebhooks(event.team_id)).filter((webhook) => wantsEvent(webhook, event));
+  if (webhooks.length === 0) return;
+  const payload = JSON.stringify(webhookPayload(event));
+  const runs = await Promise.all(
+    webhooks.map((webhook) => createDelivery({ webhook_id: webhook.id, team_id: event.team_id, event_id: event.id, event_type: event.type, payload })),
   );
-  await queueDeliveries(jobs);
+  await queueDeliveries(webhooks.flatMap((webhook, i) => (runs[i] ? [{ webhook_id: webhook.id, event_id: event.id, run: runs[i] }] : [])));
 }
 
 export async function queueDeliveries(jobs: DeliveryJob[]): Promise<void> {

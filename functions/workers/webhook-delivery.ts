@@ -6,6 +6,10 @@ import { findDeliverableWebhook } from '../repositories/webhooks.js';
 
 const DeliveryJob = z.object({ webhook_id: z.string().min(1), event_id: z.string().min(1), run: z.string().min(1) });
 
-export const handler = queueConsumer('webhook-delivery', DeliveryJob, async (job, record) =>
-  deliverJob(job, await findDeliverableWebhook(job.webhook_id), Number(record.attributes.ApproximateReceiveCount ?? '1')),
+export const handler = queueConsumer('webhook-delivery', DeliveryJob, async (job, record, batch) =>
+  deliverJob(
+    job,
+    await batch.memo(`webhook:${job.webhook_id}`, () => findDeliverableWebhook(job.webhook_id)),
+    Number(record.attributes.ApproximateReceiveCount ?? '1'),
+  ),
 );

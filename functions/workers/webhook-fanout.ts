@@ -2,5 +2,8 @@
 import { queueConsumer } from '../shared/queue/consumer.js';
 import { PlatformEvent } from '../domain/webhook-events.js';
 import { fanOut } from '../domain/webhook-delivery.js';
+import { allTeamWebhooks } from '../repositories/webhooks.js';
 
-export const handler = queueConsumer('webhook-fanout', PlatformEvent, (event) => fanOut([event]));
+export const handler = queueConsumer('webhook-fanout', PlatformEvent, (event, _record, batch) =>
+  fanOut(event, (teamId) => batch.memo(`webhooks:${teamId}`, () => allTeamWebhooks(teamId))),
+);

@@ -14,18 +14,33 @@ import { logger } from '../logger.js';
 import { RetryLater } from './retry-later.js';
 import { backoffSeconds, queueByName, type QueueName } from '../../../lib/queues.js';
 
+/** Lives for one batch: records of the same batch share reads (one lookup per team, not one per record). */
+export interface BatchScope {
+  memo<T>(key: string, load: () => Promise<T>): Promise<T>;
+}
+
+function batchScope(): BatchScope {
+  const loads = new Map<string, Promise<unknown>>();
+  return {
+    memo<T>(key: string, load: () => Promise<T>) {
+      if (!loads.has(key)) loads.set(key, load());
+      return loads.get(key) as Promise<T>;
+    },
+  };
+}
+
 export function queueConsumer<S extends z.ZodType>(
   queueName: QueueName,
   schema: S,
-  handleMessage: (message: z.output<S>, record: SQSRecord) => Promise<void>,
+  handleMessage: (message: z.output<S>, record: SQSRecord, batch: BatchScope) => Promise<void>,
 ) {
   const queue = queueByName(queueName);
   const processor = new BatchProcessor(EventType.SQS);
 
-  const processRecord = async (record: SQSRecord) => {
+  const processRecord = async (record: SQSRecord, batch: BatchScope) => {
     try {
       const message = schema.parse(JSON.parse(record.body));
-      await handleMessage(message, record);
+      await handleMessage(message, record, batch);
     } catch (error) {
       const attempt = Number(record.attributes.ApproximateReceiveCount ?? '1');
       const delay = error instanceof RetryLater && error.delaySeconds !== undefined ? error.delaySeconds : backoffSeconds(queue, attempt);
@@ -40,6 +55,7 @@ export function queueConsumer<S extends z.ZodType>(
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     logger.addContext(context);
     // A batch where every record failed is reported like any other partial failure, not thrown.
-    return processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
+    const batch = batchScope();
+    return processPartialResponse(event, (record: SQSRecord) => processRecord(record, batch), processor, { context, throwOnFullBatchFailure: false });
   };
 }
