@@ -226,3 +226,14 @@ export async function versionedUpdate(input: VersionedUpdateInput): Promise<Vers
     throw error;
   }
 }
+
+/** An Update whose condition may fail: true if it was applied, false if the condition did not hold. */
+export async function conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+  try {
+    await documentClient.send(new UpdateCommand(input));
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}

@@ -13,7 +13,7 @@ import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import { seal, unseal, type Sealed } from '../shared/crypto/sealed.js';
 import { MAX_WEBHOOKS_PER_TEAM, type CreateWebhookBody, type UpdateWebhookBody, type Webhook } from '../schemas/webhooks.js';
-import { TABLE_SCHEMA, listOwnerCollection, newOwnedItemPut, nowIso, tableName, versionedUpdate, type Page } from './table.js';
+import { TABLE_SCHEMA, listOwnerCollection, newOwnedItemPut, nowIso, tableName, versionedUpdate, type Page, conditionalUpdate } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
@@ -198,16 +198,6 @@ export async function deleteWebhook(teamId: string, id: string): Promise<void> {
     );
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) throw notFound('Webhook');
-    throw error;
-  }
-}
-
-async function conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
-  try {
-    await documentClient.send(new UpdateCommand(input));
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
 }
