@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { DataTable } from './constructs/data-table.js';
 import { HttpApiRoutes } from './constructs/http-api.js';
 import { MailStorage } from './constructs/mail-storage.js';
+import { MediaStorage } from './constructs/media-storage.js';
 import { PlatformAccess } from './constructs/platform-access.js';
 import { PlatformSecrets } from './constructs/platform-secrets.js';
 import { SesSending } from './constructs/ses-sending.js';
@@ -50,12 +51,14 @@ export class MailroomStack extends Stack {
       queues.set(definition.name, { definition, construct });
     }
     const ses = new SesSending(this, 'Ses', { eventsQueue: queues.get(queueByName('ses-events').name)!.construct.queue });
+    const media = new MediaStorage(this, 'Media', { retain, eventsQueue: queues.get(queueByName('storage-events').name)!.construct.queue, corsOrigins: props.corsOrigins });
     const api = new HttpApiRoutes(this, 'Api', { corsOrigins: props.corsOrigins, logRetention: props.logRetention, removalPolicy, environment });
 
     const access = new PlatformAccess({
       table,
       secrets,
       mailBucket,
+      media: { bucket: media.bucket, publicUrl: media.publicUrl },
       ses,
       queues,
       publicApiUrl: api.api.apiEndpoint,
@@ -69,6 +72,7 @@ export class MailroomStack extends Stack {
     const receiving = new SesReceiving(this, 'Receiving', { mailBucket, logRetention: props.logRetention, removalPolicy, environment });
     access.apply(receiving.receiptFunction, { sendsTo: ['inbound'] });
 
+    new CfnOutput(this, 'MediaPublicUrl', { value: media.publicUrl, description: 'Where objects of public storage buckets are served (CloudFront).' });
     new CfnOutput(this, 'RootKeySecretArn', {
       value: secrets.rootKey.secretArn,
       description: 'Root API key secret: the key is "mr_root_" followed by its "secret" field (see README, Deploy).',

@@ -106,6 +106,32 @@ export const QUEUES = [
     uses: ['pepper'],
     maxConcurrency: 20,
   },
+  {
+    // S3 event notifications of the media bucket (ObjectCreated/ObjectRemoved): storage usage, public tags.
+    name: 'storage-events',
+    consumer: 'functions/workers/storage-events.ts',
+    urlEnvVar: 'STORAGE_EVENTS_QUEUE_URL',
+    consumerTimeoutSeconds: 30,
+    batchSize: 10,
+    maxReceiveCount: 8,
+    retentionDays: 14,
+    backoff: { baseSeconds: 2, maxSeconds: 300 },
+    uses: ['media-read', 'media-write'],
+  },
+  {
+    // Work over all objects of a bucket (emptying after a forced delete, re-tagging after a visibility change),
+    // one page per message: each page re-queues the next.
+    name: 'storage-sweep',
+    consumer: 'functions/workers/storage-sweep.ts',
+    urlEnvVar: 'STORAGE_SWEEP_QUEUE_URL',
+    consumerTimeoutSeconds: 120,
+    batchSize: 1,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    backoff: { baseSeconds: 10, maxSeconds: 900 },
+    sendsTo: ['storage-sweep'],
+    uses: ['media-read', 'media-write', 'media-delete'],
+  },
 ] as const satisfies readonly QueueDefinition[];
 
 export type QueueName = (typeof QUEUES)[number]['name'];

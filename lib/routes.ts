@@ -45,9 +45,21 @@ export interface RouteDefinition {
  * - `ses-identities`: create, read and delete SES email identities and their MAIL FROM settings;
  * - `ses-send`: send through the deployment's configuration sets;
  * - `mail-store-write` / `mail-store-read`: the mail bucket (message payloads, attachments, raw MIME);
- * - `mail-store-purge`: list and delete in the mail bucket (purging deleted inboxes).
+ * - `mail-store-purge`: list and delete in the mail bucket (purging deleted inboxes);
+ * - `media-read` / `media-write` / `media-delete`: the media bucket of the storage API (write includes
+ *   object tags, which decide what the CDN may serve); read also gives the public base URL.
  */
-export type Capability = 'table' | 'pepper' | 'ses-identities' | 'ses-send' | 'mail-store-write' | 'mail-store-read' | 'mail-store-purge';
+export type Capability =
+  | 'table'
+  | 'pepper'
+  | 'ses-identities'
+  | 'ses-send'
+  | 'mail-store-write'
+  | 'mail-store-read'
+  | 'mail-store-purge'
+  | 'media-read'
+  | 'media-write'
+  | 'media-delete';
 
 /**
  * Lambda's synchronous payload limit is 6 MB; base64 attachments inflate by 4/3, so this admits about
@@ -101,8 +113,8 @@ export const ROUTES = [
   { id: 'templates.delete', method: 'DELETE', path: '/v1/templates/{id}', access: { scope: 'write' } },
   { id: 'templates.render', method: 'POST', path: '/v1/templates/{id}/render', access: { scope: 'read' }, maxBodyBytes: 256 * 1024 },
 
-  { id: 'emails.send', method: 'POST', path: '/v1/emails', access: { scope: 'send' }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
-  { id: 'emails.batch', method: 'POST', path: '/v1/emails/batch', access: { scope: 'send' }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
+  { id: 'emails.send', method: 'POST', path: '/v1/emails', access: { scope: 'send' }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'media-read'] },
+  { id: 'emails.batch', method: 'POST', path: '/v1/emails/batch', access: { scope: 'send' }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'media-read'] },
   { id: 'emails.list', method: 'GET', path: '/v1/emails', access: { scope: 'read' } },
   { id: 'emails.get', method: 'GET', path: '/v1/emails/{id}', access: { scope: 'read' } },
   { id: 'emails.cancel', method: 'POST', path: '/v1/emails/{id}/cancel', access: { scope: 'send' } },
@@ -113,10 +125,10 @@ export const ROUTES = [
 
   { id: 'unsubscribe.confirm', method: 'POST', path: '/v1/unsubscribe/{token}', access: 'public', maxBodyBytes: 1024, uses: ['table', 'pepper'] },
 
-  { id: 'inbox-sends.send', method: 'POST', path: '/v1/inboxes/{id}/messages', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
-  { id: 'inbox-sends.reply', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/reply', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
-  { id: 'inbox-sends.reply-all', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/reply-all', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
-  { id: 'inbox-sends.forward', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/forward', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'mail-store-read'] },
+  { id: 'inbox-sends.send', method: 'POST', path: '/v1/inboxes/{id}/messages', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'media-read'] },
+  { id: 'inbox-sends.reply', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/reply', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'media-read'] },
+  { id: 'inbox-sends.reply-all', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/reply-all', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'media-read'] },
+  { id: 'inbox-sends.forward', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/forward', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'mail-store-read', 'media-read'] },
 
   // Webhook secrets and destinations are the team's to decide (admin); an inbox key manages its own inbox's webhooks.
   { id: 'webhooks.create', method: 'POST', path: '/v1/webhooks', access: { scope: 'admin', inboxKeys: true, inboxScope: 'send' }, idempotent: true },
@@ -128,6 +140,18 @@ export const ROUTES = [
   { id: 'webhooks.test', method: 'POST', path: '/v1/webhooks/{id}/test', access: { scope: 'write', inboxKeys: true, inboxScope: 'send' }, maxBodyBytes: 1024 },
   { id: 'webhook-attempts.list', method: 'GET', path: '/v1/webhooks/{id}/attempts', access: { scope: 'read', inboxKeys: true } },
   { id: 'webhook-attempts.retry', method: 'POST', path: '/v1/webhooks/{id}/attempts/{attempt_id}/retry', access: { scope: 'write', inboxKeys: true, inboxScope: 'send' }, maxBodyBytes: 1024, sendsTo: ['webhook-delivery'] },
+
+  { id: 'buckets.create', method: 'POST', path: '/v1/buckets', access: { scope: 'write' }, idempotent: true, uses: ['media-read'] },
+  { id: 'buckets.list', method: 'GET', path: '/v1/buckets', access: { scope: 'read' }, uses: ['media-read'] },
+  { id: 'buckets.get', method: 'GET', path: '/v1/buckets/{slug}', access: { scope: 'read' }, uses: ['media-read'] },
+  { id: 'buckets.update', method: 'PATCH', path: '/v1/buckets/{slug}', access: { scope: 'write' }, uses: ['media-read'], sendsTo: ['storage-sweep'] },
+  { id: 'buckets.delete', method: 'DELETE', path: '/v1/buckets/{slug}', access: { scope: 'write' }, uses: ['media-read'], sendsTo: ['storage-sweep'] },
+  { id: 'bucket-uploads.create', method: 'POST', path: '/v1/buckets/{slug}/uploads', access: { scope: 'write' }, uses: ['media-write'] },
+  { id: 'bucket-objects.create', method: 'POST', path: '/v1/buckets/{slug}/objects', access: { scope: 'write' }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, uses: ['media-write'] },
+  { id: 'bucket-objects.list', method: 'GET', path: '/v1/buckets/{slug}/objects', access: { scope: 'read' }, uses: ['media-read'] },
+  { id: 'bucket-objects.get', method: 'GET', path: '/v1/buckets/{slug}/objects/{key+}', access: { scope: 'read' }, uses: ['media-read'] },
+  { id: 'bucket-objects.delete', method: 'DELETE', path: '/v1/buckets/{slug}/objects/{key+}', access: { scope: 'write' }, uses: ['media-read', 'media-delete'] },
+  { id: 'storage-usage.get', method: 'GET', path: '/v1/storage/usage', access: { scope: 'read' } },
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];
@@ -160,16 +184,17 @@ export function isMutating(route: RouteDefinition): boolean {
   return route.method !== 'GET';
 }
 
-/** Compiles `/v1/teams/{id}` into a matcher returning path parameters (used by the local server). */
+/** Compiles `/v1/teams/{id}` (or `/v1/buckets/{slug}/objects/{key+}`) into a matcher returning path parameters (used by the local server). */
 export function compilePath(path: string): (candidate: string) => Record<string, string> | undefined {
   const names: string[] = [];
   const source = path
     .split('/')
     .map((segment) => {
-      const param = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(segment);
+      // `{key+}` (API Gateway's greedy parameter, last segment only) takes the rest of the path, slashes included.
+      const param = /^\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}$/.exec(segment);
       if (!param) return segment.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
       names.push(param[1]!);
-      return '([^/]+)';
+      return param[2] ? '(.+)' : '([^/]+)';
     })
     .join('/');
   const regex = new RegExp(`^${source}$`);

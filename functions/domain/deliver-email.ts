@@ -13,7 +13,7 @@ import { config } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
 import { queueByName } from '../../lib/queues.js';
 import { findEmail, claimForSending, markFailed, recordSent, releaseClaim, appendEmailEvent, type StoredEmail } from '../repositories/emails.js';
-import { getEmailPayload } from '../repositories/mail-store.js';
+import { getEmailPayload, withAttachmentContent } from '../repositories/mail-store.js';
 import { addThreadRefs } from '../repositories/threads.js';
 import { INTERRUPTED_FAILURE_RANK, STATUS_RANK } from './email-status.js';
 import { buildMime } from './mime.js';
@@ -111,7 +111,7 @@ function sesErrorCode(name: string): string {
 }
 
 async function sendThroughSes(email: StoredEmail): Promise<string> {
-  const payload = await getEmailPayload(email.payload_key);
+  const payload = await withAttachmentContent(await getEmailPayload(email.payload_key));
   const queued = email.recipients.filter((r) => r.status === 'queued');
   const byType = (type: 'to' | 'cc' | 'bcc') => queued.filter((r) => r.type === type).map((r) => r.email);
   const unsubscribe = email.list_unsubscribe

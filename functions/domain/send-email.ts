@@ -10,13 +10,14 @@ import { ApiError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { deterministicId, newId } from '../shared/ids.js';
 import { queueByName } from '../../lib/queues.js';
-import { MAX_ATTACHMENT_BYTES, type Address, type RecipientOutcome, type SendEmailBody } from '../schemas/emails.js';
+import { MAX_ATTACHMENT_BYTES, MAX_STORED_ATTACHMENT_BYTES, type Attachment, type Address, type RecipientOutcome, type SendEmailBody } from '../schemas/emails.js';
 import { appendEmailEvent, createEmail, markFailed, publicEmail, type EmailThreading } from '../repositories/emails.js';
 import { findSuppressed } from '../repositories/suppressions.js';
 import { consumeSendQuota, refundSendQuota } from '../repositories/send-quotas.js';
 import { getTeam } from '../repositories/teams.js';
 import { findVerifiedSendingDomain } from '../repositories/domains.js';
-import { payloadKey, putEmailPayload, type EmailPayload } from '../repositories/mail-store.js';
+import { attachmentKey, copyMediaToMail, payloadKey, putEmailPayload, type AttachmentCopy, type EmailPayload } from '../repositories/mail-store.js';
+import { attachableObject } from './storage.js';
 import { renderTemplate } from './templates.js';
 import type { Email } from '../schemas/emails.js';
 
@@ -76,14 +77,40 @@ interface Prepared {
   payload: EmailPayload;
   template: { id: string; version: number } | null;
   outcomes: RecipientOutcome[];
+  /** Stored objects attached by reference, copied next to the payload when the email is stored. */
+  copies: AttachmentCopy[];
+}
+
+/** Attachments as the payload keeps them; those given by reference are looked up now (a 422 if missing). */
+async function storedAttachments(teamId: string, emailId: string, attachments: Attachment[]): Promise<{ payload: EmailPayload['attachments']; copies: AttachmentCopy[] }> {
+  const found = await Promise.all(
+    attachments.map((a, i) => (a.content === undefined ? attachableObject(teamId, { bucket: a.bucket!, key: a.key! }, `attachments.${i}`) : undefined)),
+  );
+  const storedBytes = found.reduce((sum, f) => sum + (f?.size ?? 0), 0);
+  if (storedBytes > MAX_STORED_ATTACHMENT_BYTES) {
+    throw new ApiError('payload_too_large', `Stored attachments total ${storedBytes} bytes; at most ${MAX_STORED_ATTACHMENT_BYTES} bytes per email.`, { param: 'attachments' });
+  }
+  const copies: AttachmentCopy[] = [];
+  const payload = attachments.map((a, i) => {
+    const common = { ...(a.content_id && { content_id: a.content_id }) };
+    const object = found[i];
+    if (!object) return { filename: a.filename!, content: a.content!, ...(a.content_type && { content_type: a.content_type }), ...common };
+    const to = attachmentKey(teamId, emailId, i);
+    copies.push({ from: object.physicalKey, to });
+    const contentType = a.content_type ?? object.contentType;
+    return { filename: a.filename ?? a.key!.split('/').pop()!, stored_key: to, ...(contentType && { content_type: contentType }), ...common };
+  });
+  return { payload, copies };
 }
 
 async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<string>, acceptedAt: number): Promise<Prepared> {
   await checkFrom(teamId, body.from);
-  const attachmentBytes = (body.attachments ?? []).reduce((sum, a) => sum + decodedSize(a.content), 0);
+  const attachmentBytes = (body.attachments ?? []).reduce((sum, a) => sum + (a.content === undefined ? 0 : decodedSize(a.content)), 0);
   if (attachmentBytes > MAX_ATTACHMENT_BYTES) {
     throw new ApiError('payload_too_large', `Attachments total ${attachmentBytes} bytes; at most ${MAX_ATTACHMENT_BYTES} bytes per email.`, { param: 'attachments' });
   }
+  const id = newId('email', acceptedAt);
+  const attachments = await storedAttachments(teamId, id, body.attachments ?? []);
   let subject = body.subject ?? '';
   let html = body.html ?? null;
   let text = body.text ?? null;
@@ -98,9 +125,10 @@ async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<stri
   return {
     body,
     // The id's time is the email's created_at, so a time range on ids matches created_at exactly.
-    id: newId('email', acceptedAt),
+    id,
     subject,
-    payload: { html, text, headers: body.headers ?? {}, attachments: body.attachments ?? [] },
+    payload: { html, text, headers: body.headers ?? {}, attachments: attachments.payload },
+    copies: attachments.copies,
     template,
     outcomes: recipientOutcomes(body, suppressed),
   };
@@ -187,6 +215,7 @@ export async function acceptEmails(
           references: context.references,
         }
       : null;
+    await Promise.all(p.copies.map(copyMediaToMail));
     await putEmailPayload(key, p.payload);
     const stored = await createEmail({
       id: p.id,

@@ -4,7 +4,7 @@
  *   payload: emails/<team>/<email id>.json
  *   received: inboxes/<inbox>/<message id>/{raw.eml, body.txt, body.html, attachments/<n>}
  */
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { create as contentDisposition } from 'content-disposition';
@@ -15,10 +15,37 @@ export interface EmailPayload {
   html: string | null;
   text: string | null;
   headers: Record<string, string>;
-  attachments: { filename: string; content: string; content_type?: string; content_id?: string }[];
+  /** Inline (`content`, base64) or copied from the media bucket into this bucket (`stored_key`). */
+  attachments: { filename: string; content?: string; stored_key?: string; content_type?: string; content_id?: string }[];
 }
 
 export const payloadKey = (teamId: string, emailId: string) => `emails/${teamId}/${emailId}.json`;
+export const attachmentKey = (teamId: string, emailId: string, index: number) => `emails/${teamId}/${emailId}/attachments/${index}`;
+
+export interface AttachmentCopy {
+  /** Key in the media bucket. */
+  from: string;
+  /** Key in this bucket. */
+  to: string;
+}
+
+/** A stored object attached to an email is copied (server-side, no download) so later changes to it do not matter. */
+export async function copyMediaToMail(copy: AttachmentCopy): Promise<void> {
+  const source = `${config.mediaBucket}/${copy.from.split('/').map(encodeURIComponent).join('/')}`;
+  await s3.send(new CopyObjectCommand({ Bucket: config.mailBucket, Key: copy.to, CopySource: source }));
+}
+
+/** The payload with every copied attachment's bytes inline, as the MIME builder takes them. */
+export async function withAttachmentContent(payload: EmailPayload): Promise<EmailPayload> {
+  const attachments = await Promise.all(
+    payload.attachments.map(async ({ stored_key, ...attachment }) => {
+      if (!stored_key) return attachment;
+      const { Body } = await s3.send(new GetObjectCommand({ Bucket: config.mailBucket, Key: stored_key }));
+      return { ...attachment, content: Buffer.from(await Body!.transformToByteArray()).toString('base64') };
+    }),
+  );
+  return { ...payload, attachments };
+}
 
 export async function putEmailPayload(key: string, payload: EmailPayload): Promise<void> {
   await s3.send(

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { BucketSlug, ObjectKey } from './storage.js';
 import { idOf, ListQuery, Timestamp } from './common.js';
 
 /** Practical address rule: RFC 5321 lengths, one @, a dotted domain, nothing that could break a header. */
@@ -74,21 +75,39 @@ const HeaderValue = z.string().max(998).regex(NO_LINE_BREAKS, 'Header values mus
 
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export const Attachment = z.strictObject({
-  filename: z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(/^[^\r\n\0/\\]+$/, 'File names must not contain path separators or line breaks.'),
-  content: z.string().min(1).regex(STRICT_BASE64, 'Must be strict base64 (no whitespace, correct padding).'),
-  content_type: z
-    .string()
-    .max(255)
-    .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Must be a MIME type like "application/pdf".')
-    .optional(),
-  /** Makes the attachment inline, referenced from the HTML as `cid:<content_id>`. */
-  content_id: z.string().max(255).regex(/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.@-]+$/, 'Letters, digits and @ . _ - only.').optional(),
-});
+const AttachmentFilename = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^\r\n\0/\\]+$/, 'File names must not contain path separators or line breaks.');
+
+/**
+ * An attachment given inline (`filename` + base64 `content`) or by reference to a stored object
+ * (`bucket` + `key` of the storage API; `filename` defaults to the key's last segment). The object is
+ * copied when the email is accepted, so changing or deleting it later does not change what is sent.
+ */
+export const Attachment = z
+  .strictObject({
+    filename: AttachmentFilename.optional(),
+    content: z.string().min(1).regex(STRICT_BASE64, 'Must be strict base64 (no whitespace, correct padding).').optional(),
+    bucket: BucketSlug.optional(),
+    key: ObjectKey.optional(),
+    content_type: z
+      .string()
+      .max(255)
+      .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Must be a MIME type like "application/pdf".')
+      .optional(),
+    /** Makes the attachment inline, referenced from the HTML as `cid:<content_id>`. */
+    content_id: z.string().max(255).regex(/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.@-]+$/, 'Letters, digits and @ . _ - only.').optional(),
+  })
+  .superRefine((a, ctx) => {
+    const inline = a.content !== undefined;
+    const stored = a.bucket !== undefined || a.key !== undefined;
+    if (inline === stored) ctx.addIssue({ code: 'custom', message: 'Give either content (inline) or bucket and key (a stored object).' });
+    else if (inline && a.filename === undefined) ctx.addIssue({ code: 'custom', path: ['filename'], message: 'An inline attachment needs a filename.' });
+    else if (stored && (a.bucket === undefined || a.key === undefined)) ctx.addIssue({ code: 'custom', path: [a.bucket === undefined ? 'bucket' : 'key'], message: 'A stored attachment needs both bucket and key.' });
+  });
+export type Attachment = z.output<typeof Attachment>;
 
 /** SES message tags: names and values of [A-Za-z0-9_-]; Mailroom reserves the `mailroom_` prefix. */
 function tagKeyProblem(key: string): string | undefined {
@@ -105,6 +124,8 @@ export const MAX_RECIPIENTS = 50;
  * first and this clear "attachments" 413 could never be seen.
  */
 export const MAX_ATTACHMENT_BYTES = 4_000_000;
+/** Stored objects attached by reference: SES takes messages up to 40 MB encoded, about 29 MB of files. */
+export const MAX_STORED_ATTACHMENT_BYTES = 25_000_000;
 export const MAX_SCHEDULE_DAYS = 30;
 
 export const SendEmailBody = z

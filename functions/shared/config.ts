@@ -73,6 +73,18 @@ export const config = {
     if (delays.some((d) => !Number.isInteger(d) || d < 0 || d > 43_000)) throw new Error('WEBHOOK_RETRY_SCHEDULE_SECONDS must list whole seconds up to 43000');
     return delays;
   },
+  /** S3 bucket for the teams' media storage (buckets and objects of the storage API). */
+  get mediaBucket() {
+    return required('MEDIA_BUCKET');
+  },
+  /** Base URL public objects are served from (CloudFront on AWS): <base>/<physical key>. */
+  get mediaPublicUrl() {
+    return required('MEDIA_PUBLIC_URL').replace(/\/$/, '');
+  },
+  /** Default storage quota per team in bytes; 0 = unlimited. */
+  get storageQuotaBytes() {
+    return intFrom('STORAGE_QUOTA_BYTES', 10 * 1024 ** 3);
+  },
   get webhookTimeoutMs() {
     return intFrom('WEBHOOK_TIMEOUT_MS', 15_000);
   },

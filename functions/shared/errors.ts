@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   idempotency_conflict: 409,
   payload_too_large: 413,
+  storage_quota_exceeded: 413,
   unsupported_media_type: 415,
   validation_error: 422,
   all_recipients_suppressed: 422,

@@ -18,6 +18,7 @@ export const ID_PREFIX = {
   event: 'evt',
   webhook: 'wh',
   webhookAttempt: 'wha',
+  bucket: 'bkt',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

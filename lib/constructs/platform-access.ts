@@ -17,6 +17,8 @@ export interface PlatformAccessProps {
   table: ITableV2;
   secrets: PlatformSecrets;
   mailBucket: IBucket;
+  /** The storage API's bucket, and the base URL its public objects are served from. */
+  media: { bucket: IBucket; publicUrl: string };
   ses: SesSending;
   queues: ReadonlyMap<string, { definition: QueueDefinition; construct: WorkQueue }>;
   /** Public base URL of the API (links in mail). */
@@ -71,6 +73,22 @@ export class PlatformAccess {
         lambda.addEnvironment('MAIL_BUCKET', props.mailBucket.bucketName);
         props.mailBucket.grantRead(lambda);
         props.mailBucket.grantDelete(lambda);
+        return;
+      case 'media-read':
+        lambda.addEnvironment('MEDIA_BUCKET', props.media.bucket.bucketName);
+        lambda.addEnvironment('MEDIA_PUBLIC_URL', props.media.publicUrl);
+        props.media.bucket.grantRead(lambda);
+        return;
+      case 'media-write':
+        lambda.addEnvironment('MEDIA_BUCKET', props.media.bucket.bucketName);
+        props.media.bucket.grantPut(lambda);
+        lambda.addToRolePolicy(
+          new PolicyStatement({ actions: ['s3:PutObjectTagging', 's3:DeleteObjectTagging', 's3:GetObjectTagging'], resources: [props.media.bucket.arnForObjects('*')] }),
+        );
+        return;
+      case 'media-delete':
+        lambda.addEnvironment('MEDIA_BUCKET', props.media.bucket.bucketName);
+        props.media.bucket.grantDelete(lambda);
         return;
       case 'ses-identities':
         lambda.addEnvironment('SES_CONFIGURATION_SET', props.ses.tracked.configurationSetName);

@@ -35,8 +35,11 @@ const all = (type: string) =>
     Object.entries(template.findResources(type) as Record<string, Resource>).map(([id, r]) => ({ stack: name, id, ...r })),
   );
 
-/** CDK's own provider for AwsCustomResource (activating the receipt rule set) is not an app function. */
-const CDK_CUSTOM_RESOURCE_PROVIDER = /^AWS679f53fac002430cb0da5b7982bd2287/;
+/**
+ * CDK's own providers are not app functions: AwsCustomResource (activating the receipt rule set) and the
+ * bucket notifications handler (S3 events of the media bucket).
+ */
+const CDK_CUSTOM_RESOURCE_PROVIDER = /^(AWS679f53fac002430cb0da5b7982bd2287|BucketNotificationsHandler050a0587b7544547bf325f094a3db834)/;
 
 describe('Lambda functions', () => {
   const functions = all('AWS::Lambda::Function').filter((f) => !CDK_CUSTOM_RESOURCE_PROVIDER.test(f.id));
@@ -200,6 +203,32 @@ describe('webhooks', () => {
     expect(withVar('WEBHOOK_DELIVERY_QUEUE_URL').map(describe).sort()).toEqual(
       ['Consumes the webhook-delivery queue', 'Consumes the webhook-fanout queue', 'Mailroom API: POST /v1/webhooks/{id}/attempts/{attempt_id}/retry'].sort(),
     );
+  });
+});
+
+describe('media storage', () => {
+  it('serves public objects through CloudFront with origin access control, and only those tagged public', () => {
+    const [distribution] = all('AWS::CloudFront::Distribution');
+    expect(distribution!.Properties.DistributionConfig.Origins[0].OriginAccessControlId).toBeDefined();
+    expect(distribution!.Properties.DistributionConfig.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    const policies = JSON.stringify(all('AWS::S3::BucketPolicy').map((p) => p.Properties.PolicyDocument));
+    expect(policies).toContain('"s3:ExistingObjectTag/mailroom-visibility":"public"');
+  });
+
+  it('reports object changes under media/ to the storage-events queue', () => {
+    const [notifications] = all('Custom::S3BucketNotifications');
+    const configs = notifications!.Properties.NotificationConfiguration.QueueConfigurations;
+    expect(configs.map((c: any) => c.Events[0]).sort()).toEqual(['s3:ObjectCreated:*', 's3:ObjectRemoved:*']);
+    for (const c of configs) expect(c.Filter.Key.FilterRules).toEqual([{ Name: 'prefix', Value: 'media/' }]);
+  });
+
+  it('tells only the functions that use it where the media bucket is', () => {
+    const functions = all('AWS::Lambda::Function');
+    const bucketVar = (f: (typeof functions)[number]) => f.Properties.Environment?.Variables?.MEDIA_BUCKET !== undefined;
+    const described = functions.filter(bucketVar).map((f) => String(f.Properties.Description)).sort();
+    expect(described).toContain('Mailroom API: POST /v1/emails');
+    expect(described).toContain('Consumes the storage-events queue');
+    expect(described).not.toContain('Mailroom API: GET /v1/storage/usage');
   });
 });
 

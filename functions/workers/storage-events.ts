@@ -1,0 +1,57 @@
+/**
+ * Consumes the media bucket's S3 event notifications: every stored or removed object updates the team's and
+ * the bucket's usage once, in S3's order per key (repositories/storage.ts), and an object stored in a public
+ * bucket gets the tag that lets the CDN serve it (presigned uploads cannot be trusted to set it).
+ */
+import * as z from 'zod';
+import { GetObjectTaggingCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
+import { queueConsumer } from '../shared/queue/consumer.js';
+import { s3 } from '../shared/clients.js';
+import { config } from '../shared/config.js';
+import { logger } from '../shared/logger.js';
+import { applyObjectChange, findBucket } from '../repositories/storage.js';
+import { parsePhysicalKey } from '../domain/storage.js';
+import { PUBLIC_TAG } from '../schemas/storage.js';
+
+const S3Notification = z.looseObject({
+  Records: z
+    .array(
+      z.looseObject({
+        eventName: z.string(),
+        s3: z.looseObject({ object: z.looseObject({ key: z.string(), size: z.number().optional(), sequencer: z.string() }) }),
+      }),
+    )
+    .optional(),
+});
+
+/** S3 URL-encodes keys in notifications, with "+" for spaces. */
+const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));
+
+async function tagIfPublic(teamId: string, slug: string, physical: string): Promise<void> {
+  const bucket = await findBucket(teamId, slug);
+  if (bucket?.visibility !== 'public') return;
+  const { TagSet = [] } = await s3.send(new GetObjectTaggingCommand({ Bucket: config.mediaBucket, Key: physical }));
+  if (TagSet.some((t) => t.Key === PUBLIC_TAG.key && t.Value === PUBLIC_TAG.value)) return;
+  await s3.send(
+    new PutObjectTaggingCommand({ Bucket: config.mediaBucket, Key: physical, Tagging: { TagSet: [...TagSet.filter((t) => t.Key !== PUBLIC_TAG.key), { Key: PUBLIC_TAG.key, Value: PUBLIC_TAG.value }] } }),
+  );
+}
+
+export const handler = queueConsumer('storage-events', S3Notification, async (notification) => {
+  // S3 sends one s3:TestEvent (no Records) when notifications are configured.
+  for (const record of notification.Records ?? []) {
+    const physical = decodeKey(record.s3.object.key);
+    const parts = parsePhysicalKey(physical);
+    if (!parts) continue;
+    const created = record.eventName.startsWith('ObjectCreated:');
+    if (!created && !record.eventName.startsWith('ObjectRemoved:')) continue;
+    const applied = await applyObjectChange({ ...parts, sequencer: record.s3.object.sequencer, size: created ? (record.s3.object.size ?? 0) : undefined });
+    if (created && applied) {
+      // The object may already be gone again (a later delete): nothing to tag then.
+      await tagIfPublic(parts.teamId, parts.slug, physical).catch((error) => {
+        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw error;
+      });
+    }
+    logger.debug('storage event applied', { event: record.eventName, key: physical, applied });
+  }
+});
