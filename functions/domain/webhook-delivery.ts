@@ -180,8 +180,10 @@ async function disable(webhook: DeliverableWebhook, reason: 'endpoint_gone' | 'f
  */
 export async function deliverJob(job: DeliveryJob, webhook: DeliverableWebhook | undefined, receiveCount: number): Promise<void> {
   if (!webhook) return;
-  const delivery = await claimDelivery(job.webhook_id, job.event_id, job.run, config.webhookTimeoutMs + 30_000);
-  if (!delivery) return;
+  const claim = await claimDelivery(job.webhook_id, job.event_id, job.run, config.webhookTimeoutMs + 30_000);
+  if (!claim) return;
+  if ('busyForMs' in claim) throw new RetryLater(`delivery of ${job.event_id} to ${job.webhook_id} is leased`, Math.ceil(claim.busyForMs / 1000) + 1);
+  const { delivery } = claim;
   if (!webhook.enabled) {
     await recordAttempt(
       delivery,
@@ -218,8 +220,8 @@ export async function sendTestEvent(webhook: DeliverableWebhook): Promise<Webhoo
     data: { webhook_id: webhook.id, message: 'A test event from Mailroom. Respond with any 2xx status to acknowledge it.' },
   });
   const run = await createDelivery({ webhook_id: webhook.id, team_id: webhook.team_id, event_id: event.id, event_type: event.type, payload: JSON.stringify(webhookPayload(event)) });
-  const delivery = run && (await claimDelivery(webhook.id, event.id, run, config.webhookTimeoutMs + 30_000));
-  if (!delivery) throw new Error('test delivery could not be claimed');
-  const { attempt } = await attemptAndRecord({ ...webhook, enabled: true }, delivery, () => undefined);
+  const claim = run && (await claimDelivery(webhook.id, event.id, run, config.webhookTimeoutMs + 30_000));
+  if (!claim || !('delivery' in claim)) throw new Error('test delivery could not be claimed');
+  const { attempt } = await attemptAndRecord({ ...webhook, enabled: true }, claim.delivery, () => undefined);
   return attempt;
 }

@@ -74,9 +74,10 @@ export async function findDelivery(webhookId: string, eventId: string): Promise<
 
 /**
  * Takes the delivery for one attempt: only in the given run, never once delivered, and never while another
- * worker holds an unexpired lease (a duplicate queue message). Counts the attempt.
+ * attempt holds an unexpired lease. Counts the attempt. `busyForMs`: an attempt of this run is (or was, if
+ * its worker died) under way; try again when its lease ends rather than dropping the run.
  */
-export async function claimDelivery(webhookId: string, eventId: string, run: string, leaseMs: number): Promise<Delivery | undefined> {
+export async function claimDelivery(webhookId: string, eventId: string, run: string, leaseMs: number): Promise<{ delivery: Delivery } | { busyForMs: number } | undefined> {
   const now = Date.now();
   try {
     const { Attributes } = await documentClient.send(
@@ -88,12 +89,15 @@ export async function claimDelivery(webhookId: string, eventId: string, run: str
         ExpressionAttributeNames: { '#run': 'run', '#status': 'status' },
         ExpressionAttributeValues: { ':lease': now + leaseMs, ':one': 1, ':run': run, ':delivered': 'delivered', ':now': now },
         ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return toDelivery(Attributes!);
+    return { delivery: toDelivery(Attributes!) };
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
-    throw error;
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const old = error.Item ? unmarshall(error.Item) : undefined;
+    if (!old || old.run !== run || old.status === 'delivered') return undefined;
+    return { busyForMs: Math.max(0, Number(old.lease_until) - now) };
   }
 }
 
