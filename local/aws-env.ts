@@ -8,6 +8,8 @@ export interface Endpoints {
   dynamodb: string;
   sqsS3: string;
   ses: string;
+  /** The S3 front (local/s3-front.ts) before fauxqs's S3. */
+  s3: string;
 }
 
 /** The environment the functions read, pointing every SDK client at the emulators. */
@@ -19,7 +21,7 @@ export function awsEnvironment(endpoints: Endpoints): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: endpoints.sqsS3,
-    AWS_ENDPOINT_URL_S3: endpoints.sqsS3,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SESV2: endpoints.ses,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };

@@ -5,7 +5,8 @@
  *   Mail viewer: http://127.0.0.1:<port>
  *   SMTP: 127.0.0.1:<port>
  * Configuration (environment): MAILROOM_API_PORT (8787), MAILROOM_DYNAMODB_PORT (8788),
- * MAILROOM_SQS_PORT (8789, SQS + S3), MAILROOM_SES_PORT (8790, SES + mail viewer), MAILROOM_SMTP_PORT (2525),
+ * MAILROOM_SQS_PORT (8789, SQS + S3), MAILROOM_SES_PORT (8790, SES + mail viewer), MAILROOM_S3_PORT (8791, the S3 front:
+ * presigned URL checks, bucket notifications, public objects), MAILROOM_SMTP_PORT (2525),
  * MAILROOM_STATE_DIR (.mailroom), MAILROOM_CORS_ORIGINS (comma-separated), MAILROOM_AUTO_VERIFY_DOMAINS (true: a
  * domain verifies on its first check, as there is no DNS locally). `--fresh` wipes the state.
  */
@@ -62,6 +63,7 @@ async function main() {
     dynamodb: port('MAILROOM_DYNAMODB_PORT', 8788),
     sqsS3: port('MAILROOM_SQS_PORT', 8789),
     ses: port('MAILROOM_SES_PORT', 8790),
+    s3: port('MAILROOM_S3_PORT', 8791),
     smtp: port('MAILROOM_SMTP_PORT', 2525),
   };
   const corsOrigins = (process.env.MAILROOM_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
@@ -71,7 +73,12 @@ async function main() {
   mkdirSync(join(stateDir, 'dynamodb'), { recursive: true });
 
   const started = Date.now();
-  const emulators = await startEmulators({ dbPath: join(stateDir, 'dynamodb'), sesStateFile: join(stateDir, 'ses.json'), ports });
+  const emulators = await startEmulators({
+    dbPath: join(stateDir, 'dynamodb'),
+    sesStateFile: join(stateDir, 'ses.json'),
+    s3StateFile: join(stateDir, 's3-front.json'),
+    ports,
+  });
   writeFileSync(pidFile, String(emulators.dynamoDbPid));
   const { queues } = await provision(emulators.endpoints, { tableName: DEFAULT_TABLE_NAME, queuePrefix: DEFAULT_QUEUE_PREFIX });
   const { pepper, rootKey } = loadSecrets(stateDir);
@@ -81,6 +88,7 @@ async function main() {
   });
 
   const sqs = new SQSClient({ endpoint: emulators.endpoints.sqsS3, ...LOCAL_AWS, useQueueUrlAsEndpoint: false });
+  // Straight to fauxqs, past the S3 front: restored objects are not new writes and must not send notifications.
   const s3 = new S3Client({ endpoint: emulators.endpoints.sqsS3, ...LOCAL_AWS, forcePathStyle: true });
   const paths = snapshotPaths(stateDir);
   const queueNames = queues.flatMap((q) => [q.url, q.dlqUrl].map((url) => url.split('/').pop()!));

@@ -10,7 +10,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateConfigurationSetCommand,
@@ -92,6 +92,25 @@ export async function provisionBucket(client: S3Client, bucket: string): Promise
   await client.send(new CreateBucketCommand({ Bucket: bucket })).catch((error) => {
     if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((error as Error).name)) throw error;
   });
+}
+
+/** S3 event notifications of `prefix` to the queue, as lib/constructs/media-storage.ts configures them on AWS. */
+export async function provisionBucketNotifications(client: S3Client, bucket: string, queue: ProvisionedQueue, prefix: string): Promise<void> {
+  await client.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: bucket,
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          {
+            Id: 'storage-events',
+            QueueArn: queue.arn,
+            Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: prefix }] } },
+          },
+        ],
+      },
+    }),
+  );
 }
 
 /**

@@ -11,8 +11,10 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { awsEnvironment, LOCAL_AWS, type Endpoints } from './aws-env.js';
 import { startDynamoDb, startSes, startSqsS3, type FauxqsServer } from './emulators.js';
-import { provisionBucket, provisionConfigurationSet, provisionQueues, provisionSesEventTopic, provisionTable, type ProvisionedQueue } from './provision.js';
+import { provisionBucket, provisionBucketNotifications, provisionConfigurationSet, provisionQueues, provisionSesEventTopic, provisionTable, type ProvisionedQueue } from './provision.js';
 import { startSesFront } from './ses-front.js';
+import { startS3Front } from './s3-front.js';
+import { MEDIA_KEY_PREFIX } from '../functions/schemas/storage.js';
 import { TRACKED_EVENT_TYPES, UNTRACKED_EVENT_TYPES } from '../lib/ses-event-types.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { startQueuePollers, type QueuePollers } from './queue-poller.js';
@@ -25,6 +27,7 @@ export const DEFAULT_QUEUE_PREFIX = 'mailroom';
 /** Local names of what CDK creates on AWS. */
 export const LOCAL_MAIL = {
   bucket: 'mailroom-mail',
+  mediaBucket: 'mailroom-media',
   configurationSet: 'mailroom',
   configurationSetUntracked: 'mailroom-untracked',
   defaultSendingDomain: 'mailroom.test',
@@ -40,11 +43,14 @@ export interface Emulators {
 /**
  * `sesStateFile` keeps SES identities and configuration sets across restarts (in memory without one).
  * The SES endpoint is the front (local/ses-front.ts); aws-ses-v2-local sits behind it on a free port.
+ * The S3 endpoint is the front in local/s3-front.ts (port `s3`, any free one by default) before fauxqs's S3;
+ * `s3StateFile` keeps its bucket notification configurations and object tags.
  */
 export async function startEmulators(options: {
   dbPath?: string;
   sesStateFile?: string;
-  ports: { dynamodb: number; sqsS3: number; ses: number };
+  s3StateFile?: string;
+  ports: { dynamodb: number; sqsS3: number; ses: number; s3?: number };
 }): Promise<Emulators> {
   const [dynamodb, sqsS3, sesMailbox] = await Promise.all([
     startDynamoDb({ port: options.ports.dynamodb, dbPath: options.dbPath }),
@@ -66,21 +72,36 @@ export async function startEmulators(options: {
       await sesMailbox.stop();
     },
   };
+  const s3Front = await startS3Front({
+    port: options.ports.s3 ?? 0,
+    upstream: sqsS3.endpoint,
+    sqsEndpoint: sqsS3.endpoint,
+    region: LOCAL_AWS.region,
+    credentials: LOCAL_AWS.credentials,
+    stateFile: options.s3StateFile,
+  });
   return {
-    endpoints: { dynamodb: dynamodb.endpoint, sqsS3: sqsS3.endpoint, ses: ses.endpoint },
+    endpoints: { dynamodb: dynamodb.endpoint, sqsS3: sqsS3.endpoint, ses: ses.endpoint, s3: s3Front.endpoint },
     fauxqs: sqsS3.server,
     dynamoDbPid: dynamodb.pid,
     stop: async () => {
+      // The front first: it still reaches fauxqs while it finishes.
+      await s3Front.stop();
       await Promise.allSettled([dynamodb.stop(), sqsS3.stop(), ses.stop()]);
     },
   };
+}
+
+/** Where public media is served, as the CloudFront distribution serves objects tagged public on AWS. */
+export function publicMediaUrl(endpoints: Endpoints, bucket: string): string {
+  return `${endpoints.s3}/_public/${bucket}`;
 }
 
 export function localClients(endpoints: Endpoints) {
   return {
     dynamodb: new DynamoDBClient({ endpoint: endpoints.dynamodb, ...LOCAL_AWS }),
     sqs: new SQSClient({ endpoint: endpoints.sqsS3, ...LOCAL_AWS, useQueueUrlAsEndpoint: false }),
-    s3: new S3Client({ endpoint: endpoints.sqsS3, ...LOCAL_AWS, forcePathStyle: true }),
+    s3: new S3Client({ endpoint: endpoints.s3, ...LOCAL_AWS, forcePathStyle: true }),
     sns: new SNSClient({ endpoint: endpoints.sqsS3, ...LOCAL_AWS }),
     ses: new SESv2Client({ endpoint: endpoints.ses, ...LOCAL_AWS }),
   };
@@ -96,7 +117,9 @@ export async function provision(endpoints: Endpoints, names: { tableName: string
   try {
     await provisionTable(clients.dynamodb, names.tableName);
     await provisionBucket(clients.s3, LOCAL_MAIL.bucket);
+    await provisionBucket(clients.s3, LOCAL_MAIL.mediaBucket);
     const queues = await provisionQueues(clients.sqs, names.queuePrefix);
+    await provisionBucketNotifications(clients.s3, LOCAL_MAIL.mediaBucket, queues.find((q) => q.definition.name === 'storage-events')!, MEDIA_KEY_PREFIX);
     const eventsQueue = queues.find((q) => q.definition.name === 'ses-events')!;
     const sesEventTopicArn = await provisionSesEventTopic(clients.sns, `${names.queuePrefix}-ses-events`, eventsQueue);
     await provisionConfigurationSet(clients.ses, LOCAL_MAIL.configurationSet, sesEventTopicArn, TRACKED_EVENT_TYPES);
@@ -128,6 +151,8 @@ export function functionEnvironment(options: {
     MAILROOM_VERSION: packageVersion(),
     POWERTOOLS_SERVICE_NAME: 'mailroom',
     MAIL_BUCKET: LOCAL_MAIL.bucket,
+    MEDIA_BUCKET: LOCAL_MAIL.mediaBucket,
+    MEDIA_PUBLIC_URL: publicMediaUrl(options.endpoints, LOCAL_MAIL.mediaBucket),
     SES_CONFIGURATION_SET: LOCAL_MAIL.configurationSet,
     SES_CONFIGURATION_SET_UNTRACKED: LOCAL_MAIL.configurationSetUntracked,
     DEFAULT_SENDING_DOMAIN: LOCAL_MAIL.defaultSendingDomain,

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import { eventually, expectError } from '../support/http.js';
+import { withEnv } from '../support/env.js';
 import { uniqueSlug } from './route-cases/storage.js';
 
 let stack: LocalStack;
@@ -144,16 +145,12 @@ describe('usage and quota', () => {
   it('refuses an upload that would go over the quota with 413 storage_quota_exceeded', async () => {
     const team = await createTeam(stack, 'storage-quota');
     const bucket = await newBucket({}, team.adminKey);
-    const quota = process.env.STORAGE_QUOTA_BYTES;
-    process.env.STORAGE_QUOTA_BYTES = '1000';
-    try {
+    await withEnv({ STORAGE_QUOTA_BYTES: '1000' }, async () => {
       const res = await call(stack.url, 'POST', `/v1/buckets/${bucket.slug}/uploads`, { key: team.adminKey, body: { key: 'x.bin', size: 1001 } });
       expectError(res, 413, 'storage_quota_exceeded');
       expect(res.body.error).toMatchObject({ used_bytes: 0, quota_bytes: 1000 });
       expect((await call(stack.url, 'POST', `/v1/buckets/${bucket.slug}/uploads`, { key: team.adminKey, body: { key: 'x.bin', size: 1000 } })).status).toBe(201);
-    } finally {
-      process.env.STORAGE_QUOTA_BYTES = quota;
-    }
+    });
   });
 });
 

@@ -12,6 +12,7 @@ import { LOCAL_AWS } from '../../local/aws-env.js';
 import { platformEvent, publishEvents } from '../../functions/domain/webhook-events.js';
 import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import { eventually, expectError } from '../support/http.js';
+import { withEnv } from '../support/env.js';
 import { startReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { uniqueUsername } from './route-cases/inboxes.js';
 
@@ -208,16 +209,12 @@ describe('endpoint health', () => {
   it('an endpoint failing for longer than the limit (5 days; 0 s here) is disabled; enabling it again resets the clock', async () => {
     receiver.on('/dying', () => ({ status: 500 }));
     const webhook = await createWebhook({ url: `${receiver.url}/dying` });
-    const limit = process.env.WEBHOOK_DISABLE_AFTER_SECONDS;
-    process.env.WEBHOOK_DISABLE_AFTER_SECONDS = '0';
-    try {
+    await withEnv({ WEBHOOK_DISABLE_AFTER_SECONDS: '0' }, async () => {
       await call(stack.url, 'POST', `/v1/webhooks/${webhook.id}/test`, { key });
       const failing = (await call(stack.url, 'GET', `/v1/webhooks/${webhook.id}`, { key })).body;
       expect(failing).toMatchObject({ enabled: true, failing_since: expect.any(String) });
       await call(stack.url, 'POST', `/v1/webhooks/${webhook.id}/test`, { key });
-    } finally {
-      process.env.WEBHOOK_DISABLE_AFTER_SECONDS = limit;
-    }
+    });
     const disabled = (await call(stack.url, 'GET', `/v1/webhooks/${webhook.id}`, { key })).body;
     expect(disabled).toMatchObject({ enabled: false, disabled_reason: 'failing' });
     const enabled = await call(stack.url, 'PATCH', `/v1/webhooks/${webhook.id}`, { key, body: { enabled: true } });
@@ -254,11 +251,8 @@ describe('filters and inbox keys', () => {
 
 describe('destinations (production policy)', () => {
   it('refuses private, loopback, link-local, metadata and IPv6-mapped addresses; HTTP only where allowed', async () => {
-    const allowPrivate = process.env.WEBHOOK_ALLOW_PRIVATE_NETWORKS;
-    const allowHttp = process.env.WEBHOOK_ALLOW_HTTP;
     const localhostHook = await createWebhook({ url: `${receiver.url.replace('127.0.0.1', 'localhost')}/ssrf` });
-    process.env.WEBHOOK_ALLOW_PRIVATE_NETWORKS = 'false';
-    try {
+    await withEnv({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' }, async () => {
       for (const url of ['https://127.0.0.1/hook', 'https://10.0.0.1/hook', 'https://169.254.169.254/latest/meta-data', 'https://[::ffff:127.0.0.1]/hook', 'https://localhost/hook']) {
         const res = await call(stack.url, 'POST', '/v1/webhooks', { key, body: { url } });
         expectError(res, 422, 'validation_error', url);
@@ -269,15 +263,15 @@ describe('destinations (production policy)', () => {
       expect(test.body).toMatchObject({ outcome: 'failed', status_code: null });
       expect(test.body.error).toContain('blocked_address');
       expect(receiver.at('/ssrf')).toHaveLength(0);
-
-      process.env.WEBHOOK_ALLOW_HTTP = 'false';
+    });
+    await withEnv({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false', WEBHOOK_ALLOW_HTTP: 'false' }, async () => {
       const plain = await call(stack.url, 'POST', '/v1/webhooks', { key, body: { url: 'http://hooks.example.com/x' } });
       expectError(plain, 422, 'validation_error');
-      expect((await call(stack.url, 'POST', '/v1/webhooks', { key, body: { url: 'https://hooks.example.com/x' } })).status).toBe(201);
-    } finally {
-      process.env.WEBHOOK_ALLOW_PRIVATE_NETWORKS = allowPrivate;
-      process.env.WEBHOOK_ALLOW_HTTP = allowHttp;
-    }
+      const https = await call(stack.url, 'POST', '/v1/webhooks', { key, body: { url: 'https://hooks.example.com/x' } });
+      expect(https.status).toBe(201);
+      // Nothing answers there offline: do not leave it subscribed to the rest of the suite's events.
+      await call(stack.url, 'DELETE', `/v1/webhooks/${https.body.id}`, { key });
+    });
   });
 });
 

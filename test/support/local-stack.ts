@@ -16,7 +16,7 @@ export interface LocalStack {
 
 export function endpoints(): Endpoints {
   const env = inject('functionEnv');
-  return { dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB!, sqsS3: env.AWS_ENDPOINT_URL_SQS!, ses: env.AWS_ENDPOINT_URL_SESV2! };
+  return { dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB!, sqsS3: env.AWS_ENDPOINT_URL_SQS!, ses: env.AWS_ENDPOINT_URL_SESV2!, s3: env.AWS_ENDPOINT_URL_S3! };
 }
 
 export async function startLocalStack(options: { corsOrigins?: string[]; withWorkers?: boolean } = {}): Promise<LocalStack> {
