@@ -14,6 +14,7 @@ import { ApiError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Bucket, CreateBucketBody, CreateUploadBody, PutObjectBody } from '../schemas/storage.js';
 import { MAX_DIRECT_UPLOAD_BYTES, MEDIA_KEY_PREFIX, PUBLIC_TAG } from '../schemas/storage.js';
+import { getTeam } from '../repositories/teams.js';
 import { createBucket, getBucket, getStorageUsage, markBucketDeleting, removeBucket, type StoredBucket } from '../repositories/storage.js';
 import { queueByName } from '../../lib/queues.js';
 
@@ -69,10 +70,13 @@ export async function deleteBucket(teamId: string, slug: string, force: boolean)
 }
 
 /** Refuses a write that would take the team over its quota (counted from stored objects, presigned ones included). */
+export async function storageQuota(teamId: string): Promise<number> {
+  return (await getTeam(teamId)).storage_quota_bytes ?? config.storageQuotaBytes;
+}
+
 async function checkQuota(teamId: string, adding: number): Promise<void> {
-  const quota = config.storageQuotaBytes;
+  const [quota, { used_bytes }] = await Promise.all([storageQuota(teamId), getStorageUsage(teamId)]);
   if (quota === 0) return;
-  const { used_bytes } = await getStorageUsage(teamId);
   if (used_bytes + adding > quota) {
     throw new ApiError('storage_quota_exceeded', `This upload (${adding} bytes) would take the team over its storage quota: ${used_bytes} of ${quota} bytes used.`, {
       details: { used_bytes, quota_bytes: quota },

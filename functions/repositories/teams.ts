@@ -22,17 +22,27 @@ type TeamItem = Team & {
 };
 
 function toTeam(item: Record<string, unknown>): Team {
-  const { id, slug, name, daily_quota, monthly_quota, created_at, updated_at, version } = item as unknown as TeamItem;
-  return { id, slug, name, daily_quota: daily_quota ?? null, monthly_quota: monthly_quota ?? null, created_at, updated_at, version };
+  const { id, slug, name, daily_quota, monthly_quota, storage_quota_bytes, created_at, updated_at, version } = item as unknown as TeamItem;
+  return {
+    id,
+    slug,
+    name,
+    daily_quota: daily_quota ?? null,
+    monthly_quota: monthly_quota ?? null,
+    storage_quota_bytes: storage_quota_bytes ?? null,
+    created_at,
+    updated_at,
+    version,
+  };
 }
 
 /** Creates the team, its slug claim and any items that must exist with it (its first key) atomically. */
 export async function createTeam(
-  team: Omit<Team, 'created_at' | 'updated_at' | 'version' | 'daily_quota' | 'monthly_quota'>,
+  team: Omit<Team, 'created_at' | 'updated_at' | 'version' | 'daily_quota' | 'monthly_quota' | 'storage_quota_bytes'>,
   alsoPut: NonNullable<TransactWriteCommandInput['TransactItems']> = [],
 ): Promise<Team> {
   const now = nowIso();
-  const item: TeamItem = { ...team, daily_quota: null, monthly_quota: null, created_at: now, updated_at: now, version: 1, status: 'active' };
+  const item: TeamItem = { ...team, daily_quota: null, monthly_quota: null, storage_quota_bytes: null, created_at: now, updated_at: now, version: 1, status: 'active' };
   try {
     await documentClient.send(
       new TransactWriteCommand({
@@ -76,7 +86,7 @@ export function listTeams(options: { limit: number; cursor?: string }): Promise<
   return listOwnerCollection(LIST_PARTITION, options, toTeam);
 }
 
-export type TeamChanges = Partial<Pick<Team, 'name' | 'daily_quota' | 'monthly_quota'>>;
+export type TeamChanges = Partial<Pick<Team, 'name' | 'daily_quota' | 'monthly_quota' | 'storage_quota_bytes'>>;
 
 /** Applies changes if the team is active and (when given) still at `expectedVersion`. */
 export async function updateTeam(id: string, changes: TeamChanges, expectedVersion?: number): Promise<Team> {

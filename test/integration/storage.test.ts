@@ -142,15 +142,20 @@ describe('usage and quota', () => {
     expect((await usage(team.adminKey)).used_bytes).toBe(0);
   });
 
-  it('refuses an upload that would go over the quota with 413 storage_quota_exceeded', async () => {
+  it('refuses an upload that would go over the quota with 413 storage_quota_exceeded (default, or the team\'s own set by the root key)', async () => {
     const team = await createTeam(stack, 'storage-quota');
     const bucket = await newBucket({}, team.adminKey);
+    const upload = (size: number) => call(stack.url, 'POST', `/v1/buckets/${bucket.slug}/uploads`, { key: team.adminKey, body: { key: 'x.bin', size } });
     await withEnv({ STORAGE_QUOTA_BYTES: '1000' }, async () => {
-      const res = await call(stack.url, 'POST', `/v1/buckets/${bucket.slug}/uploads`, { key: team.adminKey, body: { key: 'x.bin', size: 1001 } });
-      expectError(res, 413, 'storage_quota_exceeded');
-      expect(res.body.error).toMatchObject({ used_bytes: 0, quota_bytes: 1000 });
-      expect((await call(stack.url, 'POST', `/v1/buckets/${bucket.slug}/uploads`, { key: team.adminKey, body: { key: 'x.bin', size: 1000 } })).status).toBe(201);
+      expectError(await upload(1001), 413, 'storage_quota_exceeded');
+      expect((await upload(1000)).status).toBe(201);
     });
+    const patched = await call(stack.url, 'PATCH', `/v1/teams/${team.team.id}`, { key: stack.rootKey, body: { storage_quota_bytes: 500 } });
+    expect(patched.body.storage_quota_bytes).toBe(500);
+    const res = await upload(501);
+    expectError(res, 413, 'storage_quota_exceeded');
+    expect(res.body.error).toMatchObject({ used_bytes: 0, quota_bytes: 500 });
+    expect((await usage(team.adminKey)).quota_bytes).toBe(500);
   });
 });
 
