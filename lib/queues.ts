@@ -36,6 +36,7 @@ export const QUEUES = [
     maxReceiveCount: 5,
     retentionDays: 14,
     backoff: { baseSeconds: 10, maxSeconds: 900 },
+    sendsTo: ['storage-sweep'],
     uses: ['ses-identities', 'mail-store-purge'],
   },
   {

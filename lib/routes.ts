@@ -125,10 +125,10 @@ export const ROUTES = [
 
   { id: 'unsubscribe.confirm', method: 'POST', path: '/v1/unsubscribe/{token}', access: 'public', maxBodyBytes: 1024, uses: ['table', 'pepper'] },
 
-  { id: 'inbox-sends.send', method: 'POST', path: '/v1/inboxes/{id}/messages', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'media-read'] },
-  { id: 'inbox-sends.reply', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/reply', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'media-read'] },
-  { id: 'inbox-sends.reply-all', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/reply-all', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'media-read'] },
-  { id: 'inbox-sends.forward', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/forward', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'mail-store-read', 'media-read'] },
+  { id: 'inbox-sends.send', method: 'POST', path: '/v1/inboxes/{id}/messages', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
+  { id: 'inbox-sends.reply', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/reply', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
+  { id: 'inbox-sends.reply-all', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/reply-all', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
+  { id: 'inbox-sends.forward', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/forward', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write', 'mail-store-read'] },
 
   // Webhook secrets and destinations are the team's to decide (admin); an inbox key manages its own inbox's webhooks.
   { id: 'webhooks.create', method: 'POST', path: '/v1/webhooks', access: { scope: 'admin', inboxKeys: true, inboxScope: 'send' }, idempotent: true },

@@ -69,6 +69,11 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
     logger.warn('send interrupted earlier; not resending', { email_id: email.id });
     return;
   }
+  if (email.status === 'failed' && email.error) {
+    // A redelivery after the failure was recorded: its event may not have been published (same id, so at most once).
+    await publishFailure(email, email.error, email.updated_at);
+    return;
+  }
   if (email.status_rank >= STATUS_RANK.sending) return;
   if (!(await claimForSending(email.id, Date.now() + SEND_LEASE_MS))) return;
 
@@ -101,9 +106,13 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
 
 /** Records the failure and, if this call recorded it, tells webhooks (`email.failed`, one per recipient). */
 async function failEmail(email: StoredEmail, failure: { code: string; message: string }, rank?: number): Promise<void> {
-  if (!(await markFailed(email.id, failure, rank))) return;
+  if (await markFailed(email.id, failure, rank)) await publishFailure(email, failure, new Date().toISOString());
+}
+
+function publishFailure(email: StoredEmail, failure: { code: string; message: string }, at: string): Promise<void> {
   const recipients = email.recipients.filter((r) => r.status !== 'suppressed').map((r) => r.email);
-  await publishEvents(emailEvents(email, { type: 'email.failed', at: new Date().toISOString(), recipients, detail: { error: failure }, seed: 'failed' }));
+  // The id is pinned to the email's creation: a republish after a redelivery gets the same one.
+  return publishEvents(emailEvents(email, { type: 'email.failed', at, recipients, detail: { error: failure }, seed: 'failed', idTime: Date.parse(email.created_at) }));
 }
 
 function sesErrorCode(name: string): string {

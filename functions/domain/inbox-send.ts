@@ -39,6 +39,13 @@ async function send(
 ): Promise<{ email: Email; message: InboxMessage }> {
   const parsed = SendEmailBody.safeParse({ ...draft, from: { email: inbox.address, ...(inbox.display_name && { name: inbox.display_name }) } });
   if (!parsed.success) throw validationError(parsed.error.issues);
+  // Storage belongs to the team: an inbox (and its key) attaches files inline only.
+  const stored = (parsed.data.attachments ?? []).findIndex((a) => a.bucket !== undefined);
+  if (stored >= 0) {
+    throw new ApiError('validation_error', 'Messages sent from an inbox carry their attachments inline (content); attach stored objects with POST /v1/emails.', {
+      param: `attachments.${stored}`,
+    });
+  }
   const [result] = await acceptEmails(inbox.team_id, [parsed.data], {
     inboxContexts: [{ inbox_id: inbox.id, thread_id: thread.id, in_reply_to: thread.inReplyTo, references: thread.references }],
   });

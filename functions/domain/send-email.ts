@@ -77,12 +77,13 @@ interface Prepared {
   payload: EmailPayload;
   template: { id: string; version: number } | null;
   outcomes: RecipientOutcome[];
-  /** Stored objects attached by reference, copied next to the payload when the email is stored. */
-  copies: AttachmentCopy[];
 }
 
-/** Attachments as the payload keeps them; those given by reference are looked up now (a 422 if missing). */
-async function storedAttachments(teamId: string, emailId: string, attachments: Attachment[]): Promise<{ payload: EmailPayload['attachments']; copies: AttachmentCopy[] }> {
+/**
+ * Attachments as the payload keeps them. Those given by reference are checked (a 422 if missing) and copied
+ * next to the payload; a request refused later leaves those copies to the payload prefix's expiry.
+ */
+async function storedAttachments(teamId: string, emailId: string, attachments: Attachment[]): Promise<EmailPayload['attachments']> {
   const found = await Promise.all(
     attachments.map((a, i) => (a.content === undefined ? attachableObject(teamId, { bucket: a.bucket!, key: a.key! }, `attachments.${i}`) : undefined)),
   );
@@ -90,17 +91,26 @@ async function storedAttachments(teamId: string, emailId: string, attachments: A
   if (storedBytes > MAX_STORED_ATTACHMENT_BYTES) {
     throw new ApiError('payload_too_large', `Stored attachments total ${storedBytes} bytes; at most ${MAX_STORED_ATTACHMENT_BYTES} bytes per email.`, { param: 'attachments' });
   }
-  const copies: AttachmentCopy[] = [];
+  const copies: (AttachmentCopy & { index: number })[] = [];
   const payload = attachments.map((a, i) => {
     const common = { ...(a.content_id && { content_id: a.content_id }) };
     const object = found[i];
     if (!object) return { filename: a.filename!, content: a.content!, ...(a.content_type && { content_type: a.content_type }), ...common };
     const to = attachmentKey(teamId, emailId, i);
-    copies.push({ from: object.physicalKey, to });
+    copies.push({ from: object.physicalKey, to, index: i });
     const contentType = a.content_type ?? object.contentType;
     return { filename: a.filename ?? a.key!.split('/').pop()!, stored_key: to, ...(contentType && { content_type: contentType }), ...common };
   });
-  return { payload, copies };
+  // Copied now, before anything is counted or stored: an object deleted since the check is still a clear 422.
+  await Promise.all(
+    copies.map((copy) =>
+      copyMediaToMail(copy).catch((error) => {
+        if ((error as Error).name === 'NoSuchKey') throw new ApiError('validation_error', `Attachment ${attachments[copy.index]!.bucket}/${attachments[copy.index]!.key}: Object not found.`, { param: `attachments.${copy.index}` });
+        throw error;
+      }),
+    ),
+  );
+  return payload;
 }
 
 async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<string>, acceptedAt: number): Promise<Prepared> {
@@ -127,8 +137,7 @@ async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<stri
     // The id's time is the email's created_at, so a time range on ids matches created_at exactly.
     id,
     subject,
-    payload: { html, text, headers: body.headers ?? {}, attachments: attachments.payload },
-    copies: attachments.copies,
+    payload: { html, text, headers: body.headers ?? {}, attachments },
     template,
     outcomes: recipientOutcomes(body, suppressed),
   };
@@ -215,7 +224,6 @@ export async function acceptEmails(
           references: context.references,
         }
       : null;
-    await Promise.all(p.copies.map(copyMediaToMail));
     await putEmailPayload(key, p.payload);
     const stored = await createEmail({
       id: p.id,

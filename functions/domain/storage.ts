@@ -15,7 +15,7 @@ import { newId } from '../shared/ids.js';
 import type { Bucket, CreateBucketBody, CreateUploadBody, PutObjectBody } from '../schemas/storage.js';
 import { MAX_DIRECT_UPLOAD_BYTES, MEDIA_KEY_PREFIX, PUBLIC_TAG } from '../schemas/storage.js';
 import { getTeam } from '../repositories/teams.js';
-import { createBucket, getBucket, getStorageUsage, markBucketDeleting, removeBucket, type StoredBucket } from '../repositories/storage.js';
+import { createBucket, findBucket, getBucket, getStorageUsage, markBucketDeleting, removeBucket, type StoredBucket } from '../repositories/storage.js';
 import { queueByName } from '../../lib/queues.js';
 
 const sweepQueue = queueByName('storage-sweep');
@@ -56,7 +56,13 @@ async function hasObjects(teamId: string, slug: string): Promise<boolean> {
 
 /** An empty bucket goes at once; a non-empty one needs `force`, and is then emptied in the background. */
 export async function deleteBucket(teamId: string, slug: string, force: boolean): Promise<void> {
-  await getBucket(teamId, slug);
+  const bucket = await findBucket(teamId, slug, { includeDeleting: force });
+  if (!bucket) throw notFound('Bucket');
+  if (bucket.status === 'deleting') {
+    // A forced delete repeated: queue the emptying again, in case the first one never reached the queue.
+    await queueSweep({ team_id: teamId, slug, action: 'empty' });
+    return;
+  }
   if (!(await hasObjects(teamId, slug))) {
     await removeBucket(teamId, slug);
     return;
@@ -66,7 +72,8 @@ export async function deleteBucket(teamId: string, slug: string, force: boolean)
       param: 'force',
     });
   }
-  if (await markBucketDeleting(teamId, slug)) await queueSweep({ team_id: teamId, slug, action: 'empty' });
+  await markBucketDeleting(teamId, slug);
+  await queueSweep({ team_id: teamId, slug, action: 'empty' });
 }
 
 /** Refuses a write that would take the team over its quota (counted from stored objects, presigned ones included). */

@@ -27,10 +27,14 @@ export type PlatformEvent = z.infer<typeof PlatformEvent>;
 const fanoutQueue = queueByName('webhook-fanout');
 const SQS_BATCH = 10;
 
-/** The event with an id derived from `seed` (what happened, uniquely): publishing it again is harmless. */
-export function platformEvent(input: Omit<PlatformEvent, 'id' | 'inbox_id'> & { inbox_id?: string | null; seed: string }): PlatformEvent {
-  const { seed, ...event } = input;
-  return { ...event, inbox_id: event.inbox_id ?? null, id: deterministicId('event', Date.parse(event.timestamp), `${event.team_id}\n${event.type}\n${seed}`) };
+/**
+ * The event with an id derived from `seed` (what happened, uniquely): publishing it again is harmless. The id's
+ * time part is the event's timestamp unless `idTime` pins it (when a republish cannot know the first timestamp).
+ */
+export function platformEvent(input: Omit<PlatformEvent, 'id' | 'inbox_id'> & { inbox_id?: string | null; seed: string; idTime?: number }): PlatformEvent {
+  const { seed, idTime, ...event } = input;
+  const id = deterministicId('event', idTime ?? Date.parse(event.timestamp), `${event.team_id}\n${event.type}\n${seed}`);
+  return { ...event, inbox_id: event.inbox_id ?? null, id };
 }
 
 export async function publishEvents(events: PlatformEvent[]): Promise<void> {
@@ -68,13 +72,14 @@ export type EmailEventType = Extract<WebhookEventType, `email.${string}`>;
 
 export function emailEvents(
   email: EmailFacts,
-  change: { type: EmailEventType; at: string; recipients: (string | null)[]; detail?: Record<string, unknown>; seed: string },
+  change: { type: EmailEventType; at: string; recipients: (string | null)[]; detail?: Record<string, unknown>; seed: string; idTime?: number },
 ): PlatformEvent[] {
   return change.recipients.map((recipient) =>
     platformEvent({
       team_id: email.team_id,
       type: change.type,
       timestamp: change.at,
+      idTime: change.idTime,
       inbox_id: email.threading?.inbox_id ?? null,
       seed: `${email.id}\n${change.seed}\n${recipient ?? ''}`,
       data: {

@@ -67,10 +67,10 @@ export async function createBucket(teamId: string, id: string, body: CreateBucke
   return bucket;
 }
 
-/** The team's active bucket with that slug, or undefined. */
-export async function findBucket(teamId: string, slug: string): Promise<StoredBucket | undefined> {
+/** The team's active bucket with that slug (with `includeDeleting`, also one being emptied), or undefined. */
+export async function findBucket(teamId: string, slug: string, options: { includeDeleting?: boolean } = {}): Promise<StoredBucket | undefined> {
   const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: bucketKey(teamId, slug), ConsistentRead: true }));
-  return Item && Item.status === 'active' ? toBucket(Item) : undefined;
+  return Item && (Item.status === 'active' || options.includeDeleting) ? toBucket(Item) : undefined;
 }
 
 export async function getBucket(teamId: string, slug: string): Promise<StoredBucket> {
@@ -146,9 +146,11 @@ export async function applyObjectChange(change: ObjectChange): Promise<boolean> 
   const { Item: old } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
   if (old && !sequencerAfter(change.sequencer, String(old.sequencer))) return false;
   const removed = change.size === undefined;
-  if (removed && (!old || old.deleted)) return false;
-  const sizeDelta = (change.size ?? 0) - (old && !old.deleted ? Number(old.size) : 0);
-  const countDelta = removed ? -1 : old && !old.deleted ? 0 : 1;
+  if (removed && old?.deleted) return false;
+  const existed = Boolean(old && !old.deleted);
+  const sizeDelta = (change.size ?? 0) - (existed ? Number(old!.size) : 0);
+  // A removal of an object never counted (its create is still on the way) only leaves the marker.
+  const countDelta = removed ? (existed ? -1 : 0) : existed ? 0 : 1;
   const unchanged = old ? { expression: 'sequencer = :seen', values: { ':seen': old.sequencer } } : { expression: 'attribute_not_exists(pk)', values: {} };
   // A removal keeps a marker with its sequencer (expiring), so a late, older create cannot bring the object back.
   const record = removed

@@ -23,7 +23,8 @@ export const MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
 
 /**
  * An object key: UTF-8, at most MAX_OBJECT_KEY_BYTES bytes (the physical key adds the team and bucket in front
- * of it within S3's 1,024), no control characters, no backslash, no empty, `.` or `..` segment, no leading `/`.
+ * of it within S3's 1,024), no control characters, no backslash, no `?` or `#` (they would end the path in
+ * object URLs), no empty, `.` or `..` segment, no leading `/`.
  */
 export const ObjectKey = z.string().superRefine((key, ctx) => {
   const problem =
@@ -31,8 +32,8 @@ export const ObjectKey = z.string().superRefine((key, ctx) => {
       ? 'Must not be empty.'
       : Buffer.byteLength(key) > MAX_OBJECT_KEY_BYTES
         ? `Must be at most ${MAX_OBJECT_KEY_BYTES} bytes in UTF-8.`
-        : /[\u0000-\u001f\u007f\\]/.test(key)
-          ? 'Must not contain control characters or backslashes.'
+        : /[\u0000-\u001f\u007f\\?#]/.test(key)
+          ? 'Must not contain control characters, backslashes, "?" or "#".'
           : key.split('/').some((segment, i, all) => (segment === '' && i < all.length - 1) || segment === '.' || segment === '..')
             ? 'Must not start with "/", contain "//", or have "." or ".." segments.'
             : undefined;

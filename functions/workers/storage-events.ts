@@ -1,7 +1,7 @@
 /**
  * Consumes the media bucket's S3 event notifications: every stored or removed object updates the team's and
- * the bucket's usage once, in S3's order per key (repositories/storage.ts), and an object stored in a public
- * bucket gets the tag that lets the CDN serve it (presigned uploads cannot be trusted to set it).
+ * the bucket's usage once, in S3's order per key (repositories/storage.ts), and a stored object's public tag
+ * (what lets the CDN serve it) is set to match its bucket's visibility (presigned uploads cannot be trusted to set it).
  */
 import * as z from 'zod';
 import { GetObjectTaggingCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
@@ -27,14 +27,26 @@ const S3Notification = z.looseObject({
 /** S3 URL-encodes keys in notifications, with "+" for spaces. */
 const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));
 
-async function tagIfPublic(teamId: string, slug: string, physical: string): Promise<void> {
-  const bucket = await findBucket(teamId, slug);
-  if (bucket?.visibility !== 'public') return;
-  const { TagSet = [] } = await s3.send(new GetObjectTaggingCommand({ Bucket: config.mediaBucket, Key: physical }));
-  if (TagSet.some((t) => t.Key === PUBLIC_TAG.key && t.Value === PUBLIC_TAG.value)) return;
-  await s3.send(
-    new PutObjectTaggingCommand({ Bucket: config.mediaBucket, Key: physical, Tagging: { TagSet: [...TagSet.filter((t) => t.Key !== PUBLIC_TAG.key), { Key: PUBLIC_TAG.key, Value: PUBLIC_TAG.value }] } }),
-  );
+/**
+ * Makes the object's public tag match its bucket's visibility now, both ways (a direct upload may carry a tag
+ * from before the bucket was made private). Checked again after writing, in case the visibility changed
+ * meanwhile and the re-tagging sweep had already passed this key.
+ */
+async function syncPublicTag(teamId: string, slug: string, physical: string): Promise<void> {
+  for (let pass = 0; pass < 2; pass++) {
+    const isPublic = (await findBucket(teamId, slug))?.visibility === 'public';
+    const { TagSet = [] } = await s3.send(new GetObjectTaggingCommand({ Bucket: config.mediaBucket, Key: physical }));
+    const tagged = TagSet.some((t) => t.Key === PUBLIC_TAG.key && t.Value === PUBLIC_TAG.value);
+    if (tagged === isPublic) return;
+    const others = TagSet.filter((t) => t.Key !== PUBLIC_TAG.key);
+    await s3.send(
+      new PutObjectTaggingCommand({
+        Bucket: config.mediaBucket,
+        Key: physical,
+        Tagging: { TagSet: isPublic ? [...others, { Key: PUBLIC_TAG.key, Value: PUBLIC_TAG.value }] : others },
+      }),
+    );
+  }
 }
 
 export const handler = queueConsumer('storage-events', S3Notification, async (notification) => {
@@ -46,9 +58,9 @@ export const handler = queueConsumer('storage-events', S3Notification, async (no
     const created = record.eventName.startsWith('ObjectCreated:');
     if (!created && !record.eventName.startsWith('ObjectRemoved:')) continue;
     const applied = await applyObjectChange({ ...parts, sequencer: record.s3.object.sequencer, size: created ? (record.s3.object.size ?? 0) : undefined });
-    if (created && applied) {
-      // The object may already be gone again (a later delete): nothing to tag then.
-      await tagIfPublic(parts.teamId, parts.slug, physical).catch((error) => {
+    if (created) {
+      // Also when already applied (a redelivery after tagging failed). The object may be gone again: nothing to tag then.
+      await syncPublicTag(parts.teamId, parts.slug, physical).catch((error) => {
         if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw error;
       });
     }

@@ -2,7 +2,8 @@
  * Sweeps a deleted team. The delete route already revoked every key it could list; this pass runs after
  * the index has caught up and revokes anything created in the meantime, closes the team's inboxes (their
  * addresses stop receiving and are free again, and their mail is deleted), releases its domains (SES identities and name claims)
- * so another team can add them, and deletes its webhooks (deliveries still queued for them are dropped).
+ * so another team can add them, empties and deletes its storage buckets (in the background, like a forced
+ * delete), and deletes its webhooks (deliveries still queued for them are dropped).
  */
 import * as z from 'zod';
 import { queueConsumer } from '../shared/queue/consumer.js';
@@ -14,6 +15,8 @@ import { deleteInbox, listTeamInboxes } from '../repositories/inboxes.js';
 import { deleteDomain } from '../domain/sending-domains.js';
 import { purgeInboxMail } from '../domain/purge-inbox.js';
 import { allTeamWebhooks, deleteWebhook } from '../repositories/webhooks.js';
+import { listBuckets, markBucketDeleting } from '../repositories/storage.js';
+import { queueSweep } from '../domain/storage.js';
 
 /** Long enough for the team's key index (eventually consistent) to show keys created just before deletion. */
 export const TEAM_PURGE_DELAY_SECONDS = 5;
@@ -56,9 +59,20 @@ export const handler = queueConsumer('team-purge', TeamPurgeMessage, async ({ te
     }
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
+  let emptied = 0;
+  let bucketCursor: string | undefined;
+  do {
+    const page = await listBuckets(team_id, { limit: 100, cursor: bucketCursor });
+    for (const bucket of page.data) {
+      await markBucketDeleting(team_id, bucket.slug);
+      await queueSweep({ team_id, slug: bucket.slug, action: 'empty' });
+      emptied++;
+    }
+    bucketCursor = page.next_cursor ?? undefined;
+  } while (bucketCursor);
   const webhooks = await allTeamWebhooks(team_id);
   await Promise.all(webhooks.map((webhook) => deleteWebhook(team_id, webhook.id).catch((error) => {
     if (!(error instanceof ApiError && error.code === 'not_found')) throw error;
   })));
-  logger.info('team purged', { team_id, revoked_keys: revoked, closed_inboxes: closed, released_domains: released, deleted_webhooks: webhooks.length });
+  logger.info('team purged', { team_id, revoked_keys: revoked, closed_inboxes: closed, released_domains: released, emptied_buckets: emptied, deleted_webhooks: webhooks.length });
 });

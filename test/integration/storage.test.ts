@@ -9,6 +9,7 @@ import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '.
 import { eventually, expectError } from '../support/http.js';
 import { withEnv } from '../support/env.js';
 import { uniqueSlug } from './route-cases/storage.js';
+import { applyObjectChange } from '../../functions/repositories/storage.js';
 
 let stack: LocalStack;
 let key: string;
@@ -159,6 +160,22 @@ describe('usage and quota', () => {
   });
 });
 
+describe('usage bookkeeping', () => {
+  it('applies S3 notifications once and in sequencer order: a removal seen before its create leaves nothing counted', async () => {
+    const team = await createTeam(stack, 'storage-order');
+    const teamId = team.team.id;
+    const bucket = await newBucket({}, team.adminKey);
+    const change = (sequencer: string, size?: number) => applyObjectChange({ teamId, slug: bucket.slug, key: 'late.bin', sequencer, size });
+    expect(await change('0000000000000000B0')).toBe(true);
+    expect(await change('0000000000000000A0', 500)).toBe(false);
+    expect(await change('0000000000000000A0', 500)).toBe(false);
+    expect(await usage(team.adminKey)).toMatchObject({ used_bytes: 0, object_count: 0 });
+    expect(await change('0000000000000000C0', 70)).toBe(true);
+    expect(await change('0000000000000000C0', 70)).toBe(false);
+    expect(await usage(team.adminKey)).toMatchObject({ used_bytes: 70, object_count: 1 });
+  });
+});
+
 describe('public buckets', () => {
   it('serve objects at public_url; a private bucket does not; making it private takes them off', async () => {
     const bucket = await newBucket({ visibility: 'public' });
@@ -199,6 +216,18 @@ describe('attachments by reference', () => {
       return store.emails.find((e) => e.subject === subject);
     }, 15_000);
     expect(mail.attachments).toEqual([expect.objectContaining({ filename: 'q3.pdf', contentType: 'application/pdf', content: bytes.toString('base64') })]);
+  });
+
+  it('messages sent from an inbox attach inline only: a stored object is a 422', async () => {
+    const bucket = await newBucket();
+    await call(stack.url, 'POST', `/v1/buckets/${bucket.slug}/objects`, { key, body: { key: 'a.txt', content: Buffer.from('a').toString('base64') } });
+    const inbox = await call(stack.url, 'POST', '/v1/inboxes', { key, body: { username: uniqueSlug('stinbox') } });
+    const res = await call(stack.url, 'POST', `/v1/inboxes/${inbox.body.id}/messages`, {
+      key: inbox.body.api_key.key,
+      body: { to: 'reader@example.com', subject: 'x', text: 'x', attachments: [{ bucket: bucket.slug, key: 'a.txt' }] },
+    });
+    expectError(res, 422, 'validation_error');
+    expect(res.body.error.param).toBe('attachments.0');
   });
 
   it('a missing object is a 422 naming the attachment; nothing is sent', async () => {

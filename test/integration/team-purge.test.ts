@@ -1,15 +1,21 @@
-/** Deleting a team: keys stop at once; the purge worker then closes its inboxes, releases its domains and deletes its webhooks. */
+/** Deleting a team: keys stop at once; the purge worker then closes its inboxes, releases its domains, empties its buckets and deletes its webhooks. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createTeam, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_AWS } from '../../local/aws-env.js';
+import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import { expectEventually } from '../support/http.js';
 import { uniqueDomain } from './route-cases/domains.js';
 import { findDeliverableWebhook } from '../../functions/repositories/webhooks.js';
 
+const s3 = new S3Client({ endpoint: endpoints().s3, ...LOCAL_AWS, forcePathStyle: true });
 let stack: LocalStack;
 beforeAll(async () => {
   stack = await startLocalStack();
 });
-afterAll(() => stack.stop());
+afterAll(async () => {
+  s3.destroy();
+  await stack.stop();
+});
 
 describe('team purge', () => {
   it('closes a deleted team’s inboxes: their addresses stop receiving and are free again', async () => {
@@ -29,6 +35,19 @@ describe('team purge', () => {
     expect(webhook.status).toBe(201);
     expect((await call(stack.url, 'DELETE', `/v1/teams/${doomed.team.id}`, { key: stack.rootKey })).status).toBe(200);
     await expectEventually(async () => expect(await findDeliverableWebhook(webhook.body.id)).toBeUndefined(), 20_000, 500);
+  });
+
+  it('empties a deleted team’s storage buckets', async () => {
+    const doomed = await createTeam(stack, 'purge-f');
+    const slug = `purged-${process.pid}-${Date.now().toString(36)}`;
+    expect((await call(stack.url, 'POST', '/v1/buckets', { key: doomed.adminKey, body: { slug, visibility: 'public' } })).status).toBe(201);
+    const put = await call(stack.url, 'POST', `/v1/buckets/${slug}/objects`, { key: doomed.adminKey, body: { key: 'logo.svg', content: Buffer.from('<svg/>').toString('base64') } });
+    expect(put.status).toBe(201);
+    expect((await call(stack.url, 'DELETE', `/v1/teams/${doomed.team.id}`, { key: stack.rootKey })).status).toBe(200);
+    await expectEventually(async () => {
+      const { KeyCount } = await s3.send(new ListObjectsV2Command({ Bucket: process.env.MEDIA_BUCKET!, Prefix: `media/${doomed.team.id}/` }));
+      expect(KeyCount).toBe(0);
+    }, 20_000, 500);
   });
 
   it('releases a deleted team’s domains so another team can add them', async () => {
