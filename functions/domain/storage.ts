@@ -45,8 +45,8 @@ export type SweepJob =
   | { team_id: string; slug: string; action: 'empty' }
   | { team_id: string; slug: string; action: 'retag'; visibility: 'public' | 'private'; cursor?: string };
 
-export async function queueSweep(job: SweepJob): Promise<void> {
-  await sqs.send(new SendMessageCommand({ QueueUrl: config.queueUrl(sweepQueue.urlEnvVar), MessageBody: JSON.stringify(job) }));
+export async function queueSweep(job: SweepJob, delaySeconds = 0): Promise<void> {
+  await sqs.send(new SendMessageCommand({ QueueUrl: config.queueUrl(sweepQueue.urlEnvVar), MessageBody: JSON.stringify(job), DelaySeconds: delaySeconds }));
 }
 
 async function hasObjects(teamId: string, slug: string): Promise<boolean> {

@@ -23,7 +23,7 @@ const usageKey = (teamId: string) => ({ pk: `STORAGEUSAGE#${teamId}`, sk: 'USAGE
 const teamBucketsPartition = (teamId: string) => `TEAM#${teamId}#BUCKETS`;
 
 /** A bucket as stored: the API view without the public URL (which depends on the deployment). */
-export type StoredBucket = Omit<Bucket, 'public_url'> & { team_id: string; status: 'active' | 'deleting' };
+export type StoredBucket = Omit<Bucket, 'public_url'> & { team_id: string; status: 'active' | 'deleting'; deleting_since?: string };
 
 function toBucket(raw: object): StoredBucket {
   const i = raw as StoredBucket;
@@ -36,6 +36,7 @@ function toBucket(raw: object): StoredBucket {
     object_count: i.object_count ?? 0,
     size_bytes: i.size_bytes ?? 0,
     status: i.status,
+    ...(i.deleting_since && { deleting_since: i.deleting_since }),
     created_at: i.created_at,
     updated_at: i.updated_at,
     version: i.version,
@@ -101,7 +102,7 @@ export function markBucketDeleting(teamId: string, slug: string): Promise<boolea
   return conditionalUpdate({
     TableName: tableName(),
     Key: bucketKey(teamId, slug),
-    UpdateExpression: 'SET #status = :deleting, updated_at = :now REMOVE #gpk, #gsk',
+    UpdateExpression: 'SET #status = :deleting, deleting_since = :now, updated_at = :now REMOVE #gpk, #gsk',
     ConditionExpression: '#status = :active',
     ExpressionAttributeNames: { '#status': 'status', '#gpk': byOwner.partitionKey, '#gsk': byOwner.sortKey },
     ExpressionAttributeValues: { ':deleting': 'deleting', ':active': 'active', ':now': nowIso() },

@@ -20,6 +20,8 @@ export const MAX_OBJECT_KEY_BYTES = 900;
 export const MAX_DIRECT_UPLOAD_BYTES = 4_000_000;
 /** S3's limit for one PUT; larger files need multipart uploads, which presigned single PUTs do not cover. */
 export const MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
+/** The longest an upload link stays valid; a force-deleted bucket's slug stays reserved this long after emptying. */
+export const MAX_UPLOAD_URL_SECONDS = 3600;
 
 /**
  * An object key: UTF-8, at most MAX_OBJECT_KEY_BYTES bytes (the physical key adds the team and bucket in front
@@ -112,7 +114,7 @@ export const CreateUploadBody = z.strictObject({
   key: ObjectKey,
   size: z.number().int().min(1).max(MAX_UPLOAD_BYTES).describe('Exact size in bytes; storage refuses a body of any other size.'),
   content_type: ContentType.default('application/octet-stream'),
-  expires_in: z.number().int().min(60).max(3600).default(900),
+  expires_in: z.number().int().min(60).max(MAX_UPLOAD_URL_SECONDS).default(900),
 });
 export type CreateUploadBody = z.output<typeof CreateUploadBody>;
 

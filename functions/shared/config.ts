@@ -1,4 +1,6 @@
 /** Runtime configuration read once from the environment (set by CDK on AWS and by local/ offline). */
+import { MAX_UPLOAD_URL_SECONDS } from '../schemas/storage.js';
+
 function required(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`Missing required environment variable ${name}`);
@@ -84,6 +86,10 @@ export const config = {
   /** Default storage quota per team in bytes; 0 = unlimited. */
   get storageQuotaBytes() {
     return intFrom('STORAGE_QUOTA_BYTES', 10 * 1024 ** 3);
+  },
+  /** How long upload links live at most: a force-deleted bucket is swept again after that (the tests shorten it). */
+  get storageUploadUrlSeconds() {
+    return intFrom('STORAGE_UPLOAD_URL_SECONDS', MAX_UPLOAD_URL_SECONDS);
   },
   get webhookTimeoutMs() {
     return intFrom('WEBHOOK_TIMEOUT_MS', 15_000);

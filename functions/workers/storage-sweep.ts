@@ -19,6 +19,7 @@ const SweepMessage = z.discriminatedUnion('action', [
 ]);
 
 const PAGE = 1000;
+const MAX_SQS_DELAY_SECONDS = 900;
 /** S3 tags one object per request: this many at a time. */
 const TAG_CONCURRENCY = 50;
 
@@ -35,6 +36,11 @@ export const handler = queueConsumer('storage-sweep', SweepMessage, async (job) 
     if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: config.mediaBucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
     // Deleted objects leave the listing, so emptying always continues from the start.
     if (page.IsTruncated) return queueSweep({ team_id: job.team_id, slug: job.slug, action: 'empty' });
+    // Upload links handed out before the delete still work for a while: keep the slug reserved and sweep
+    // again until the last of them has expired, so nothing they store outlives the bucket.
+    const bucket = await findBucket(job.team_id, job.slug, { includeDeleting: true });
+    const linksValidForMs = bucket?.deleting_since ? Date.parse(bucket.deleting_since) + config.storageUploadUrlSeconds * 1000 - Date.now() : 0;
+    if (linksValidForMs > 0) return queueSweep({ team_id: job.team_id, slug: job.slug, action: 'empty' }, Math.min(MAX_SQS_DELAY_SECONDS, Math.ceil(linksValidForMs / 1000)));
     await removeBucket(job.team_id, job.slug);
     logger.info('bucket emptied and deleted', { team_id: job.team_id, slug: job.slug });
     return;

@@ -141,7 +141,7 @@ describe('retries', () => {
     expect(new Set(requests.map((r) => r.headers['webhook-timestamp'])).size).toBe(4);
     for (const r of requests) expect(() => new StandardWebhook(webhook.secret).verify(r.body, headersOf(r))).not.toThrow();
     const gaps = requests.slice(1).map((r, i) => r.at - requests[i]!.at);
-    // Schedule (test scale): 1 s, 2 s, 4 s, ±10 % jitter.
+    // Schedule (test scale, test/setup/global-setup.ts): 1 s, 2 s, 3 s, ±10 % jitter.
     expect(gaps[0]).toBeGreaterThanOrEqual(800);
     expect(gaps[1]).toBeGreaterThan(gaps[0]!);
     expect(gaps[2]).toBeGreaterThan(gaps[1]!);

@@ -32,6 +32,8 @@ export async function setup(project: TestProject) {
   // Every test worker may consume any queue's messages, so settings the workers read are set for all of them:
   // webhook retries on a seconds scale (8 attempts in about 10 s instead of about a day).
   env.WEBHOOK_RETRY_SCHEDULE_SECONDS = '1,2,3,1,1,1,1';
+  // and a force-deleted bucket's slug reserved for 2 s after emptying instead of an hour.
+  env.STORAGE_UPLOAD_URL_SECONDS = '2';
   project.provide('functionEnv', env);
   project.provide('queues', queues);
 }
