@@ -17,7 +17,8 @@ afterAll(async () => {
   await stack.stop();
 });
 
-describe('team purge', () => {
+// Each test has its own teams and mostly waits for the purge worker: they run side by side.
+describe.concurrent('team purge', () => {
   it('closes a deleted team’s inboxes: their addresses stop receiving and are free again', async () => {
     const [doomed, other] = await Promise.all([createTeam(stack, 'purge-c'), createTeam(stack, 'purge-d')]);
     const username = `purged-${process.pid}-${Date.now().toString(36)}`;

@@ -40,16 +40,16 @@ async function createWebhook(body: Record<string, unknown>, apiKey = key) {
   return res.body as { id: string; secret: string } & Record<string, unknown>;
 }
 
-async function sendEmail(tags: Record<string, string> = {}) {
+async function sendEmail(tags: Record<string, string> = {}, apiKey = key) {
   const res = await call(stack.url, 'POST', '/v1/emails', {
-    key,
+    key: apiKey,
     body: { from: 'hooks@mailroom.test', to: 'reader@example.com', subject: 'Webhook me', text: 'x', tags },
   });
   expect(res.status).toBe(202);
   return res.body.id as string;
 }
 
-const attempts = async (webhookId: string) => (await call(stack.url, 'GET', `/v1/webhooks/${webhookId}/attempts`, { key })).body.data as any[];
+const attempts = async (webhookId: string, apiKey = key) => (await call(stack.url, 'GET', `/v1/webhooks/${webhookId}/attempts`, { key: apiKey })).body.data as any[];
 const headersOf = (r: ReceivedRequest) => ({
   'webhook-id': String(r.headers['webhook-id']),
   'webhook-timestamp': String(r.headers['webhook-timestamp']),
@@ -118,13 +118,15 @@ describe('signatures', () => {
   });
 });
 
-describe('retries', () => {
+// Each test has its own team (events of one never reach another's webhooks) and mostly waits: side by side.
+describe.concurrent('retries', () => {
   it('a receiver failing 3 times then succeeding gets the event once as delivered: 4 attempts, growing gaps, fresh signatures', async () => {
+    const { adminKey } = await createTeam(stack, 'wh-flaky');
     receiver.on('/flaky', (n) => (n <= 3 ? { status: 500, body: 'database is down' } : { status: 204 }));
-    const webhook = await createWebhook({ url: `${receiver.url}/flaky`, event_types: ['email.sent'] });
-    await sendEmail();
+    const webhook = await createWebhook({ url: `${receiver.url}/flaky`, event_types: ['email.sent'] }, adminKey);
+    await sendEmail({}, adminKey);
     const log = await eventually(async () => {
-      const list = await attempts(webhook.id);
+      const list = await attempts(webhook.id, adminKey);
       return list.some((a) => a.outcome === 'delivered') && list;
     }, 30_000);
     expect(log.map((a) => [a.attempt, a.outcome, a.status_code])).toEqual([
@@ -148,18 +150,19 @@ describe('retries', () => {
   }, 40_000);
 
   it('an endpoint that always fails ends in the DLQ after 8 attempts and is replayed once it recovers', async () => {
+    const { adminKey } = await createTeam(stack, 'wh-down');
     let healthy = false;
     receiver.on('/down', () => (healthy ? { status: 200 } : { status: 503 }));
-    const webhook = await createWebhook({ url: `${receiver.url}/down`, event_types: ['email.sent'] });
-    await sendEmail();
+    const webhook = await createWebhook({ url: `${receiver.url}/down`, event_types: ['email.sent'] }, adminKey);
+    await sendEmail({}, adminKey);
     const log = await eventually(async () => {
-      const list = await attempts(webhook.id);
+      const list = await attempts(webhook.id, adminKey);
       return list.length >= 8 && list;
     }, 40_000, 250);
     expect(log).toHaveLength(8);
     expect(log.every((a) => a.outcome === 'failed' && a.status_code === 503)).toBe(true);
     expect(log[0].next_retry_at).toBeNull();
-    expect((await call(stack.url, 'GET', `/v1/webhooks/${webhook.id}`, { key })).body.failing_since).not.toBeNull();
+    expect((await call(stack.url, 'GET', `/v1/webhooks/${webhook.id}`, { key: adminKey })).body.failing_since).not.toBeNull();
     const dead = await eventually(async () => {
       const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: deliveryQueue().dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
       return Messages.find((m) => JSON.parse(m.Body!).webhook_id === webhook.id);
@@ -168,25 +171,26 @@ describe('retries', () => {
     await sqs.send(new DeleteMessageCommand({ QueueUrl: deliveryQueue().dlqUrl, ReceiptHandle: dead.ReceiptHandle! }));
 
     healthy = true;
-    const retry = await call(stack.url, 'POST', `/v1/webhooks/${webhook.id}/attempts/${log[0].id}/retry`, { key });
+    const retry = await call(stack.url, 'POST', `/v1/webhooks/${webhook.id}/attempts/${log[0].id}/retry`, { key: adminKey });
     expect(retry.status).toBe(202);
     const after = await eventually(async () => {
-      const list = await attempts(webhook.id);
+      const list = await attempts(webhook.id, adminKey);
       return list[0]?.outcome === 'delivered' && list;
     }, 15_000);
     expect(after[0]).toMatchObject({ attempt: 9, status_code: 200, event_id: log[0].event_id });
     expect(receiver.at('/down').filter((r) => r.status === 200)).toHaveLength(1);
-    expect((await call(stack.url, 'GET', `/v1/webhooks/${webhook.id}`, { key })).body.failing_since).toBeNull();
+    expect((await call(stack.url, 'GET', `/v1/webhooks/${webhook.id}`, { key: adminKey })).body.failing_since).toBeNull();
   }, 60_000);
 
   it('honours Retry-After on 429', async () => {
+    const { adminKey } = await createTeam(stack, 'wh-busy');
     receiver.on('/busy', (n) => (n === 1 ? { status: 429, headers: { 'retry-after': '3' } } : { status: 200 }));
-    const webhook = await createWebhook({ url: `${receiver.url}/busy`, event_types: ['email.sent'] });
-    await sendEmail();
+    const webhook = await createWebhook({ url: `${receiver.url}/busy`, event_types: ['email.sent'] }, adminKey);
+    await sendEmail({}, adminKey);
     await eventually(async () => receiver.at('/busy').length >= 2, 20_000);
     const [first, second] = receiver.at('/busy');
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(2_900);
-    const [, failed] = await attempts(webhook.id);
+    const [, failed] = await attempts(webhook.id, adminKey);
     expect(Date.parse(failed.next_retry_at) - Date.parse(failed.created_at)).toBeGreaterThanOrEqual(2_900);
   }, 30_000);
 
