@@ -4,9 +4,8 @@
  * attempt, so a retry hours later still carries a fresh timestamp.
  */
 import { randomUUID } from 'node:crypto';
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { sqs } from '../shared/clients.js';
+import { sendToQueue } from '../shared/queue/producer.js';
 import { config, webhookDestinationPolicy } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
 import { RetryLater } from '../shared/queue/retry-later.js';
@@ -20,7 +19,6 @@ import { platformEvent, publishEvents, webhookPayload, type PlatformEvent } from
 import { queueByName } from '../../lib/queues.js';
 
 const deliveryQueue = queueByName('webhook-delivery');
-const SQS_BATCH = 10;
 const RESPONSE_READ_BYTES = 64 * 1024;
 const EXCERPT_BYTES = 1024;
 /** SQS's visibility cap is 12 h: no wait (Retry-After included) may be longer. */
@@ -54,17 +52,8 @@ export async function fanOut(event: PlatformEvent, teamWebhooks: (teamId: string
   await queueDeliveries(webhooks.flatMap((webhook, i) => (runs[i] ? [{ webhook_id: webhook.id, event_id: event.id, run: runs[i] }] : [])));
 }
 
-export async function queueDeliveries(jobs: DeliveryJob[]): Promise<void> {
-  for (let i = 0; i < jobs.length; i += SQS_BATCH) {
-    const chunk = jobs.slice(i, i + SQS_BATCH);
-    const { Failed = [] } = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: config.queueUrl(deliveryQueue.urlEnvVar),
-        Entries: chunk.map((job, index) => ({ Id: String(index), MessageBody: JSON.stringify(job) })),
-      }),
-    );
-    if (Failed.length) throw new Error(`could not queue ${Failed.length} webhook deliveries: ${Failed[0]!.Message ?? Failed[0]!.Code}`);
-  }
+export function queueDeliveries(jobs: DeliveryJob[]): Promise<void> {
+  return sendToQueue('webhook-delivery', jobs);
 }
 
 /** The `webhook-signature` header: one `v1,` signature per secret that currently signs (two during a rotation). */

@@ -4,13 +4,10 @@
  * that want it. Event ids are derived from what happened (deterministicId), so publishing the same thing
  * twice (a redelivered queue message) produces the same event and each webhook gets it once.
  */
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
-import { sqs } from '../shared/clients.js';
-import { config } from '../shared/config.js';
+import { sendToQueue } from '../shared/queue/producer.js';
 import { deterministicId } from '../shared/ids.js';
 import { WebhookEventType, type WebhookPayload } from '../schemas/webhooks.js';
-import { queueByName } from '../../lib/queues.js';
 
 /** One event on its way to the fan-out queue. */
 export const PlatformEvent = z.object({
@@ -24,8 +21,6 @@ export const PlatformEvent = z.object({
 });
 export type PlatformEvent = z.infer<typeof PlatformEvent>;
 
-const fanoutQueue = queueByName('webhook-fanout');
-const SQS_BATCH = 10;
 
 /**
  * The event with an id derived from `seed` (what happened, uniquely): publishing it again is harmless. The id's
@@ -37,18 +32,9 @@ export function platformEvent(input: Omit<PlatformEvent, 'id' | 'inbox_id'> & { 
   return { ...event, inbox_id: event.inbox_id ?? null, id };
 }
 
-export async function publishEvents(events: PlatformEvent[]): Promise<void> {
-  for (let i = 0; i < events.length; i += SQS_BATCH) {
-    const chunk = events.slice(i, i + SQS_BATCH);
-    const { Failed = [] } = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: config.queueUrl(fanoutQueue.urlEnvVar),
-        Entries: chunk.map((event, index) => ({ Id: String(index), MessageBody: JSON.stringify(event) })),
-      }),
-    );
-    // The caller's own queue message is retried; the events keep their ids, so none is delivered twice.
-    if (Failed.length) throw new Error(`could not publish ${Failed.length} event(s): ${Failed[0]!.Message ?? Failed[0]!.Code}`);
-  }
+/** The caller's own queue message is retried if this throws; the events keep their ids, so none is delivered twice. */
+export function publishEvents(events: PlatformEvent[]): Promise<void> {
+  return sendToQueue('webhook-fanout', events);
 }
 
 /** The body a webhook receives for the event: small, with links to the resources rather than their contents. */
