@@ -152,6 +152,12 @@ export const ROUTES = [
   { id: 'bucket-objects.get', method: 'GET', path: '/v1/buckets/{slug}/objects/{key+}', access: { scope: 'read' }, uses: ['media-read'] },
   { id: 'bucket-objects.delete', method: 'DELETE', path: '/v1/buckets/{slug}/objects/{key+}', access: { scope: 'write' }, uses: ['media-read', 'media-delete'] },
   { id: 'storage-usage.get', method: 'GET', path: '/v1/storage/usage', access: { scope: 'read' } },
+
+  { id: 'identify.upsert', method: 'POST', path: '/v1/identify', access: { scope: 'write' }, sendsTo: ['webhook-fanout'] },
+  { id: 'contacts.list', method: 'GET', path: '/v1/contacts', access: { scope: 'read' } },
+  { id: 'contacts.get', method: 'GET', path: '/v1/contacts/{id}', access: { scope: 'read' } },
+  { id: 'contacts.update', method: 'PATCH', path: '/v1/contacts/{id}', access: { scope: 'write' }, sendsTo: ['webhook-fanout'] },
+  { id: 'contacts.delete', method: 'DELETE', path: '/v1/contacts/{id}', access: { scope: 'write' } },
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];

@@ -19,6 +19,7 @@ export const ID_PREFIX = {
   webhook: 'wh',
   webhookAttempt: 'wha',
   bucket: 'bkt',
+  contact: 'ct',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

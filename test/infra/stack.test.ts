@@ -198,6 +198,8 @@ describe('webhooks', () => {
         'Consumes the ses-events queue',
         'Consumes the webhook-delivery queue',
         'Mailroom API: POST /v1/domains/{id}/verify',
+        'Mailroom API: POST /v1/identify',
+        'Mailroom API: PATCH /v1/contacts/{id}',
       ].sort(),
     );
     expect(withVar('WEBHOOK_DELIVERY_QUEUE_URL').map(describe).sort()).toEqual(

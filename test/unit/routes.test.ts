@@ -77,6 +77,8 @@ describe('route table', () => {
       'webhook-attempts.retry',
       // Presigning stores nothing: asking twice gives two links to the same upload.
       'bucket-uploads.create',
+      // An upsert by email: repeating it merges the same values again.
+      'identify.upsert',
     ]);
     for (const route of ROUTES as readonly RouteDefinition[]) {
       if (route.idempotent) expect(route.method, route.id).toBe('POST');
