@@ -15,3 +15,6 @@ export const Timestamp = z.iso.datetime({ offset: true });
 export const RateLimit = z.number().int().min(1).max(1_000_000).nullable();
 
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+
+/** A `true`/`false` query parameter (query strings carry no booleans). */
+export const QueryFlag = z.enum(['true', 'false']).transform((value) => value === 'true');

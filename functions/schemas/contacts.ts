@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { idOf, ListQuery, Timestamp } from './common.js';
+import { idOf, ListQuery, QueryFlag, Timestamp } from './common.js';
 import { EmailAddress } from './emails.js';
 
 const MAX_PROPERTIES_BYTES = 16 * 1024;
@@ -68,7 +68,7 @@ export const ContactParams = z.strictObject({ id: idOf('contact') });
 
 export const ListContactsQuery = ListQuery.extend({
   tag: Tag.optional(),
-  subscribed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  subscribed: QueryFlag.optional(),
   property: z
     .string()
     .max(300)
@@ -79,9 +79,5 @@ export const ListContactsQuery = ListQuery.extend({
 export type ListContactsQuery = z.output<typeof ListContactsQuery>;
 
 export const DeleteContactQuery = z.strictObject({
-  erase: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .default(false)
-    .describe('GDPR erasure: also removes everything stored about the contact, leaving only a log entry with a hash of the address.'),
+  erase: QueryFlag.default(false).describe('GDPR erasure: also removes everything stored about the contact, leaving only a log entry with a hash of the address.'),
 });

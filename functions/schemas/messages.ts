@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { idOf, ListQuery, Timestamp } from './common.js';
+import { idOf, ListQuery, QueryFlag, Timestamp } from './common.js';
 
 /** SES receipt verdicts: PASS, FAIL, GRAY or PROCESSING_FAILED (DISABLED when scanning is off). */
 export const Verdict = z.string();
@@ -80,11 +80,7 @@ export const InboxThreadParams = z.strictObject({ id: idOf('inbox'), thread_id: 
 export const ListInboxMessagesQuery = ListQuery.extend({
   label: Label.optional().describe('Only messages with this label.'),
   from: z.string().trim().toLowerCase().min(1).max(320).optional().describe('Only messages whose From contains this text (an address or part of one), ignoring case.'),
-  unread: z
-    .enum(['true', 'false'])
-    .transform((value) => value === 'true')
-    .optional()
-    .describe('true: only unread messages; false: only read ones.'),
+  unread: QueryFlag.optional().describe('true: only unread messages; false: only read ones.'),
   since: Timestamp.optional().describe('Only messages received at or after this time.'),
   until: Timestamp.optional().describe('Only messages received at or before this time.'),
 });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { idOf, ListQuery, Timestamp } from './common.js';
+import { idOf, ListQuery, QueryFlag, Timestamp } from './common.js';
 
 /** Where the storage API's objects live in the media bucket: `media/<team>/<bucket slug>/<key>`. */
 export const MEDIA_KEY_PREFIX = 'media/';
@@ -79,11 +79,7 @@ export const BucketParams = z.strictObject({ slug: BucketSlug });
 export const ObjectParams = z.strictObject({ slug: BucketSlug, key: ObjectKey });
 export const ListBucketsQuery = ListQuery;
 export const DeleteBucketQuery = z.strictObject({
-  force: z
-    .enum(['true', 'false'])
-    .transform((value) => value === 'true')
-    .default(false)
-    .describe('Delete a bucket that still has objects: it disappears now and is emptied in the background.'),
+  force: QueryFlag.default(false).describe('Delete a bucket that still has objects: it disappears now and is emptied in the background.'),
 });
 
 export const ListObjectsQuery = z.strictObject({
