@@ -11,6 +11,7 @@ import { compilePath, FALLBACK_HANDLER, handlerFile, ROUTES, type RouteDefinitio
 import { allowedOrigin, CORS } from '../lib/cors.js';
 import { HTTP_FUNCTION_TIMEOUT_SECONDS } from '../lib/function-defaults.js';
 import { lambdaContext, loadHandler } from './lambda.js';
+import { listenOn } from './listen.js';
 
 /** API Gateway HTTP API limits. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -35,10 +36,7 @@ export async function startApiServer(options: { port: number; host?: string; cor
     });
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
+  await listenOn(server, options.port, options.host);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { HeadBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PUBLIC_TAG } from '../functions/schemas/storage.js';
+import { listenOn } from './listen.js';
 
 /** The tag the CloudFront path requires, as the bucket policy does on AWS. */
 
@@ -750,10 +751,7 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
       .catch(reportError);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
+  await listenOn(server, options.port);
   const port = (server.address() as AddressInfo).port;
   return {
     endpoint: `http://127.0.0.1:${port}`,

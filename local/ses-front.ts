@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { LOCAL_AWS } from './aws-env.js';
+import { listenOn } from './listen.js';
 import {
   LOCAL_ACCOUNT_ID,
   MATCHING_TYPE,
@@ -575,10 +576,7 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
+  await listenOn(server, options.port);
   const port = (server.address() as AddressInfo).port;
   return {
     endpoint: `http://127.0.0.1:${port}`,

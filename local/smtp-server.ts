@@ -10,6 +10,7 @@ import { SMTPServer } from 'smtp-server';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { SESEvent } from 'aws-lambda';
+import { listenOn } from './listen.js';
 
 export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
 
@@ -116,10 +117,7 @@ export async function startSmtpServer(options: {
       });
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
+  await listenOn(server, options.port, options.host);
   server.on('error', (error) => options.onError?.(error));
   return {
     port: (server.server.address() as AddressInfo).port,

@@ -173,7 +173,7 @@ async function deliverToInbox(inbox: Inbox, job: InboundJob, rawKey: string, raw
       subjectKey,
     }) as never,
   );
-  if (stored) await addInboxStorage(inbox.id, raw.length);
+  if (stored) await addInboxStorage(inbox, raw.length);
   // Also when the message was already stored (a redelivered job): the event id is the same, so webhooks get it once.
   await publishEvents([
     platformEvent({

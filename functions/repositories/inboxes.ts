@@ -178,10 +178,9 @@ export async function updateInbox(teamId: string, id: string, changes: InboxChan
  * Counts `bytes` (negative to release) against the inbox's storage, on the inbox and its address item
  * together, so the routing read sees the same figure as the API. Nothing to count once the inbox is deleted.
  */
-export async function addInboxStorage(inboxId: string, bytes: number): Promise<void> {
+export async function addInboxStorage(inbox: Pick<Inbox, 'id' | 'address'>, bytes: number): Promise<void> {
+  const inboxId = inbox.id;
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-    const item = await findInboxItem(inboxId);
-    if (!item) return;
     try {
       await documentClient.send(
         new TransactWriteCommand({
@@ -199,7 +198,7 @@ export async function addInboxStorage(inboxId: string, bytes: number): Promise<v
             {
               Update: {
                 TableName: tableName(),
-                Key: addressKey(item.address),
+                Key: addressKey(inbox.address),
                 UpdateExpression: 'ADD storage_used_bytes :bytes',
                 ConditionExpression: 'inbox_id = :id',
                 ExpressionAttributeValues: { ':bytes': bytes, ':id': inboxId },

@@ -330,13 +330,13 @@ describe('rules and metadata', () => {
 describe('storage accounting', () => {
   it('counts bytes on the inbox and its routing copy together, and ignores a deleted inbox', async () => {
     const inbox = await openInbox(teamA.key);
-    await Promise.all([addInboxStorage(inbox.id, 1000), addInboxStorage(inbox.id, 234), addInboxStorage(inbox.id, 500)]);
-    await addInboxStorage(inbox.id, -500);
+    await Promise.all([addInboxStorage(inbox, 1000), addInboxStorage(inbox, 234), addInboxStorage(inbox, 500)]);
+    await addInboxStorage(inbox, -500);
     const fetched = await getInbox(teamA.key, inbox.id);
     expect(fetched.body).toMatchObject({ storage_used_bytes: 1234, version: 1 });
     expect((await findInboxByAddress(inbox.address))?.storage_used_bytes).toBe(1234);
     expect((await call(stack.url, 'DELETE', `/v1/inboxes/${inbox.id}`, { key: teamA.key })).status).toBe(200);
-    await addInboxStorage(inbox.id, 10);
+    await addInboxStorage(inbox, 10);
     expect(await findInboxByAddress(inbox.address)).toBeUndefined();
   });
 });
