@@ -45,10 +45,14 @@ function decodedSize(base64: string): number {
   return Math.floor((base64.length * 3) / 4) - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0);
 }
 
-async function checkFrom(teamId: string, from: Address): Promise<void> {
+/** Per request: a batch from one domain checks it once, not once per email. */
+type DomainChecks = Map<string, Promise<boolean>>;
+
+async function checkFrom(teamId: string, from: Address, checks: DomainChecks): Promise<void> {
   const domain = from.email.split('@')[1]!;
   if (domain === config.defaultSendingDomain) return;
-  if (await findVerifiedSendingDomain(teamId, domain)) return;
+  if (!checks.has(domain)) checks.set(domain, findVerifiedSendingDomain(teamId, domain).then(Boolean));
+  if (await checks.get(domain)) return;
   const fallback = config.defaultSendingDomain ? ` or on ${config.defaultSendingDomain}` : '';
   throw new ApiError('validation_error', `The from address must be on a verified domain of your team${fallback}; ${domain} is not.`, {
     param: 'from',
@@ -113,8 +117,8 @@ async function storedAttachments(teamId: string, emailId: string, attachments: A
   return payload;
 }
 
-async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<string>, acceptedAt: number): Promise<Prepared> {
-  await checkFrom(teamId, body.from);
+async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<string>, acceptedAt: number, domainChecks: DomainChecks): Promise<Prepared> {
+  await checkFrom(teamId, body.from, domainChecks);
   const attachmentBytes = (body.attachments ?? []).reduce((sum, a) => sum + (a.content === undefined ? 0 : decodedSize(a.content)), 0);
   if (attachmentBytes > MAX_ATTACHMENT_BYTES) {
     throw new ApiError('payload_too_large', `Attachments total ${attachmentBytes} bytes; at most ${MAX_ATTACHMENT_BYTES} bytes per email.`, { param: 'attachments' });
@@ -168,7 +172,8 @@ export async function acceptEmails(
   const [team, suppressedMap] = await Promise.all([getTeam(teamId), findSuppressed(teamId, allAddresses)]);
   const suppressed = new Set(suppressedMap.keys());
   const acceptedAt = Date.now();
-  const settled = await Promise.allSettled(bodies.map((body) => prepare(teamId, body, suppressed, acceptedAt)));
+  const domainChecks: DomainChecks = new Map();
+  const settled = await Promise.allSettled(bodies.map((body) => prepare(teamId, body, suppressed, acceptedAt, domainChecks)));
   // The first email (by position, not by timing) that cannot be sent refuses the request.
   const failed = settled.findIndex((s) => s.status === 'rejected');
   if (failed >= 0) {

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { GetObjectTaggingCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
-import { queueConsumer } from '../shared/queue/consumer.js';
+import { queueConsumer, type BatchScope } from '../shared/queue/consumer.js';
 import { s3 } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
@@ -32,9 +32,11 @@ const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));
  * from before the bucket was made private). Checked again after writing, in case the visibility changed
  * meanwhile and the re-tagging sweep had already passed this key.
  */
-async function syncPublicTag(teamId: string, slug: string, physical: string): Promise<void> {
+async function syncPublicTag(teamId: string, slug: string, physical: string, batch: BatchScope): Promise<void> {
   for (let pass = 0; pass < 2; pass++) {
-    const isPublic = (await findBucket(teamId, slug))?.visibility === 'public';
+    // The first look is shared by the batch's records of one bucket; the re-check after a write is fresh.
+    const bucket = pass === 0 ? await batch.memo(`bucket:${teamId}/${slug}`, () => findBucket(teamId, slug)) : await findBucket(teamId, slug);
+    const isPublic = bucket?.visibility === 'public';
     const { TagSet = [] } = await s3.send(new GetObjectTaggingCommand({ Bucket: config.mediaBucket, Key: physical }));
     const tagged = TagSet.some((t) => t.Key === PUBLIC_TAG.key && t.Value === PUBLIC_TAG.value);
     if (tagged === isPublic) return;
@@ -49,7 +51,7 @@ async function syncPublicTag(teamId: string, slug: string, physical: string): Pr
   }
 }
 
-export const handler = queueConsumer('storage-events', S3Notification, async (notification) => {
+export const handler = queueConsumer('storage-events', S3Notification, async (notification, _record, batch) => {
   // S3 sends one s3:TestEvent (no Records) when notifications are configured.
   for (const record of notification.Records ?? []) {
     const physical = decodeKey(record.s3.object.key);
@@ -60,7 +62,7 @@ export const handler = queueConsumer('storage-events', S3Notification, async (no
     const applied = await applyObjectChange({ ...parts, sequencer: record.s3.object.sequencer, size: created ? (record.s3.object.size ?? 0) : undefined });
     if (created) {
       // Also when already applied (a redelivery after tagging failed). The object may be gone again: nothing to tag then.
-      await syncPublicTag(parts.teamId, parts.slug, physical).catch((error) => {
+      await syncPublicTag(parts.teamId, parts.slug, physical, batch).catch((error) => {
         if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw error;
       });
     }

@@ -1,11 +1,11 @@
 import { httpHandler } from '../../shared/http/handler.js';
 import { WebhookParams } from '../../schemas/webhooks.js';
-import { webhookFor } from '../../domain/webhooks.js';
+import { checkInboxKeyOwns } from '../../domain/webhooks.js';
 import { deleteWebhook } from '../../repositories/webhooks.js';
 
 /** Deliveries already queued for it are dropped by the delivery worker. */
 export const handler = httpHandler('webhooks.delete', { params: WebhookParams }, async ({ params, principal }) => {
-  await webhookFor(principal, params.id);
+  await checkInboxKeyOwns(principal, params.id);
   await deleteWebhook(principal.teamId!, params.id);
   return { status: 200, body: { id: params.id, deleted: true } };
 });
