@@ -18,3 +18,15 @@ export const pageOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array
 
 /** A `true`/`false` query parameter (query strings carry no booleans). */
 export const QueryFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+/** Base64 as RFC 4648 writes it: no whitespace, no URL-safe alphabet, correct padding. */
+export const StrictBase64 = z.string().min(1).regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'Must be strict base64 (no whitespace, correct padding).');
+
+/** A MIME type like "application/pdf" (no parameters, no line breaks). */
+export const MimeType = z
+  .string()
+  .max(255)
+  .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Must be a MIME type like "application/pdf".');
+
+/** A free-text description; null clears it. */
+export const ShortDescription = z.string().trim().max(500).nullable();

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { BucketSlug, ObjectKey } from './storage.js';
-import { idOf, ListQuery, Timestamp } from './common.js';
+import { idOf, ListQuery, MimeType, StrictBase64, Timestamp } from './common.js';
 
 /** Practical address rule: RFC 5321 lengths, one @, a dotted domain, nothing that could break a header. */
 const EMAIL_PATTERN = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
@@ -73,7 +73,6 @@ const recordWithKeys = <V extends z.ZodType>(value: V, keyProblem: (key: string)
 
 const HeaderValue = z.string().max(998).regex(NO_LINE_BREAKS, 'Header values must not contain CR, LF or NUL (header injection).');
 
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const AttachmentFilename = z
   .string()
@@ -89,14 +88,10 @@ const AttachmentFilename = z
 export const Attachment = z
   .strictObject({
     filename: AttachmentFilename.optional(),
-    content: z.string().min(1).regex(STRICT_BASE64, 'Must be strict base64 (no whitespace, correct padding).').optional(),
+    content: StrictBase64.optional(),
     bucket: BucketSlug.optional(),
     key: ObjectKey.optional(),
-    content_type: z
-      .string()
-      .max(255)
-      .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Must be a MIME type like "application/pdf".')
-      .optional(),
+    content_type: MimeType.optional(),
     /** Makes the attachment inline, referenced from the HTML as `cid:<content_id>`. */
     content_id: z.string().max(255).regex(/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.@-]+$/, 'Letters, digits and @ . _ - only.').optional(),
   })

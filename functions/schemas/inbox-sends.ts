@@ -21,4 +21,4 @@ export type InboxSendBody = z.output<typeof InboxSendBody>;
 export type ReplyBody = z.output<typeof ReplyBody>;
 export type ForwardBody = z.output<typeof ForwardBody>;
 
-export const InboxMessageParams = z.strictObject({ id: z.string().regex(/^ib_[0-9a-hjkmnp-tv-z]{26}$/), message_id: z.string().regex(/^msg_[0-9a-hjkmnp-tv-z]{26}$/) });
+export { InboxMessageParams } from './messages.js';

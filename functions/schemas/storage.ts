@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { idOf, ListQuery, QueryFlag, Timestamp } from './common.js';
+import { idOf, ListQuery, MimeType, QueryFlag, ShortDescription, StrictBase64, Timestamp } from './common.js';
 
 /** Where the storage API's objects live in the media bucket: `media/<team>/<bucket slug>/<key>`. */
 export const MEDIA_KEY_PREFIX = 'media/';
@@ -42,22 +42,16 @@ export const ObjectKey = z.string().superRefine((key, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-const ContentType = z
-  .string()
-  .max(255)
-  .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Must be a MIME type like "image/png".');
-
-const Description = z.string().trim().max(500).nullable();
 
 export const CreateBucketBody = z.strictObject({
   slug: BucketSlug,
   visibility: Visibility.default('private').describe('"public" objects are readable by anyone at public_url; "private" ones only through presigned links.'),
-  description: Description.default(null),
+  description: ShortDescription.default(null),
 });
 export type CreateBucketBody = z.output<typeof CreateBucketBody>;
 
 export const UpdateBucketBody = z
-  .strictObject({ visibility: Visibility.optional(), description: Description.optional() })
+  .strictObject({ visibility: Visibility.optional(), description: ShortDescription.optional() })
   .refine((body) => body.visibility !== undefined || body.description !== undefined, 'Give at least one field to change.');
 export type UpdateBucketBody = z.output<typeof UpdateBucketBody>;
 
@@ -109,15 +103,15 @@ export const GetObjectQuery = z.strictObject({
 export const CreateUploadBody = z.strictObject({
   key: ObjectKey,
   size: z.number().int().min(1).max(MAX_UPLOAD_BYTES).describe('Exact size in bytes; storage refuses a body of any other size.'),
-  content_type: ContentType.default('application/octet-stream'),
+  content_type: MimeType.default('application/octet-stream'),
   expires_in: z.number().int().min(60).max(MAX_UPLOAD_URL_SECONDS).default(900),
 });
 export type CreateUploadBody = z.output<typeof CreateUploadBody>;
 
 export const PutObjectBody = z.strictObject({
   key: ObjectKey,
-  content: z.string().min(1).regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'Must be strict base64 (no whitespace, correct padding).'),
-  content_type: ContentType.default('application/octet-stream'),
+  content: StrictBase64,
+  content_type: MimeType.default('application/octet-stream'),
 });
 export type PutObjectBody = z.output<typeof PutObjectBody>;
 

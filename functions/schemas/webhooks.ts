@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { idOf, ListQuery, Timestamp } from './common.js';
+import { idOf, ListQuery, ShortDescription, Timestamp } from './common.js';
 import { checkWebhookUrl } from '../domain/webhook-http.js';
 import { webhookDestinationPolicy } from '../shared/config.js';
 
@@ -63,13 +63,12 @@ const InboxFilter = z
   .nullable()
   .describe('Only events about these inboxes (received and sent messages); null means events of the whole team.');
 
-const Description = z.string().trim().max(500).nullable();
 
 export const CreateWebhookBody = z.strictObject({
   url: WebhookUrl,
   event_types: EventTypes.default(null),
   inbox_ids: InboxFilter.default(null),
-  description: Description.default(null),
+  description: ShortDescription.default(null),
   enabled: z.boolean().default(true),
 });
 export type CreateWebhookBody = z.output<typeof CreateWebhookBody>;
@@ -79,7 +78,7 @@ export const UpdateWebhookBody = z
     url: WebhookUrl.optional(),
     event_types: EventTypes.optional(),
     inbox_ids: InboxFilter.optional(),
-    description: Description.optional(),
+    description: ShortDescription.optional(),
     enabled: z.boolean().optional().describe('true re-enables an endpoint that was disabled (by you or after failing) and resets its failure clock.'),
   })
   .refine((body) => Object.values(body).some((value) => value !== undefined), 'Give at least one field to change.');
