@@ -10,10 +10,12 @@ import type { Principal } from '../shared/http/types.js';
 import { newId } from '../shared/ids.js';
 import { DEFAULT_RULES, DEFAULT_STORAGE_QUOTA_BYTES, type CreateInboxBody } from '../schemas/inboxes.js';
 import type { ApiKey } from '../schemas/api-keys.js';
-import { createInbox, getTeamInbox, type Inbox } from '../repositories/inboxes.js';
+import { createInbox, deleteInbox, getTeamInbox, type Inbox } from '../repositories/inboxes.js';
 import { apiKeyPut } from '../repositories/api-keys.js';
 import { findVerifiedSendingDomain } from '../repositories/domains.js';
 import { mintApiKey } from './api-keys.js';
+import { sendToQueue } from '../shared/queue/producer.js';
+import type { TeamPurgeMessage } from '../workers/team-purge.js';
 
 /** An inbox key can read its inbox and send from it; nothing else. */
 const INBOX_KEY_SCOPES = ['read', 'send'] as const;
@@ -106,6 +108,13 @@ export async function openInbox(teamId: string, body: CreateInboxBody): Promise<
  * The inbox a caller may act on: a team key sees its team's inboxes, an inbox key only its own; any other
  * id answers exactly like one that does not exist.
  */
+/** Deletes the inbox for the API at once (address free, key revoked); its stored mail is purged in the background. */
+export async function closeInbox(teamId: string, inboxId: string): Promise<void> {
+  await deleteInbox(teamId, inboxId);
+  const job: TeamPurgeMessage = { team_id: teamId, inbox_id: inboxId };
+  await sendToQueue('team-purge', [job]);
+}
+
 export async function inboxForPrincipal(principal: Principal, inboxId: string): Promise<Inbox> {
   if (principal.kind === 'inbox' && principal.inboxId !== inboxId) throw notFound('Inbox');
   return getTeamInbox(principal.teamId!, inboxId);

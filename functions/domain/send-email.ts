@@ -11,7 +11,7 @@ import { logger } from '../shared/logger.js';
 import { deterministicId, newId } from '../shared/ids.js';
 import { queueByName } from '../../lib/queues.js';
 import { MAX_ATTACHMENT_BYTES, MAX_STORED_ATTACHMENT_BYTES, type Attachment, type Address, type RecipientOutcome, type SendEmailBody } from '../schemas/emails.js';
-import { appendEmailEvent, createEmail, markFailed, publicEmail, type EmailThreading } from '../repositories/emails.js';
+import { appendEmailEvent, cancelScheduledEmail, createEmail, markFailed, publicEmail, type EmailThreading } from '../repositories/emails.js';
 import { findSuppressed } from '../repositories/suppressions.js';
 import { consumeSendQuota, refundSendQuota } from '../repositories/send-quotas.js';
 import { getTeam } from '../repositories/teams.js';
@@ -183,7 +183,7 @@ export async function acceptEmails(
   const prepared = settled.map((s) => (s as PromiseFulfilledResult<Prepared>).value);
 
   const sendable = prepared.filter((p) => p.outcomes.some((o) => o.status === 'queued'));
-  const recipientCount = sendable.reduce((sum, p) => sum + p.outcomes.filter((o) => o.status === 'queued').length, 0);
+  const recipientCount = sendable.reduce((sum, p) => sum + queuedCount(p.outcomes), 0);
   const quota = await consumeSendQuota(teamId, recipientCount, {
     daily: team.daily_quota ?? (config.sendQuotas.daily || null),
     monthly: team.monthly_quota ?? (config.sendQuotas.monthly || null),
@@ -262,10 +262,22 @@ export async function acceptEmails(
   for (const id of unqueued) {
     await markFailed(id, { code: 'queue_unavailable', message: error.message });
   }
-  const refund = results.filter((r) => r.ok && unqueued.has(r.email.id)).reduce((sum, r) => sum + (r.ok ? r.email.recipients.filter((o) => o.status === 'queued').length : 0), 0);
+  const refund = results.filter((r) => r.ok && unqueued.has(r.email.id)).reduce((sum, r) => sum + (r.ok ? queuedCount(r.email.recipients) : 0), 0);
   await refundSendQuota(teamId, refund, new Date(now));
   if (bodies.length === 1) throw error;
   return results.map((r) => (r.ok && unqueued.has(r.email.id) ? { ok: false, error } : r));
+}
+
+/** Recipients an email counts against the send quota: those it will actually be sent to. */
+const queuedCount = (recipients: RecipientOutcome[]) => recipients.filter((r) => r.status === 'queued').length;
+
+/** Cancels a scheduled email: it is never sent, and no longer counts against the team's quota. */
+export async function cancelEmail(teamId: string, id: string): Promise<Email> {
+  const { email, canceled } = await cancelScheduledEmail(teamId, id);
+  if (!canceled) throw new ApiError('conflict', `Only scheduled emails can be canceled; this one is ${email.status}.`, { param: 'id' });
+  await appendEmailEvent(email.id, { type: 'canceled', at: new Date().toISOString(), recipient: null, detail: {} }, 'canceled');
+  await refundSendQuota(email.team_id, queuedCount(email.recipients), new Date(email.created_at));
+  return publicEmail(email);
 }
 
 /** SQS delays top out at 15 minutes: later sends hop through the queue until they are due. */

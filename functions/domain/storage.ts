@@ -6,21 +6,19 @@
  * objects carry a `mailroom-visibility=public` tag: the CDN's access to the bucket is limited to those.
  */
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, GetObjectCommand, NotFound, NoSuchKey } from '@aws-sdk/client-s3';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { s3, sqs } from '../shared/clients.js';
+import { s3 } from '../shared/clients.js';
+import { sendToQueue } from '../shared/queue/producer.js';
 import { config } from '../shared/config.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import type { Bucket, CreateBucketBody, CreateUploadBody, PutObjectBody } from '../schemas/storage.js';
+import type { Bucket, CreateBucketBody, CreateUploadBody, PutObjectBody, UpdateBucketBody } from '../schemas/storage.js';
 import { MAX_DIRECT_UPLOAD_BYTES, MEDIA_KEY_PREFIX, PUBLIC_TAG } from '../schemas/storage.js';
 import { getTeam } from '../repositories/teams.js';
-import { createBucket, findBucket, getBucket, getStorageUsage, markBucketDeleting, removeBucket, type StoredBucket } from '../repositories/storage.js';
-import { queueByName } from '../../lib/queues.js';
+import { createBucket, findBucket, getBucket, updateBucket, getStorageUsage, markBucketDeleting, removeBucket, type StoredBucket } from '../repositories/storage.js';
 
-const sweepQueue = queueByName('storage-sweep');
 
-const bucketPrefix = (teamId: string, slug: string) => `${MEDIA_KEY_PREFIX}${teamId}/${slug}/`;
+export const bucketPrefix = (teamId: string, slug: string) => `${MEDIA_KEY_PREFIX}${teamId}/${slug}/`;
 export const physicalKey = (teamId: string, slug: string, key: string) => `${bucketPrefix(teamId, slug)}${key}`;
 
 /** `media/<team>/<slug>/<key>` back into its parts; undefined for anything else in the bucket. */
@@ -45,13 +43,24 @@ export type SweepJob =
   | { team_id: string; slug: string; action: 'empty' }
   | { team_id: string; slug: string; action: 'retag'; visibility: 'public' | 'private'; cursor?: string };
 
-export async function queueSweep(job: SweepJob, delaySeconds = 0): Promise<void> {
-  await sqs.send(new SendMessageCommand({ QueueUrl: config.queueUrl(sweepQueue.urlEnvVar), MessageBody: JSON.stringify(job), DelaySeconds: delaySeconds }));
+export function queueSweep(job: SweepJob, delaySeconds = 0): Promise<void> {
+  return sendToQueue('storage-sweep', [job], { delaySeconds });
 }
 
 async function hasObjects(teamId: string, slug: string): Promise<boolean> {
   const { KeyCount = 0 } = await s3.send(new ListObjectsV2Command({ Bucket: config.mediaBucket, Prefix: bucketPrefix(teamId, slug), MaxKeys: 1 }));
   return KeyCount > 0;
+}
+
+/**
+ * Updates the bucket. A visibility change applies to new objects at once and to existing ones as the
+ * background re-tagging reaches them; it is queued whenever visibility is given, even unchanged, so repeating
+ * the PATCH recovers from a sweep that was never queued.
+ */
+export async function changeBucket(teamId: string, slug: string, changes: UpdateBucketBody, expectedVersion?: number): Promise<Bucket> {
+  const updated = await updateBucket(teamId, slug, changes, expectedVersion);
+  if (changes.visibility) await queueSweep({ team_id: teamId, slug, action: 'retag', visibility: updated.visibility });
+  return publicBucket(updated);
 }
 
 /** An empty bucket goes at once; a non-empty one needs `force`, and is then emptied in the background. */

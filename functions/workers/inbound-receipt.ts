@@ -3,14 +3,9 @@
  * (the rule's S3 action runs first). Hands each receipt to the inbound queue, whose DLQ and redrive keep
  * a failing message from ever being lost; the heavy work happens in the inbound worker.
  */
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SESEvent } from 'aws-lambda';
-import { sqs } from '../shared/clients.js';
-import { config } from '../shared/config.js';
-import { queueByName } from '../../lib/queues.js';
+import { sendToQueue } from '../shared/queue/producer.js';
 import type { InboundJob } from '../domain/receive-mail.js';
-
-const inboundQueue = queueByName('inbound');
 
 export async function handler(event: SESEvent): Promise<void> {
   const jobs: InboundJob[] = event.Records.map(({ ses: { mail, receipt } }) => ({
@@ -26,14 +21,6 @@ export async function handler(event: SESEvent): Promise<void> {
       dmarc: receipt.dmarcVerdict?.status ?? 'DISABLED',
     },
   }));
-  for (let i = 0; i < jobs.length; i += 10) {
-    const result = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: config.queueUrl(inboundQueue.urlEnvVar),
-        Entries: jobs.slice(i, i + 10).map((job, n) => ({ Id: String(n), MessageBody: JSON.stringify(job) })),
-      }),
-    );
-    // Throwing makes Lambda retry the event invocation (and, after that, send it to the failure queue).
-    if (result.Failed?.length) throw new Error(`inbound queue refused ${result.Failed.length} receipts: ${result.Failed[0]?.Message}`);
-  }
+  // Throwing makes Lambda retry the event invocation (and, after that, send it to the failure queue).
+  await sendToQueue('inbound', jobs);
 }

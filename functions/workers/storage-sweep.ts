@@ -10,8 +10,8 @@ import { s3 } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
 import { findBucket, removeBucket } from '../repositories/storage.js';
-import { queueSweep } from '../domain/storage.js';
-import { MEDIA_KEY_PREFIX, PUBLIC_TAG } from '../schemas/storage.js';
+import { bucketPrefix, queueSweep } from '../domain/storage.js';
+import { PUBLIC_TAG } from '../schemas/storage.js';
 
 const SweepMessage = z.discriminatedUnion('action', [
   z.object({ action: z.literal('empty'), team_id: z.string(), slug: z.string(), cursor: z.string().optional() }),
@@ -24,7 +24,7 @@ const MAX_SQS_DELAY_SECONDS = 900;
 const TAG_CONCURRENCY = 50;
 
 export const handler = queueConsumer('storage-sweep', SweepMessage, async (job) => {
-  const prefix = `${MEDIA_KEY_PREFIX}${job.team_id}/${job.slug}/`;
+  const prefix = bucketPrefix(job.team_id, job.slug);
   if (job.action === 'retag') {
     // A later change of visibility queued its own sweep: this one is out of date.
     const bucket = await findBucket(job.team_id, job.slug);
