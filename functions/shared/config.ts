@@ -1,6 +1,9 @@
 /** Runtime configuration read once from the environment (set by CDK on AWS and by local/ offline). */
 import { MAX_UPLOAD_URL_SECONDS } from '../schemas/storage.js';
 
+/** Waits after webhook attempts 1–7: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (about a day in all). */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000] as const;
+
 function required(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`Missing required environment variable ${name}`);
@@ -70,7 +73,7 @@ export const config = {
   /** Webhook delivery: waits after attempt 1, 2, … (the attempt count is one more than the list). */
   get webhookRetrySchedule(): number[] {
     const raw = process.env.WEBHOOK_RETRY_SCHEDULE_SECONDS;
-    if (!raw) return [5, 300, 1800, 7200, 18000, 36000, 36000];
+    if (!raw) return [...DEFAULT_WEBHOOK_RETRY_SCHEDULE];
     const delays = raw.split(',').map(Number);
     if (delays.some((d) => !Number.isInteger(d) || d < 0 || d > 43_000)) throw new Error('WEBHOOK_RETRY_SCHEDULE_SECONDS must list whole seconds up to 43000');
     return delays;

@@ -8,6 +8,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { MailroomStack } from '../../lib/mailroom-stack.js';
 import { ROUTES, type RouteDefinition } from '../../lib/routes.js';
 import { QUEUES, visibilityTimeoutSeconds } from '../../lib/queues.js';
+import { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from '../../functions/shared/config.js';
 
 /** Headroom under CloudFormation's 500-resource limit that every stack must keep. */
 const MAX_RESOURCES_PER_STACK = 400;
@@ -113,11 +114,16 @@ describe('sending', () => {
     expect(sender!.Properties.Environment.Variables.SES_SEND_RATE_PER_SECOND).toBe('14');
   });
 
-  it('keeps mail private: encrypted, public access blocked, TLS only', () => {
-    const [bucket] = all('AWS::S3::Bucket');
-    expect(bucket!.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
-    expect(bucket!.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
-    expect(JSON.stringify(all('AWS::S3::BucketPolicy')[0]!.Properties)).toContain('aws:SecureTransport');
+  it('keeps every bucket private: encrypted, public access blocked, TLS only', () => {
+    const buckets = all('AWS::S3::Bucket');
+    expect(buckets).toHaveLength(2);
+    for (const bucket of buckets) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration, bucket.id).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm, bucket.id).toBe('AES256');
+    }
+    const policies = all('AWS::S3::BucketPolicy');
+    expect(policies).toHaveLength(buckets.length);
+    for (const policy of policies) expect(JSON.stringify(policy.Properties), policy.id).toContain('aws:SecureTransport');
   });
 });
 
@@ -182,7 +188,7 @@ describe('webhooks', () => {
 
   it('retry 8 times before the DLQ: one first attempt and one per step of the default schedule', () => {
     const delivery = QUEUES.find((q) => q.name === 'webhook-delivery')!;
-    expect(delivery.maxReceiveCount).toBe(8);
+    expect(delivery.maxReceiveCount).toBe(DEFAULT_WEBHOOK_RETRY_SCHEDULE.length + 1);
     const queue = all('AWS::SQS::Queue').find((q) => q.Properties.VisibilityTimeout === visibilityTimeoutSeconds(delivery) && q.Properties.RedrivePolicy);
     expect(queue!.Properties.RedrivePolicy.maxReceiveCount).toBe(8);
   });

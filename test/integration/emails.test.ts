@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
-import { expectEventually as eventually } from '../support/http.js';
+import { expectEventually } from '../support/http.js';
+import { withEnv } from '../support/env.js';
 
 let stack: LocalStack;
 let key: string;
@@ -43,7 +44,7 @@ describe('POST /v1/emails', () => {
     expect(res.body).toMatchObject({ id: expect.stringMatching(/^em_/), status: 'queued', recipients: [{ email: SIM('success'), type: 'to', status: 'queued', reason: null }] });
 
     // Send and Delivery can arrive in one batch and be applied concurrently: wait for the whole timeline.
-    const delivered = await eventually(async () => {
+    const delivered = await expectEventually(async () => {
       const email = await get(res.body.id);
       expect(email.body.status).toBe('delivered');
       expect(email.body.events.map((e: { type: string }) => e.type)).toEqual(['queued', 'sent', 'delivered']);
@@ -62,7 +63,7 @@ describe('POST /v1/emails', () => {
   it('a hard bounce marks the email bounced and suppresses the address; the next send drops it as suppressed', async () => {
     const res = await send({ from: FROM, to: SIM('bounce'), subject: 'Bounce me', text: 'hi' });
     expect(res.status).toBe(202);
-    await eventually(async () => {
+    await expectEventually(async () => {
       expect((await get(res.body.id)).body.status).toBe('bounced');
       const suppressions = await call(stack.url, 'GET', '/v1/suppressions', { key });
       expect(suppressions.body.data).toContainEqual(expect.objectContaining({ email: SIM('bounce'), reason: 'hard_bounce', source_email_id: res.body.id }));
@@ -81,7 +82,7 @@ describe('POST /v1/emails', () => {
 
   it('a complaint marks the email complained and suppresses the address', async () => {
     const res = await send({ from: FROM, to: SIM('complaint'), subject: 'Complain', text: 'hi' });
-    await eventually(async () => {
+    await expectEventually(async () => {
       expect((await get(res.body.id)).body.status).toBe('complained');
       const list = await call(stack.url, 'GET', '/v1/suppressions', { key });
       expect(list.body.data).toContainEqual(expect.objectContaining({ email: SIM('complaint'), reason: 'complaint' }));
@@ -102,6 +103,10 @@ describe('POST /v1/emails', () => {
     expect(byTag.body.data.map((e: { id: string }) => e.id)).toEqual([second.body.id, first.body.id]);
     const byRecipient = await call(stack.url, 'GET', `/v1/emails?tag=batch:${tag}&recipient=${encodeURIComponent(SIM('ooto'))}`, { key });
     expect(byRecipient.body.data.map((e: { id: string }) => e.id)).toEqual([second.body.id]);
+    await expectEventually(async () => expect((await get(first.body.id)).body.status).toBe('delivered'), 15_000);
+    const delivered = await call(stack.url, 'GET', `/v1/emails?tag=batch:${tag}&status=delivered`, { key });
+    expect(delivered.body.data.map((e: { id: string }) => e.id)).toContain(first.body.id);
+    expect((await call(stack.url, 'GET', `/v1/emails?tag=batch:${tag}&status=bounced`, { key })).body.data).toEqual([]);
     // A time range is a key range on the time-sortable ids: from the second email's creation on.
     const since = encodeURIComponent(second.body.created_at);
     const recent = await call(stack.url, 'GET', `/v1/emails?tag=batch:${tag}&since=${since}`, { key });
@@ -113,8 +118,9 @@ describe('POST /v1/emails', () => {
 
 describe('scheduled sends', () => {
   it('holds a scheduled email until canceled; a canceled email is never sent', async () => {
-    const at = new Date(Date.now() + 3600_000).toISOString();
-    const res = await send({ from: FROM, to: SIM('success'), subject: 'Later', text: 'later', scheduled_at: at });
+    const at = new Date(Date.now() + 2000).toISOString();
+    const subject = `Later ${Date.now()}`;
+    const res = await send({ from: FROM, to: SIM('success'), subject, text: 'later', scheduled_at: at });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ status: 'scheduled', scheduled_at: at });
     const canceled = await call(stack.url, 'POST', `/v1/emails/${res.body.id}/cancel`, { key });
@@ -122,12 +128,16 @@ describe('scheduled sends', () => {
     expect(canceled.body.status).toBe('canceled');
     const again = await call(stack.url, 'POST', `/v1/emails/${res.body.id}/cancel`, { key });
     expect(again.status).toBe(409);
+    // Past its due time (and a sender pass over its queued message), it is still canceled and never reached SES.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect((await get(res.body.id)).body.status).toBe('canceled');
+    expect(await captured(subject)).toBeUndefined();
   });
 
   it('sends a scheduled email when it is due', async () => {
     const res = await send({ from: FROM, to: SIM('success'), subject: 'Soon', text: 'soon', scheduled_at: new Date(Date.now() + 2000).toISOString() });
     expect(res.body.status).toBe('scheduled');
-    await eventually(async () => expect((await get(res.body.id)).body.status).toBe('delivered'), 15_000);
+    await expectEventually(async () => expect((await get(res.body.id)).body.status).toBe('delivered'), 15_000);
   });
 });
 
@@ -135,7 +145,7 @@ describe('headers on the wire', () => {
   it('carries our id, custom headers and one-click unsubscribe headers (RFC 8058)', async () => {
     const res = await send({ from: FROM, to: SIM('success'), subject: 'Newsletter', html: '<p>news</p>', headers: { 'X-Campaign': 'nov' }, list_unsubscribe: true });
     expect(res.status).toBe(202);
-    const sesId = await eventually(async () => {
+    const sesId = await expectEventually(async () => {
       const email = await get(res.body.id);
       expect(email.body.ses_message_id).toEqual(expect.any(String));
       return email.body.ses_message_id as string;
@@ -170,16 +180,12 @@ describe('robustness', () => {
   });
 
   it('when the send queue refuses, the email is recorded as failed (never stuck queued) and the caller gets 503', async () => {
-    const saved = process.env.SEND_QUEUE_URL!;
-    process.env.SEND_QUEUE_URL = `${saved}-does-not-exist`;
-    try {
+    await withEnv({ SEND_QUEUE_URL: `${process.env.SEND_QUEUE_URL}-does-not-exist` }, async () => {
       const res = await send({ from: FROM, to: SIM('success'), subject: `Queue down ${Date.now()}`, text: 'x' });
       expect(res.status).toBe(503);
       expect(res.body.error).toMatchObject({ code: 'service_unavailable', retryable: true });
       expect(res.headers.get('retry-after')).toBe('1');
-    } finally {
-      process.env.SEND_QUEUE_URL = saved;
-    }
+    });
     const failed = await call(stack.url, 'GET', '/v1/emails?status=failed', { key });
     expect(failed.body.data[0]).toMatchObject({ status: 'failed', error: { code: 'queue_unavailable' } });
   });

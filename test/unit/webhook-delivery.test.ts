@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { retryDelaySeconds, signatureHeader, wantsEvent } from '../../functions/domain/webhook-delivery.js';
 import { platformEvent } from '../../functions/domain/webhook-events.js';
 import type { Webhook } from '../../functions/schemas/webhooks.js';
+import { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from '../../functions/shared/config.js';
 
-const SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
+const SCHEDULE = [...DEFAULT_WEBHOOK_RETRY_SCHEDULE];
 
 describe('webhook retry schedule', () => {
   it('waits 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h after attempts 1–7, each within ±10 % jitter', () => {
+    expect(SCHEDULE).toEqual([5, 300, 1800, 7200, 18000, 36000, 36000]);
     for (let attempt = 1; attempt <= 7; attempt++) {
       for (let i = 0; i < 50; i++) {
         const delay = retryDelaySeconds(attempt, SCHEDULE);
