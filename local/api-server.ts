@@ -11,7 +11,7 @@ import { compilePath, FALLBACK_HANDLER, handlerFile, ROUTES, type RouteDefinitio
 import { allowedOrigin, CORS } from '../lib/cors.js';
 import { HTTP_FUNCTION_TIMEOUT_SECONDS } from '../lib/function-defaults.js';
 import { lambdaContext, loadHandler } from './lambda.js';
-import { listenOn } from './listen.js';
+import { listenOn } from './http-helpers.js';
 
 /** API Gateway HTTP API limits. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;

@@ -13,7 +13,7 @@
  * tags persist in a JSON file when one is given. Only ObjectCreated and ObjectRemoved events are emitted, and a
  * request body above fauxqs's 11 MiB is refused with EntityTooLarge (larger objects go up in parts).
  */
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { finished, pipeline } from 'node:stream/promises';
@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { HeadBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PUBLIC_TAG } from '../functions/schemas/storage.js';
-import { listenOn } from './listen.js';
+import { listenOn, withoutHopByHop } from './http-helpers.js';
 
 /** The tag the CloudFront path requires, as the bucket policy does on AWS. */
 
@@ -74,7 +74,6 @@ const MAX_XML_BYTES = 4 * 1024 * 1024;
 /** fauxqs (Fastify's bodyLimit) takes no larger request body and drops the connection mid-upload. */
 const UPSTREAM_BODY_LIMIT = 11 * 1024 * 1024;
 const MAX_EXPIRES_SECONDS = 604_800;
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'expect', 'host']);
 /** Query parameters of SigV4 itself, never headers hoisted into the query. */
 const QUERY_AUTH_PARAMS = new Set([
   'x-amz-algorithm',
@@ -203,10 +202,6 @@ async function drain(req: IncomingMessage): Promise<void> {
   if (req.readableEnded || req.destroyed) return;
   req.resume();
   await finished(req).catch(() => undefined);
-}
-
-function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  return Object.fromEntries(Object.entries(headers).filter(([name, value]) => value !== undefined && !HOP_BY_HOP.has(name)));
 }
 
 /** x-amz-tagging (URL-query-encoded `k=v&k2=v2`), from the headers or, presigned, hoisted into the query. */

@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { LOCAL_AWS } from './aws-env.js';
-import { listenOn } from './listen.js';
+import { listenOn, withoutHopByHop } from './http-helpers.js';
 import {
   LOCAL_ACCOUNT_ID,
   MATCHING_TYPE,
@@ -169,13 +169,9 @@ interface Upstream {
   body: Buffer;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host']);
-
 function forward(upstream: URL, req: IncomingMessage, body: Buffer): Promise<Upstream> {
-  const headers = Object.fromEntries(Object.entries(req.headers).filter(([name, value]) => value !== undefined && !HOP_BY_HOP.has(name))) as Record<
-    string,
-    string | string[]
-  >;
+  // The body is forwarded buffered, with its own length.
+  const headers = withoutHopByHop(req.headers, ['content-length']);
   return new Promise((resolve, reject) => {
     const out = httpRequest(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...headers, 'content-length': String(body.length) } },
@@ -183,9 +179,7 @@ function forward(upstream: URL, req: IncomingMessage, body: Buffer): Promise<Ups
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
-          const responseHeaders = Object.fromEntries(
-            Object.entries(res.headers).filter(([name, value]) => value !== undefined && !HOP_BY_HOP.has(name)),
-          ) as Record<string, string | string[]>;
+          const responseHeaders = withoutHopByHop(res.headers, ['content-length']) as Record<string, string | string[]>;
           resolve({ status: res.statusCode ?? 502, headers: responseHeaders, body: Buffer.concat(chunks) });
         });
         res.on('error', reject);

@@ -10,7 +10,7 @@ import { SMTPServer } from 'smtp-server';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { SESEvent } from 'aws-lambda';
-import { listenOn } from './listen.js';
+import { listenOn } from './http-helpers.js';
 
 export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
 
