@@ -8,11 +8,11 @@
  * case-sensitive. `version` counts changes (labels, read) for If-Match; items never changed have none (1).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import type { InboxMessage } from '../schemas/messages.js';
-import { TABLE_SCHEMA, listCollection, queryAllWithPrefix, tableName, type ItemFilter, type Page, newOwnedItemPut } from './table.js';
+import { TABLE_SCHEMA, batchGetAll, listCollection, queryAllWithPrefix, tableName, type ItemFilter, type Page, newOwnedItemPut } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const messageKey = (id: string) => ({ pk: `MSG#${id}`, sk: 'MSG' });
@@ -80,19 +80,7 @@ export async function findMessage(id: string): Promise<StoredMessage | undefined
 
 /** Messages by id, in the order given; ids with no message are left out. */
 export async function findMessages(ids: string[]): Promise<StoredMessage[]> {
-  const found = new Map<string, StoredMessage>();
-  // BatchGetItem takes 100 keys per call and may hand some back unprocessed (throttling): ask again for those.
-  for (let start = 0; start < ids.length; start += 100) {
-    let keys: Record<string, unknown>[] | undefined = ids.slice(start, start + 100).map(messageKey);
-    while (keys?.length) {
-      const result: BatchGetCommandOutput = await documentClient.send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys, ConsistentRead: true } } }));
-      for (const item of result.Responses?.[tableName()] ?? []) {
-        const message = fromItem(item);
-        found.set(message.id, message);
-      }
-      keys = result.UnprocessedKeys?.[tableName()]?.Keys;
-    }
-  }
+  const found = new Map((await batchGetAll(ids.map(messageKey))).map((item) => [String(item.id), fromItem(item)]));
   return ids.flatMap((id) => found.get(id) ?? []);
 }
 

@@ -4,11 +4,11 @@
  *   entry: pk SUPPRESS#<team> sk <address>   gsi1pk TEAM#<team>#SUPPRESSIONS gsi1sk <created_at>#<address>
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DeleteCommand, PutCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import type { Suppression } from '../schemas/suppressions.js';
-import { TABLE_SCHEMA, nowIso, listOwnerCollection, tableName, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, batchGetAll, nowIso, listOwnerCollection, tableName, withoutNulls, type Page } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const entryKey = (teamId: string, address: string) => ({ pk: `SUPPRESS#${teamId}`, sk: address });
@@ -21,20 +21,8 @@ function toSuppression(item: Record<string, unknown>): Suppression {
 
 /** The subset of `addresses` (lowercased) the team has suppressed, with the reason. */
 export async function findSuppressed(teamId: string, addresses: string[]): Promise<Map<string, Suppression>> {
-  const found = new Map<string, Suppression>();
-  const unique = [...new Set(addresses)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((a) => entryKey(teamId, a));
-    // BatchGetItem may return part of the keys as unprocessed under load: ask again for those.
-    for (let attempt = 0; keys?.length && attempt < 5; attempt++) {
-      const result: BatchGetCommandOutput = await documentClient.send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys, ConsistentRead: true } } }));
-      for (const item of result.Responses?.[tableName()] ?? []) found.set(String(item.email), toSuppression(item));
-      keys = result.UnprocessedKeys?.[tableName()]?.Keys;
-      if (keys?.length) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-    }
-    if (keys?.length) throw Object.assign(new Error('Suppression lookup kept being throttled'), { name: 'ThrottlingException' });
-  }
-  return found;
+  const items = await batchGetAll([...new Set(addresses)].map((a) => entryKey(teamId, a)));
+  return new Map(items.map((item) => [String(item.email), toSuppression(item)]));
 }
 
 /** Adds the address unless it is already suppressed (the first reason is kept); true if it was added. */

@@ -1,6 +1,6 @@
 /** Shared helpers for the single table: cursors and paging. Entity modules own their key formats. */
 import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, UpdateCommand, type BatchGetCommandOutput, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
@@ -236,4 +236,23 @@ export async function conditionalUpdate(input: ConstructorParameters<typeof Upda
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
+}
+
+/**
+ * Every item of `keys` that exists (consistent reads), 100 keys per BatchGetItem. Keys DynamoDB hands back
+ * unprocessed (throttling) are asked for again with backoff; still unprocessed after that, it throws.
+ */
+export async function batchGetAll(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += 100) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+    for (let attempt = 0; pending?.length && attempt < 5; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
+      const result: BatchGetCommandOutput = await documentClient.send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } } }));
+      items.push(...(result.Responses?.[tableName()] ?? []));
+      pending = result.UnprocessedKeys?.[tableName()]?.Keys;
+    }
+    if (pending?.length) throw Object.assign(new Error('BatchGetItem kept returning unprocessed keys'), { name: 'ThrottlingException' });
+  }
+  return items;
 }

@@ -6,10 +6,10 @@
  *   ref:      pk MSGREF#<inbox>#<message-id> sk REF   → thread_id
  *   subject:  pk SUBJECT#<inbox>#<key> sk SUBJECT     → thread_id
  */
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import type { Thread } from '../schemas/messages.js';
-import { TABLE_SCHEMA, listOwnerCollection, tableName, type Page } from './table.js';
+import { TABLE_SCHEMA, batchGetAll, listOwnerCollection, tableName, type Page } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const threadKey = (id: string) => ({ pk: `THREAD#${id}`, sk: 'THREAD' });
@@ -21,10 +21,8 @@ const inboxThreadsPartition = (inboxId: string) => `INBOX#${inboxId}#THREADS`;
 export async function findThreadByMessageIds(inboxId: string, messageIds: string[]): Promise<string | undefined> {
   const unique = [...new Set(messageIds.map((m) => m.toLowerCase()))].slice(0, 100);
   if (!unique.length) return undefined;
-  const result: BatchGetCommandOutput = await documentClient.send(
-    new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: unique.map((m) => refKey(inboxId, m)), ConsistentRead: true } } }),
-  );
-  const found = new Map((result.Responses?.[tableName()] ?? []).map((item) => [String(item.pk), String(item.thread_id)]));
+  const items = await batchGetAll(unique.map((m) => refKey(inboxId, m)));
+  const found = new Map(items.map((item) => [String(item.pk), String(item.thread_id)]));
   for (const id of unique) {
     const thread = found.get(refKey(inboxId, id).pk);
     if (thread) return thread;
