@@ -38,6 +38,8 @@ function toContact(raw: Record<string, unknown>): Contact {
     timezone: i.timezone ?? null,
     subscribed: i.subscribed,
     unsubscribed_at: i.unsubscribed_at ?? null,
+    lists: i.lists ?? [],
+    event_summary: i.event_summary ?? {},
     created_at: i.created_at,
     updated_at: i.updated_at,
     version: i.version,

@@ -46,6 +46,10 @@ export const Contact = z.object({
   timezone: z.string().nullable(),
   subscribed: z.boolean(),
   unsubscribed_at: Timestamp.nullable(),
+  lists: z.array(idOf('list')).describe('Lists the contact is subscribed to (confirmed).'),
+  event_summary: z
+    .record(z.string(), z.object({ count: z.number().int(), first_at: Timestamp, last_at: Timestamp }))
+    .describe('Per tracked event name: how often and when first/last; what segments and branches evaluate.'),
   created_at: Timestamp,
   updated_at: Timestamp,
   version: z.number().int(),

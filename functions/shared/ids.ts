@@ -20,6 +20,12 @@ export const ID_PREFIX = {
   webhookAttempt: 'wha',
   bucket: 'bkt',
   contact: 'ct',
+  contactEvent: 'cev',
+  list: 'lst',
+  campaign: 'cmp',
+  segment: 'seg',
+  contactImport: 'imp',
+  conversion: 'cnv',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -14,6 +14,8 @@ const stored: Contact = {
   timezone: 'Europe/Berlin',
   subscribed: true,
   unsubscribed_at: null,
+  lists: [],
+  event_summary: {},
   created_at: now,
   updated_at: now,
   version: 3,

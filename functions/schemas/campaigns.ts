@@ -1,0 +1,203 @@
+/**
+ * Campaigns. A triggered campaign is a list of steps run per contact (an enrolment) by one generic Step
+ * Functions state machine; a broadcast is one send to a segment, fanned out through SQS. Step ids name the
+ * targets of branches and timeouts; every definition change makes a new immutable version, and running
+ * enrolments stay on the version they started with.
+ */
+import * as z from 'zod';
+import { Address, EmailAddress } from './emails.js';
+import { idOf, ListQuery, Timestamp } from './common.js';
+import { Condition, EventName } from './conditions.js';
+
+export const MAX_STEPS = 50;
+const MAX_WAIT_SECONDS = 365 * 86_400;
+
+const StepId = z.string().regex(/^[a-z0-9_-]{1,40}$/, 'Step ids are 1–40 lowercase letters, digits, "_" and "-".');
+const StepTarget = StepId.describe('The id of the step to go to; "exit" ends the enrolment.');
+
+const UNIT_SECONDS: Record<string, number> = { d: 86_400, h: 3_600, m: 60, s: 1 };
+/** "2d", "12h", "1d12h", "30m", "45s": a duration in whole seconds. */
+export const Duration = z
+  .string()
+  .regex(/^(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?$/, 'A duration like "2d", "12h", "1d12h", "30m" or "45s".')
+  .transform((value, ctx) => {
+    let seconds = 0;
+    for (const [, amount, unit] of value.matchAll(/(\d+)([dhms])/g)) seconds += Number(amount) * UNIT_SECONDS[unit!]!;
+    if (seconds < 1 || seconds > MAX_WAIT_SECONDS) {
+      ctx.addIssue({ code: 'custom', message: 'A duration between 1 second and 365 days.' });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
+const base = { id: StepId.optional().describe('Defaults to "step_<n>" (1-based position).') };
+
+const SendStep = z.strictObject({
+  ...base,
+  type: z.literal('send'),
+  template_id: idOf('template'),
+  from: Address,
+  subject: z.string().min(1).max(998).regex(/^[^\r\n\0]*$/).optional().describe('Overrides the template subject.'),
+  reply_to: Address.optional(),
+});
+const WaitStep = z.strictObject({ ...base, type: z.literal('wait'), duration: Duration });
+const WaitUntilStep = z.strictObject({
+  ...base,
+  type: z.literal('wait_until'),
+  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time of day like "09:00".'),
+  timezone: z.string().optional().describe("Used when the contact has no time zone (default UTC)."),
+});
+const WaitForEventStep = z.strictObject({
+  ...base,
+  type: z.literal('wait_for_event'),
+  event: EventName,
+  timeout: Duration,
+  on_timeout: StepTarget.optional().describe('Where to go when the event does not come in time (default: the next step).'),
+});
+const BranchStep = z.strictObject({ ...base, type: z.literal('branch'), condition: Condition, then: StepTarget, else: StepTarget });
+const UpdateContactStep = z.strictObject({
+  ...base,
+  type: z.literal('update_contact'),
+  properties: z.record(z.string().min(1).max(100), z.unknown()).optional(),
+  tags: z.array(z.string().min(1).max(64)).max(50).optional().describe('Appended without duplicates.'),
+});
+const ExitStep = z.strictObject({ ...base, type: z.literal('exit') });
+
+export const Step = z.discriminatedUnion('type', [SendStep, WaitStep, WaitUntilStep, WaitForEventStep, BranchStep, UpdateContactStep, ExitStep]);
+export type Step = z.output<typeof Step>;
+/** A step as stored: its id filled in. */
+export type ResolvedStep = Step & { id: string };
+
+export const Trigger = z.union([
+  z.strictObject({ event: EventName.describe('Enrol contacts when this event is tracked.') }),
+  z.strictObject({ list_id: idOf('list').describe('Enrol contacts when they first subscribe to this list.') }),
+]);
+export type Trigger = z.output<typeof Trigger>;
+
+const Steps = z
+  .array(Step)
+  .min(1)
+  .max(MAX_STEPS)
+  .superRefine((steps, ctx) => {
+    const ids = steps.map((s, i) => s.id ?? `step_${i + 1}`);
+    ids.forEach((id, i) => {
+      if (id === 'exit') ctx.addIssue({ code: 'custom', path: [i, 'id'], message: '"exit" is reserved.' });
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `Step id "${id}" is used twice.` });
+    });
+    const known = new Set([...ids, 'exit']);
+    steps.forEach((step, i) => {
+      for (const field of ['then', 'else', 'on_timeout'] as const) {
+        const target = (step as Record<string, unknown>)[field];
+        if (typeof target === 'string' && !known.has(target)) ctx.addIssue({ code: 'custom', path: [i, field], message: `No step has the id "${target}".` });
+      }
+    });
+  });
+
+export const resolveSteps = (steps: Step[]): ResolvedStep[] => steps.map((s, i) => ({ ...s, id: s.id ?? `step_${i + 1}` }));
+
+const Name = z.string().trim().min(1).max(200);
+
+const TriggeredFields = {
+  kind: z.literal('triggered'),
+  name: Name,
+  trigger: Trigger,
+  steps: Steps,
+  goal_event: EventName.optional().describe('Tracking this event (or a conversion with this event) ends the enrolment as converted.'),
+  allow_reentry: z.boolean().default(false).describe('A contact that finished or exited may enrol again.'),
+};
+const BroadcastFields = {
+  kind: z.literal('broadcast'),
+  name: Name,
+  segment_id: idOf('segment'),
+  template_id: idOf('template'),
+  from: Address,
+  subject: z.string().min(1).max(998).regex(/^[^\r\n\0]*$/).optional(),
+  reply_to: Address.optional(),
+};
+
+export const CreateCampaignBody = z.discriminatedUnion('kind', [z.strictObject(TriggeredFields), z.strictObject(BroadcastFields)]);
+export type CreateCampaignBody = z.output<typeof CreateCampaignBody>;
+
+/** PATCH: any field of the campaign's kind except `kind`; changing steps makes a new version. */
+export const UpdateCampaignBody = z
+  .strictObject({
+    name: Name.optional(),
+    trigger: Trigger.optional(),
+    steps: Steps.optional(),
+    goal_event: EventName.nullable().optional(),
+    allow_reentry: z.boolean().optional(),
+    segment_id: idOf('segment').optional(),
+    template_id: idOf('template').optional(),
+    from: Address.optional(),
+    subject: z.string().min(1).max(998).regex(/^[^\r\n\0]*$/).nullable().optional(),
+    reply_to: Address.nullable().optional(),
+  })
+  .refine((body) => Object.values(body).some((v) => v !== undefined), 'Give at least one field to change.');
+export type UpdateCampaignBody = z.output<typeof UpdateCampaignBody>;
+
+export const CAMPAIGN_STATUSES = ['draft', 'active', 'paused', 'archived', 'sending', 'completed', 'canceled'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+export const BroadcastProgress = z.object({
+  total: z.number().int().nullable().describe('Contacts in the segment when the broadcast started (known once the fan-out finished).'),
+  queued: z.number().int(),
+  sent: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int().describe('Unsubscribed or suppressed contacts that were not mailed.'),
+});
+
+export const Campaign = z.object({
+  id: idOf('campaign'),
+  kind: z.enum(['triggered', 'broadcast']),
+  name: z.string(),
+  status: z.enum(CAMPAIGN_STATUSES),
+  trigger: Trigger.nullable(),
+  steps: z.array(z.record(z.string(), z.unknown())).nullable(),
+  goal_event: z.string().nullable(),
+  allow_reentry: z.boolean(),
+  definition_version: z.number().int().describe('Bumped by every change of steps; enrolments keep the version they started on.'),
+  segment_id: z.string().nullable(),
+  template_id: z.string().nullable(),
+  from: z.string().nullable(),
+  subject: z.string().nullable(),
+  reply_to: z.string().nullable(),
+  progress: BroadcastProgress.nullable(),
+  launched_at: Timestamp.nullable(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  version: z.number().int(),
+});
+export type Campaign = z.infer<typeof Campaign>;
+
+export const CampaignParams = z.strictObject({ id: idOf('campaign') });
+export const ListCampaignsQuery = ListQuery.extend({
+  kind: z.enum(['triggered', 'broadcast']).optional(),
+  status: z.enum(CAMPAIGN_STATUSES).optional(),
+});
+
+export const ENROLLMENT_STATUSES = ['starting', 'active', 'completed', 'exited'] as const;
+export const EXIT_REASONS = ['unsubscribed', 'suppressed', 'converted', 'campaign_paused', 'campaign_archived', 'exit_step', 'contact_deleted', 'send_failed'] as const;
+
+export const Enrollment = z.object({
+  campaign_id: z.string(),
+  contact_id: z.string(),
+  email: z.string(),
+  status: z.enum(ENROLLMENT_STATUSES),
+  exit_reason: z.enum(EXIT_REASONS).nullable(),
+  run: z.number().int().describe('1 for the first enrolment; re-entries count up.'),
+  definition_version: z.number().int(),
+  current_step: z.string().nullable(),
+  waiting_for: z.string().nullable().describe('The event a wait_for_event step is waiting for.'),
+  wake_at: Timestamp.nullable(),
+  enrolled_at: Timestamp,
+  updated_at: Timestamp,
+  finished_at: Timestamp.nullable(),
+});
+export type Enrollment = z.infer<typeof Enrollment>;
+
+export const ListEnrollmentsQuery = ListQuery.extend({ status: z.enum(ENROLLMENT_STATUSES).optional() });
+
+export const TestEventBody = z.strictObject({
+  email: EmailAddress.describe('Contact to enrol (created if missing).'),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
