@@ -117,13 +117,13 @@ async function storedAttachments(teamId: string, emailId: string, attachments: A
   return payload;
 }
 
-async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<string>, acceptedAt: number, domainChecks: DomainChecks): Promise<Prepared> {
+async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<string>, acceptedAt: number, domainChecks: DomainChecks, givenId?: string): Promise<Prepared> {
   await checkFrom(teamId, body.from, domainChecks);
   const attachmentBytes = (body.attachments ?? []).reduce((sum, a) => sum + (a.content === undefined ? 0 : decodedSize(a.content)), 0);
   if (attachmentBytes > MAX_ATTACHMENT_BYTES) {
     throw new ApiError('payload_too_large', `Attachments total ${attachmentBytes} bytes; at most ${MAX_ATTACHMENT_BYTES} bytes per email.`, { param: 'attachments' });
   }
-  const id = newId('email', acceptedAt);
+  const id = givenId ?? newId('email', acceptedAt);
   const attachments = await storedAttachments(teamId, id, body.attachments ?? []);
   let subject = body.subject ?? '';
   let html = body.html ?? null;
@@ -161,19 +161,20 @@ function atIndex(error: unknown, index: number): unknown {
 /**
  * Accepts one or more emails. Everything that can reject the request (validation, from domain, size,
  * quota) is checked before anything is stored, so a rejected request leaves nothing behind.
- * `batch`: the bodies came as a list, so an error names the email by its index.
+ * `batch`: the bodies came as a list, so an error names the email by its index. `ids`: email ids chosen by
+ * the caller (deterministic ids make campaign sends idempotent: the email's Put fails if the id exists).
  */
 export async function acceptEmails(
   teamId: string,
   bodies: SendEmailBody[],
-  options: { batch?: boolean; inboxContexts?: (InboxThreadContext | undefined)[] } = {},
+  options: { batch?: boolean; inboxContexts?: (InboxThreadContext | undefined)[]; ids?: string[] } = {},
 ): Promise<AcceptedEmail[]> {
   const allAddresses = bodies.flatMap((b) => [...b.to, ...(b.cc ?? []), ...(b.bcc ?? [])].map((a) => a.email));
   const [team, suppressedMap] = await Promise.all([getTeam(teamId), findSuppressed(teamId, allAddresses)]);
   const suppressed = new Set(suppressedMap.keys());
   const acceptedAt = Date.now();
   const domainChecks: DomainChecks = new Map();
-  const settled = await Promise.allSettled(bodies.map((body) => prepare(teamId, body, suppressed, acceptedAt, domainChecks)));
+  const settled = await Promise.allSettled(bodies.map((body, index) => prepare(teamId, body, suppressed, acceptedAt, domainChecks, options.ids?.[index])));
   // The first email (by position, not by timing) that cannot be sent refuses the request.
   const failed = settled.findIndex((s) => s.status === 'rejected');
   if (failed >= 0) {

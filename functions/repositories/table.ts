@@ -78,7 +78,7 @@ export interface ItemFilter {
  * so a time range is a key range; filters are applied by DynamoDB after the key condition.
  */
 export function listCollection<T>(
-  query: { partition: string; index?: 'byOwner' | 'table'; timeRange?: { kind: IdKind; since?: string; until?: string }; filters?: ItemFilter[] },
+  query: { partition: string; index?: 'byOwner' | 'table'; timeRange?: { kind: IdKind; since?: string; until?: string }; sortPrefix?: string; filters?: ItemFilter[] },
   options: { limit: number; cursor?: string },
   map: (item: Record<string, unknown>) => T,
 ): Promise<Page<T>> {
@@ -93,6 +93,11 @@ export function listCollection<T>(
     values[':from'] = idBoundary(range.kind, range.since ? Date.parse(range.since) : 0, 'low');
     values[':to'] = idBoundary(range.kind, Date.parse(range.until ?? '9999-12-31T23:59:59.999Z'), 'high');
     keyCondition += ' AND #sk BETWEEN :from AND :to';
+  } else if (query.sortPrefix) {
+    // One kind of item in a partition that holds several (a contact's events next to its enrolments).
+    names['#sk'] = keys.sortKey;
+    values[':prefix'] = query.sortPrefix;
+    keyCondition += ' AND begins_with(#sk, :prefix)';
   }
   const conditions = (query.filters ?? []).map((filter, i) => {
     const path = [filter.path]

@@ -176,7 +176,7 @@ export const ListCampaignsQuery = ListQuery.extend({
 });
 
 export const ENROLLMENT_STATUSES = ['starting', 'active', 'completed', 'exited'] as const;
-export const EXIT_REASONS = ['unsubscribed', 'suppressed', 'converted', 'campaign_paused', 'campaign_archived', 'exit_step', 'contact_deleted', 'send_failed'] as const;
+export const EXIT_REASONS = ['unsubscribed', 'suppressed', 'converted', 'campaign_paused', 'campaign_archived', 'exit_step', 'contact_deleted', 'send_failed', 'loop_limit', 'error'] as const;
 
 export const Enrollment = z.object({
   campaign_id: z.string(),
@@ -184,6 +184,7 @@ export const Enrollment = z.object({
   email: z.string(),
   status: z.enum(ENROLLMENT_STATUSES),
   exit_reason: z.enum(EXIT_REASONS).nullable(),
+  error: z.string().nullable().describe('Why a send step failed (exit_reason send_failed or error).'),
   run: z.number().int().describe('1 for the first enrolment; re-entries count up.'),
   definition_version: z.number().int(),
   current_step: z.string().nullable(),

@@ -22,6 +22,10 @@ export const config = {
   get tableName() {
     return required('TABLE_NAME');
   },
+  /** The state machine that runs campaign enrolments (functions that start or stop enrolments). */
+  get campaignStateMachineArn() {
+    return required('CAMPAIGN_STATE_MACHINE_ARN');
+  },
   get version() {
     return process.env.MAILROOM_VERSION ?? '0.0.0';
   },
@@ -100,6 +104,10 @@ export const config = {
   /** An endpoint that has failed for this long without a success is disabled. */
   get webhookDisableAfterSeconds() {
     return intFrom('WEBHOOK_DISABLE_AFTER_SECONDS', 5 * 24 * 3600);
+  },
+  /** Last-touch attribution: a conversion is credited to the last email sent to the address within this many days. */
+  get attributionWindowDays() {
+    return intFrom('ATTRIBUTION_WINDOW_DAYS', 7);
   },
 };
 
