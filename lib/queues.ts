@@ -133,6 +133,18 @@ export const QUEUES = [
     sendsTo: ['storage-sweep'],
     uses: ['media-read', 'media-write', 'media-delete'],
   },
+  {
+    // A deleted list's memberships, a page per message (each page re-queues the next), then the list item.
+    name: 'list-sweep',
+    consumer: 'functions/workers/list-sweep.ts',
+    urlEnvVar: 'LIST_SWEEP_QUEUE_URL',
+    consumerTimeoutSeconds: 120,
+    batchSize: 1,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    backoff: { baseSeconds: 10, maxSeconds: 900 },
+    sendsTo: ['list-sweep'],
+  },
 ] as const satisfies readonly QueueDefinition[];
 
 export type QueueName = (typeof QUEUES)[number]['name'];

@@ -123,7 +123,7 @@ export const ROUTES = [
   { id: 'suppressions.list', method: 'GET', path: '/v1/suppressions', access: { scope: 'read' } },
   { id: 'suppressions.delete', method: 'DELETE', path: '/v1/suppressions/{email}', access: { scope: 'write' } },
 
-  { id: 'unsubscribe.confirm', method: 'POST', path: '/v1/unsubscribe/{token}', access: 'public', maxBodyBytes: 1024, uses: ['table', 'pepper'] },
+  { id: 'unsubscribe.confirm', method: 'POST', path: '/v1/unsubscribe/{token}', access: 'public', maxBodyBytes: 1024, uses: ['table', 'pepper'], sendsTo: ['webhook-fanout'] },
 
   { id: 'inbox-sends.send', method: 'POST', path: '/v1/inboxes/{id}/messages', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
   { id: 'inbox-sends.reply', method: 'POST', path: '/v1/inboxes/{id}/messages/{message_id}/reply', access: { scope: 'send', inboxKeys: true }, idempotent: true, maxBodyBytes: EMAIL_MAX_BODY_BYTES, sendsTo: ['send'], uses: ['mail-store-write'] },
@@ -153,11 +153,25 @@ export const ROUTES = [
   { id: 'bucket-objects.delete', method: 'DELETE', path: '/v1/buckets/{slug}/objects/{key+}', access: { scope: 'write' }, uses: ['media-read', 'media-delete'] },
   { id: 'storage-usage.get', method: 'GET', path: '/v1/storage/usage', access: { scope: 'read' } },
 
-  { id: 'identify.upsert', method: 'POST', path: '/v1/identify', access: { scope: 'write' }, sendsTo: ['webhook-fanout'] },
+  // With list_id, identify may send a double opt-in confirmation email (domain/lists.ts).
+  { id: 'identify.upsert', method: 'POST', path: '/v1/identify', access: { scope: 'write' }, sendsTo: ['webhook-fanout', 'send'], uses: ['mail-store-write'] },
   { id: 'contacts.list', method: 'GET', path: '/v1/contacts', access: { scope: 'read' } },
   { id: 'contacts.get', method: 'GET', path: '/v1/contacts/{id}', access: { scope: 'read' } },
   { id: 'contacts.update', method: 'PATCH', path: '/v1/contacts/{id}', access: { scope: 'write' }, sendsTo: ['webhook-fanout'] },
   { id: 'contacts.delete', method: 'DELETE', path: '/v1/contacts/{id}', access: { scope: 'write' } },
+
+  // Lists (domain/lists.ts). The confirmation link is public (its signed token is the authorization); a
+  // deleted list's memberships are swept by workers/list-sweep.ts.
+  { id: 'lists.confirm', method: 'GET', path: '/v1/lists/confirm/{token}', access: 'public', uses: ['table', 'pepper'], sendsTo: ['webhook-fanout'] },
+  { id: 'lists.confirm-one-click', method: 'POST', path: '/v1/lists/confirm/{token}', access: 'public', maxBodyBytes: 1024, uses: ['table', 'pepper'], sendsTo: ['webhook-fanout'] },
+  { id: 'lists.create', method: 'POST', path: '/v1/lists', access: { scope: 'write' }, idempotent: true },
+  { id: 'lists.list', method: 'GET', path: '/v1/lists', access: { scope: 'read' } },
+  { id: 'lists.get', method: 'GET', path: '/v1/lists/{id}', access: { scope: 'read' } },
+  { id: 'lists.update', method: 'PATCH', path: '/v1/lists/{id}', access: { scope: 'write' } },
+  { id: 'lists.delete', method: 'DELETE', path: '/v1/lists/{id}', access: { scope: 'write' }, sendsTo: ['list-sweep'] },
+  { id: 'lists.members', method: 'GET', path: '/v1/lists/{id}/contacts', access: { scope: 'read' } },
+  { id: 'lists.subscribe', method: 'POST', path: '/v1/lists/{id}/contacts', access: { scope: 'write' }, idempotent: true, sendsTo: ['webhook-fanout', 'send'], uses: ['mail-store-write'] },
+  { id: 'lists.unsubscribe', method: 'DELETE', path: '/v1/lists/{id}/contacts/{contact_id}', access: { scope: 'write' }, sendsTo: ['webhook-fanout'] },
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];

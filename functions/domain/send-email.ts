@@ -48,15 +48,16 @@ function decodedSize(base64: string): number {
 /** Per request: a batch from one domain checks it once, not once per email. */
 type DomainChecks = Map<string, Promise<boolean>>;
 
-async function checkFrom(teamId: string, from: Address, checks: DomainChecks): Promise<void> {
+/** Whether the team may send from `from`; `field` names it in the 422 (a list's `confirmation.from` uses this too). */
+export async function checkFrom(teamId: string, from: Address, checks: DomainChecks = new Map(), field = 'from'): Promise<void> {
   const domain = from.email.split('@')[1]!;
   if (domain === config.defaultSendingDomain) return;
   if (!checks.has(domain)) checks.set(domain, findVerifiedSendingDomain(teamId, domain).then(Boolean));
   if (await checks.get(domain)) return;
   const fallback = config.defaultSendingDomain ? ` or on ${config.defaultSendingDomain}` : '';
   throw new ApiError('validation_error', `The from address must be on a verified domain of your team${fallback}; ${domain} is not.`, {
-    param: 'from',
-    errors: [{ field: 'from', code: 'domain_not_verified', message: `${domain} is not a verified sending domain of this team.` }],
+    param: field,
+    errors: [{ field, code: 'domain_not_verified', message: `${domain} is not a verified sending domain of this team.` }],
   });
 }
 

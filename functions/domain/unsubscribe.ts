@@ -1,9 +1,14 @@
 /**
- * One-click unsubscribe links (RFC 8058): the token names the team and the recipient and is signed with a
- * key derived from the pepper, so the public endpoint needs no lookup to trust it and cannot be forged.
+ * One-click unsubscribe links (RFC 8058): the signed token names the team and the recipient (see
+ * signed-links.ts). Unsubscribing suppresses the address for the team and marks the team's contact with
+ * that address unsubscribed from everything.
  */
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { getPepper } from '../shared/auth/secrets.js';
+import { ApiError } from '../shared/errors.js';
+import { addSuppression } from '../repositories/suppressions.js';
+import { findTeamContactByEmail, updateContact } from '../repositories/contacts.js';
+import { contactEvents } from './contacts.js';
+import { signLink, verifyLink } from './signed-links.js';
+import { publishEvents } from './webhook-events.js';
 
 interface UnsubscribeClaim {
   team_id: string;
@@ -11,26 +16,35 @@ interface UnsubscribeClaim {
   email_id: string;
 }
 
-const signingKey = async () => Buffer.from(hkdfSync('sha256', await getPepper(), '', 'mailroom unsubscribe links', 32));
+const PURPOSE = 'mailroom unsubscribe links';
 
-export async function unsubscribeToken(claim: UnsubscribeClaim): Promise<string> {
-  const payload = Buffer.from(JSON.stringify([claim.team_id, claim.email, claim.email_id])).toString('base64url');
-  const signature = createHmac('sha256', await signingKey()).update(payload).digest('base64url');
-  return `${payload}.${signature}`;
+export function unsubscribeToken(claim: UnsubscribeClaim): Promise<string> {
+  return signLink(PURPOSE, [claim.team_id, claim.email, claim.email_id]);
 }
 
 export async function verifyUnsubscribeToken(token: string): Promise<UnsubscribeClaim | undefined> {
-  const [payload, signature] = token.split('.');
-  if (!payload || !signature) return undefined;
-  const expected = createHmac('sha256', await signingKey()).update(payload).digest();
-  const actual = Buffer.from(signature, 'base64url');
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return undefined;
-  try {
-    const [team_id, email, email_id] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    return typeof team_id === 'string' && typeof email === 'string' && typeof email_id === 'string' ? { team_id, email, email_id } : undefined;
-  } catch {
-    return undefined;
-  }
+  const claim = await verifyLink(PURPOSE, token);
+  const [team_id, email, email_id] = claim ?? [];
+  return claim?.length === 3 && typeof team_id === 'string' && typeof email === 'string' && typeof email_id === 'string' ? { team_id, email, email_id } : undefined;
 }
 
 export const unsubscribeUrl = (apiUrl: string, token: string) => `${apiUrl}/v1/unsubscribe/${token}`;
+
+/**
+ * Unsubscribes the recipient of a one-click link from everything the team sends: a suppression (no email of
+ * any kind reaches the address) and, if the team has a contact with the address, `subscribed: false` on it
+ * (campaigns and broadcasts skip it; contact.updated and contact.unsubscribed are published). Repeating it
+ * changes nothing.
+ */
+export async function unsubscribeFromEverything(claim: UnsubscribeClaim): Promise<void> {
+  await addSuppression(claim.team_id, { email: claim.email, reason: 'unsubscribe', source_email_id: claim.email_id });
+  const contact = await findTeamContactByEmail(claim.team_id, claim.email);
+  if (!contact?.subscribed) return;
+  try {
+    const { before, contact: after } = await updateContact(claim.team_id, contact.id, { subscribed: false });
+    if (before.version !== after.version) await publishEvents(contactEvents(claim.team_id, before, after));
+  } catch (error) {
+    // Deleted in the meantime: the suppression is what still matters.
+    if (!(error instanceof ApiError && error.code === 'not_found')) throw error;
+  }
+}

@@ -62,6 +62,29 @@ export async function getTeamContact(teamId: string, id: string): Promise<Contac
   return contact;
 }
 
+/** The team's contact with this address (lowercase), if any: two reads (the address claim, then the contact). */
+export async function findTeamContactByEmail(teamId: string, email: string): Promise<Contact | undefined> {
+  const claim = await getItem(emailKey(teamId, email));
+  return claim ? findTeamContact(teamId, String(claim.contact_id)) : undefined;
+}
+
+/**
+ * The Update that sets the contact's subscribed `lists` (bumping its version), for a transaction that
+ * changes a list membership in step (repositories/lists.ts); it fails if the contact changed since read.
+ */
+export function contactListsUpdate(teamId: string, contact: Contact, lists: string[], now: string) {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: contactKey(contact.id),
+      UpdateExpression: 'SET #lists = :lists, #updated = :now ADD #version :one',
+      ConditionExpression: 'team_id = :team AND #version = :expected',
+      ExpressionAttributeNames: { '#lists': 'lists', '#updated': 'updated_at', '#version': 'version' },
+      ExpressionAttributeValues: { ':lists': lists, ':now': now, ':one': 1, ':team': teamId, ':expected': contact.version },
+    },
+  };
+}
+
 /** Replaces the contact item if it is still at `before.version` (or, for a new one, creates it and claims its email). */
 async function writeContact(teamId: string, before: Contact | undefined, after: Contact): Promise<void> {
   const item = withoutNulls({ ...after, team_id: teamId });

@@ -32,6 +32,7 @@ export const IdentifyBody = z.strictObject({
   tags: z.array(Tag).max(MAX_TAGS).optional().describe('Appended to the stored tags, without duplicates.'),
   source: z.string().trim().min(1).max(64).optional().describe('Where the contact came from; kept from the first identify.'),
   timezone: TimeZone.optional(),
+  list_id: idOf('list').optional().describe('Subscribes the contact to this list of the team (pending until confirmed on a double opt-in list).'),
 });
 export type IdentifyBody = z.output<typeof IdentifyBody>;
 

@@ -67,6 +67,10 @@ export const config = {
   get publicApiUrl() {
     return required('PUBLIC_API_URL').replace(/\/$/, '');
   },
+  /** How long the link in a list's double opt-in confirmation email works. */
+  get listConfirmationTtlSeconds() {
+    return intFrom('LIST_CONFIRMATION_TTL_SECONDS', 7 * 24 * 3600);
+  },
   /** Default per-team send quotas in recipients; 0 here means unlimited. A team's own quota (set by the root key, 0 = none) wins. */
   get sendQuotas() {
     return { daily: intFrom('SEND_QUOTA_DAILY', 0), monthly: intFrom('SEND_QUOTA_MONTHLY', 0) };

@@ -7,10 +7,12 @@ export type Principal =
   | { kind: 'team'; keyId: string; teamId: string; scopes: readonly Scope[]; rateLimit: number | null }
   | { kind: 'inbox'; keyId: string; teamId: string; inboxId: string; scopes: readonly Scope[]; rateLimit: number | null };
 
-/** A handler's answer. `etag` becomes the ETag header (quoted); `body` is JSON-encoded. */
+/** A handler's answer. `etag` becomes the ETag header (quoted); `body` is JSON-encoded, `html` is sent as a page instead. */
 export interface HttpResult {
   status: number;
   body?: unknown;
+  /** A page for a person's browser (links in mail); takes the place of `body`. */
+  html?: string;
   headers?: Record<string, string>;
   etag?: string | number;
 }
