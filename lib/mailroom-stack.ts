@@ -3,6 +3,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DataTable } from './constructs/data-table.js';
+import { CampaignEngine } from './constructs/campaign-engine.js';
 import { HttpApiRoutes } from './constructs/http-api.js';
 import { MailStorage } from './constructs/mail-storage.js';
 import { MediaStorage } from './constructs/media-storage.js';
@@ -53,6 +54,7 @@ export class MailroomStack extends Stack {
     const ses = new SesSending(this, 'Ses', { eventsQueue: queues.get(queueByName('ses-events').name)!.construct.queue });
     const media = new MediaStorage(this, 'Media', { retain, eventsQueue: queues.get(queueByName('storage-events').name)!.construct.queue, corsOrigins: props.corsOrigins });
     const api = new HttpApiRoutes(this, 'Api', { corsOrigins: props.corsOrigins, logRetention: props.logRetention, removalPolicy, environment });
+    const campaigns = new CampaignEngine(this, 'Campaigns', { logRetention: props.logRetention, removalPolicy, environment });
 
     const access = new PlatformAccess({
       table,
@@ -63,11 +65,14 @@ export class MailroomStack extends Stack {
       queues,
       publicApiUrl: api.api.apiEndpoint,
       sesSendRatePerSecond: props.sesSendRatePerSecond,
+      campaignStateMachine: campaigns.stateMachine,
     });
     for (const { definition, construct } of queues.values()) {
       access.apply(construct.consumer, { table: true, sendsTo: definition.sendsTo, uses: definition.uses });
     }
     api.addRoutes(ROUTES, access);
+    // Campaign sends go through the send pipeline; contact updates publish webhook events.
+    access.apply(campaigns.stepFunction, { table: true, sendsTo: ['send', 'webhook-fanout'], uses: ['mail-store-write', 'media-read'] });
 
     const receiving = new SesReceiving(this, 'Receiving', { mailBucket, logRetention: props.logRetention, removalPolicy, environment });
     access.apply(receiving.receiptFunction, { sendsTo: ['inbound'] });

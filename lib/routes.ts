@@ -48,6 +48,7 @@ export interface RouteDefinition {
  * - `mail-store-purge`: list and delete in the mail bucket (purging deleted inboxes);
  * - `media-read` / `media-write` / `media-delete`: the media bucket of the storage API (write includes
  *   object tags, which decide what the CDN may serve); read also gives the public base URL.
+ * - `campaign-runs`: start executions of the campaign state machine (enrolments).
  */
 export type Capability =
   | 'table'
@@ -59,7 +60,8 @@ export type Capability =
   | 'mail-store-purge'
   | 'media-read'
   | 'media-write'
-  | 'media-delete';
+  | 'media-delete'
+  | 'campaign-runs';
 
 /**
  * Lambda's synchronous payload limit is 6 MB; base64 attachments inflate by 4/3, so this admits about
@@ -160,6 +162,21 @@ export const ROUTES = [
   { id: 'contacts.update', method: 'PATCH', path: '/v1/contacts/{id}', access: { scope: 'write' }, sendsTo: ['webhook-fanout'] },
   { id: 'contacts.delete', method: 'DELETE', path: '/v1/contacts/{id}', access: { scope: 'write' } },
 
+  // Events and triggered campaigns: enrolments run on the campaign state machine (domain/enrolments.ts).
+  { id: 'events.track', method: 'POST', path: '/v1/events', access: { scope: 'write' }, idempotent: true, sendsTo: ['webhook-fanout'], uses: ['campaign-runs'] },
+  { id: 'contact-events.list', method: 'GET', path: '/v1/contacts/{id}/events', access: { scope: 'read' } },
+  { id: 'campaigns.create', method: 'POST', path: '/v1/campaigns', access: { scope: 'write' }, idempotent: true },
+  { id: 'campaigns.list', method: 'GET', path: '/v1/campaigns', access: { scope: 'read' } },
+  { id: 'campaigns.get', method: 'GET', path: '/v1/campaigns/{id}', access: { scope: 'read' } },
+  { id: 'campaigns.update', method: 'PATCH', path: '/v1/campaigns/{id}', access: { scope: 'write' } },
+  { id: 'campaigns.launch', method: 'POST', path: '/v1/campaigns/{id}/launch', access: { scope: 'write' }, maxBodyBytes: 1024 },
+  { id: 'campaigns.pause', method: 'POST', path: '/v1/campaigns/{id}/pause', access: { scope: 'write' }, maxBodyBytes: 1024 },
+  { id: 'campaigns.resume', method: 'POST', path: '/v1/campaigns/{id}/resume', access: { scope: 'write' }, maxBodyBytes: 1024 },
+  { id: 'campaigns.archive', method: 'POST', path: '/v1/campaigns/{id}/archive', access: { scope: 'write' }, maxBodyBytes: 1024 },
+  { id: 'campaigns.cancel', method: 'POST', path: '/v1/campaigns/{id}/cancel', access: { scope: 'write' }, maxBodyBytes: 1024 },
+  { id: 'campaign-enrollments.list', method: 'GET', path: '/v1/campaigns/{id}/enrollments', access: { scope: 'read' } },
+  { id: 'campaign-test-events.create', method: 'POST', path: '/v1/campaigns/{id}/test-event', access: { scope: 'write' }, idempotent: true, sendsTo: ['webhook-fanout'], uses: ['campaign-runs'] },
+
   // Lists (domain/lists.ts). The confirmation link is public (its signed token is the authorization); a
   // deleted list's memberships are swept by workers/list-sweep.ts.
   { id: 'lists.confirm', method: 'GET', path: '/v1/lists/confirm/{token}', access: 'public', uses: ['table', 'pepper'], sendsTo: ['webhook-fanout'] },
@@ -172,6 +189,24 @@ export const ROUTES = [
   { id: 'lists.members', method: 'GET', path: '/v1/lists/{id}/contacts', access: { scope: 'read' } },
   { id: 'lists.subscribe', method: 'POST', path: '/v1/lists/{id}/contacts', access: { scope: 'write' }, idempotent: true, sendsTo: ['webhook-fanout', 'send'], uses: ['mail-store-write'] },
   { id: 'lists.unsubscribe', method: 'DELETE', path: '/v1/lists/{id}/contacts/{contact_id}', access: { scope: 'write' }, sendsTo: ['webhook-fanout'] },
+
+  // Imports run in the background (workers/contact-import.ts); the literal /v1/contacts/import(s) paths win over /v1/contacts/{id}.
+  { id: 'contact-imports.create', method: 'POST', path: '/v1/contacts/import', access: { scope: 'write' }, idempotent: true, uses: ['media-read'], sendsTo: ['contact-import'] },
+  { id: 'contact-imports.list', method: 'GET', path: '/v1/contacts/imports', access: { scope: 'read' } },
+  { id: 'contact-imports.get', method: 'GET', path: '/v1/contacts/imports/{id}', access: { scope: 'read' } },
+  { id: 'contact-imports.errors', method: 'GET', path: '/v1/contacts/imports/{id}/errors', access: { scope: 'read' } },
+
+  // Segments are evaluated when read (domain/segments.ts): a preview reads contacts, never a stored membership.
+  { id: 'segments.create', method: 'POST', path: '/v1/segments', access: { scope: 'write' }, idempotent: true },
+  { id: 'segments.list', method: 'GET', path: '/v1/segments', access: { scope: 'read' } },
+  { id: 'segments.get', method: 'GET', path: '/v1/segments/{id}', access: { scope: 'read' } },
+  { id: 'segments.update', method: 'PATCH', path: '/v1/segments/{id}', access: { scope: 'write' } },
+  { id: 'segments.delete', method: 'DELETE', path: '/v1/segments/{id}', access: { scope: 'write' } },
+  { id: 'segments.contacts', method: 'GET', path: '/v1/segments/{id}/contacts', access: { scope: 'read' } },
+
+  { id: 'conversions.create', method: 'POST', path: '/v1/conversions', access: { scope: 'write' }, idempotent: true, sendsTo: ['webhook-fanout'] },
+  { id: 'stats.get', method: 'GET', path: '/v1/stats', access: { scope: 'read' } },
+  { id: 'campaign-stats.get', method: 'GET', path: '/v1/campaigns/{id}/stats', access: { scope: 'read' } },
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];
@@ -204,6 +239,9 @@ export function isMutating(route: RouteDefinition): boolean {
   return route.method !== 'GET';
 }
 
+/** A whole-segment path parameter: `{id}`, or API Gateway's greedy `{key+}`. */
+const PATH_PARAM = /^\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}$/;
+
 /** Compiles `/v1/teams/{id}` (or `/v1/buckets/{slug}/objects/{key+}`) into a matcher returning path parameters (used by the local server). */
 export function compilePath(path: string): (candidate: string) => Record<string, string> | undefined {
   const names: string[] = [];
@@ -211,7 +249,7 @@ export function compilePath(path: string): (candidate: string) => Record<string,
     .split('/')
     .map((segment) => {
       // `{key+}` (API Gateway's greedy parameter, last segment only) takes the rest of the path, slashes included.
-      const param = /^\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}$/.exec(segment);
+      const param = PATH_PARAM.exec(segment);
       if (!param) return segment.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
       names.push(param[1]!);
       return param[2] ? '(.+)' : '([^/]+)';
@@ -227,4 +265,34 @@ export function compilePath(path: string): (candidate: string) => Record<string,
       return undefined;
     }
   };
+}
+
+/**
+ * Orders routes the way API Gateway chooses among several that match one request: at the first segment where
+ * two paths differ in kind, a literal beats a `{param}`, which beats a greedy `{param+}`.
+ */
+export function bySpecificity(a: Pick<RouteDefinition, 'path'>, b: Pick<RouteDefinition, 'path'>): number {
+  const rank = (segment: string) => {
+    const param = PATH_PARAM.exec(segment);
+    return !param ? 0 : param[2] ? 2 : 1;
+  };
+  const left = a.path.split('/');
+  const right = b.path.split('/');
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const order = rank(left[i]!) - rank(right[i]!);
+    if (order !== 0) return order;
+  }
+  return 0;
+}
+
+const matchers = [...(ROUTES as readonly RouteDefinition[])].sort(bySpecificity).map((route) => ({ route, match: compilePath(route.path) }));
+
+/** The route a request goes to (literal segments first, as on API Gateway), with its path parameters; undefined for `$default`. */
+export function matchRoute(method: string, path: string): { route: RouteDefinition; params: Record<string, string> } | undefined {
+  for (const { route, match } of matchers) {
+    if (route.method !== method) continue;
+    const params = match(path);
+    if (params) return { route, params };
+  }
+  return undefined;
 }

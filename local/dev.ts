@@ -7,8 +7,10 @@
  * Configuration (environment): MAILROOM_API_PORT (8787), MAILROOM_DYNAMODB_PORT (8788),
  * MAILROOM_SQS_PORT (8789, SQS + S3), MAILROOM_SES_PORT (8790, SES + mail viewer), MAILROOM_S3_PORT (8791, the S3 front:
  * presigned URL checks, bucket notifications, public objects), MAILROOM_SMTP_PORT (2525),
+ * MAILROOM_SFN_PORT (8792, Step Functions: campaign enrolments),
  * MAILROOM_STATE_DIR (.mailroom), MAILROOM_CORS_ORIGINS (comma-separated), MAILROOM_AUTO_VERIFY_DOMAINS (true: a
  * domain verifies on its first check, as there is no DNS locally). `--fresh` wipes the state.
+ * `--time-scale N` makes campaign waits pass N times faster (86400: a day per second).
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -54,6 +56,17 @@ function stopStaleDynamoDb(pidFile: string) {
   rmSync(pidFile, { force: true });
 }
 
+function timeScaleArgument(): number {
+  const at = process.argv.indexOf('--time-scale');
+  if (at < 0) return 1;
+  const value = Number(process.argv[at + 1]);
+  if (!Number.isFinite(value) || value < 1) {
+    process.stderr.write('--time-scale takes a number ≥ 1 (e.g. 86400: a day of campaign waits per second).\n');
+    process.exit(1);
+  }
+  return value;
+}
+
 async function main() {
   assertJava();
   const fresh = process.argv.includes('--fresh');
@@ -65,7 +78,9 @@ async function main() {
     ses: port('MAILROOM_SES_PORT', 8790),
     s3: port('MAILROOM_S3_PORT', 8791),
     smtp: port('MAILROOM_SMTP_PORT', 2525),
+    sfn: port('MAILROOM_SFN_PORT', 8792),
   };
+  const timeScale = timeScaleArgument();
   const corsOrigins = (process.env.MAILROOM_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   const pidFile = join(stateDir, 'dynamodb.pid');
   stopStaleDynamoDb(pidFile);
@@ -103,6 +118,7 @@ async function main() {
     queues,
     corsOrigins,
     onWorkerError: (error) => process.stderr.write(`worker: ${(error as Error).message}\n`),
+    stepFunctions: { port: ports.sfn, timeScale },
   });
 
   const snapshot = async () => {
@@ -117,6 +133,7 @@ async function main() {
       `Root key: ${rootKey}`,
       `Mail viewer: ${emulators.endpoints.ses}`,
       `SMTP: 127.0.0.1:${services.smtp.port}`,
+      `Step Functions: ${services.stepFunctions.endpoint}${timeScale === 1 ? '' : ` (waits ${timeScale}× faster)`}`,
       `State: ${stateDir}`,
       `Ready in ${Date.now() - started} ms. Ctrl-C stops everything.`,
       '',

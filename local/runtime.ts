@@ -20,6 +20,7 @@ import { startApiServer, type ApiServer } from './api-server.js';
 import { startQueuePollers, type QueuePollers } from './queue-poller.js';
 import { startSmtpServer, type LocalSmtp } from './smtp-server.js';
 import { lambdaContext, loadHandler } from './lambda.js';
+import { LOCAL_STATE_MACHINE_ARN, startStepFunctions, type LocalStepFunctions } from './step-functions.js';
 import type { SESEvent } from 'aws-lambda';
 
 export const DEFAULT_TABLE_NAME = 'mailroom';
@@ -166,6 +167,7 @@ export interface Services {
   api: ApiServer;
   pollers: QueuePollers;
   smtp: LocalSmtp;
+  stepFunctions: LocalStepFunctions;
   stop(): Promise<void>;
 }
 
@@ -181,7 +183,13 @@ export async function startServices(options: {
   queues: ProvisionedQueue[];
   corsOrigins?: readonly string[];
   onWorkerError?: (error: unknown) => void;
+  /** Step Functions (campaign enrolments): its port (0 = any free one) and how much faster waits pass. */
+  stepFunctions?: { port: number; timeScale: number };
 }): Promise<Services> {
+  // The campaign state machine runs in this process, as the functions that start its executions do.
+  const stepFunctions = await startStepFunctions(options.stepFunctions ?? { port: 0, timeScale: 1 });
+  process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.endpoint;
+  process.env.CAMPAIGN_STATE_MACHINE_ARN = LOCAL_STATE_MACHINE_ARN;
   const api = await startApiServer({ port: options.apiPort, corsOrigins: options.corsOrigins });
   // Links in mail (one-click unsubscribe) point at this server, as they point at API Gateway on AWS.
   process.env.PUBLIC_API_URL ??= api.url;
@@ -213,8 +221,9 @@ export async function startServices(options: {
     api,
     pollers,
     smtp,
+    stepFunctions,
     stop: async () => {
-      await Promise.allSettled([api.close(), pollers.stop(), smtp.close()]);
+      await Promise.allSettled([api.close(), pollers.stop(), smtp.close(), stepFunctions.stop()]);
       sqs.destroy();
       s3.destroy();
     },

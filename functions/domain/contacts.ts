@@ -89,3 +89,12 @@ export function contactEvents(teamId: string, before: Contact | undefined, after
   }
   return events;
 }
+
+/**
+ * What a template sent to a contact by a campaign or broadcast can use: `{{ first_name }}`,
+ * `{{ contact.properties.plan }}` or a property directly (`{{ plan }}`; the contact fields win on a clash).
+ */
+export function contactTemplateVariables(contact: Contact): Record<string, unknown> {
+  const fields = { id: contact.id, email: contact.email, first_name: contact.first_name, last_name: contact.last_name, properties: contact.properties, tags: contact.tags };
+  return { ...contact.properties, email: contact.email, first_name: contact.first_name, last_name: contact.last_name, contact: fields };
+}

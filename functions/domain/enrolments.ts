@@ -22,6 +22,8 @@ export interface RunInput {
   seq: number;
   /** The step to continue at; null starts at the first step. */
   step: string | null;
+  /** When this invocation is due (ms): the deterministic time part of the ids of the emails it sends. */
+  at: number;
 }
 
 export interface CampaignRef {
@@ -45,7 +47,7 @@ export async function startRun(input: RunInput): Promise<void> {
   }
 }
 
-const runInput = (e: StoredEnrollment, step: string | null): RunInput => ({ team_id: e.team_id, campaign_id: e.campaign_id, contact_id: e.contact_id, run: e.run, seq: e.seq, step });
+const runInput = (e: StoredEnrollment, step: string | null): RunInput => ({ team_id: e.team_id, campaign_id: e.campaign_id, contact_id: e.contact_id, run: e.run, seq: e.seq, step, at: Date.parse(e.updated_at) });
 
 /**
  * Enrols the contact in every active triggered campaign this trigger starts. `current`: the contact's

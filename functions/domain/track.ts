@@ -26,13 +26,14 @@ export interface TrackOutcome {
   resumed: number;
 }
 
-async function loadOrCreate(teamId: string, email: string): Promise<{ contact: Contact; created: boolean; enrollments: StoredEnrollment[] }> {
+/** The team's contact with this address and its enrolments, creating a minimal contact (email, source) if there is none. */
+export async function loadOrCreateContact(teamId: string, email: string, source: string): Promise<{ contact: Contact; created: boolean; enrollments: StoredEnrollment[] }> {
   const id = await findContactIdByEmail(teamId, email);
   if (id) {
     const { contact, enrollments } = await contactWithEnrollments(id);
     if (contact && contact.team_id === teamId) return { contact, created: false, enrollments };
   }
-  const { before, contact } = await identifyContact(teamId, { email, source: 'api' });
+  const { before, contact } = await identifyContact(teamId, { email, source });
   if (!before) await publishEvents(contactEvents(teamId, undefined, contact));
   return { contact, created: !before, enrollments: [] };
 }
@@ -45,7 +46,7 @@ export async function trackEvent(
   const at = input.timestamp ? Date.parse(input.timestamp) : Date.now();
   let created = false;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const loaded = await loadOrCreate(teamId, input.email);
+    const loaded = await loadOrCreateContact(teamId, input.email, 'api');
     created ||= loaded.created;
     const recorded = await recordContactEvent(teamId, loaded.contact, { event: input.event, data: input.data ?? {}, source: options.source ?? 'api', at }).catch((error) => {
       if (error instanceof Error && error.name === 'ContactChanged') return undefined;

@@ -176,7 +176,7 @@ export const ListCampaignsQuery = ListQuery.extend({
 });
 
 export const ENROLLMENT_STATUSES = ['starting', 'active', 'completed', 'exited'] as const;
-export const EXIT_REASONS = ['unsubscribed', 'suppressed', 'converted', 'campaign_paused', 'campaign_archived', 'exit_step', 'contact_deleted', 'send_failed', 'loop_limit', 'error'] as const;
+export const EXIT_REASONS = ['unsubscribed', 'suppressed', 'converted', 'campaign_paused', 'campaign_archived', 'contact_deleted', 'send_failed', 'loop_limit', 'error'] as const;
 
 export const Enrollment = z.object({
   campaign_id: z.string(),

@@ -6,6 +6,7 @@ import { Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Capability } from '../routes.js';
 import type { QueueDefinition } from '../queues.js';
 import type { AppFunction } from './app-function.js';
@@ -24,6 +25,8 @@ export interface PlatformAccessProps {
   /** Public base URL of the API (links in mail). */
   publicApiUrl: string;
   sesSendRatePerSecond: number;
+  /** The state machine campaign enrolments run on. */
+  campaignStateMachine: IStateMachine;
 }
 
 export interface FunctionNeeds {
@@ -85,6 +88,10 @@ export class PlatformAccess {
         lambda.addToRolePolicy(
           new PolicyStatement({ actions: ['s3:PutObjectTagging', 's3:DeleteObjectTagging', 's3:GetObjectTagging'], resources: [props.media.bucket.arnForObjects('*')] }),
         );
+        return;
+      case 'campaign-runs':
+        lambda.addEnvironment('CAMPAIGN_STATE_MACHINE_ARN', props.campaignStateMachine.stateMachineArn);
+        props.campaignStateMachine.grantStartExecution(lambda);
         return;
       case 'media-delete':
         lambda.addEnvironment('MEDIA_BUCKET', props.media.bucket.bucketName);

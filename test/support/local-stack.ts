@@ -25,6 +25,8 @@ export async function startLocalStack(options: { corsOrigins?: string[]; withWor
     endpoints: endpoints(),
     queues: options.withWorkers === false ? [] : inject('queues'),
     corsOrigins: options.corsOrigins,
+    // Campaign waits: a day passes in a second.
+    stepFunctions: { port: 0, timeScale: 86_400 },
   });
   return { url: services.api.url, smtpPort: services.smtp.port, rootKey: process.env.MAILROOM_ROOT_KEY!, stop: () => services.stop() };
 }

@@ -79,6 +79,12 @@ describe('route table', () => {
       'bucket-uploads.create',
       // An upsert by email: repeating it merges the same values again.
       'identify.upsert',
+      // Lifecycle changes: repeating one finds the campaign already changed and answers 409, changing nothing.
+      'campaigns.launch',
+      'campaigns.pause',
+      'campaigns.resume',
+      'campaigns.archive',
+      'campaigns.cancel',
     ]);
     for (const route of ROUTES as readonly RouteDefinition[]) {
       if (route.idempotent) expect(route.method, route.id).toBe('POST');

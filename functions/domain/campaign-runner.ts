@@ -1,0 +1,183 @@
+/**
+ * One invocation of the campaign state machine's step task: runs a contact's enrolment from its current step
+ * through every step that does not wait (sends, branches, contact updates), and stops at the next wait (the
+ * state machine's Wait state sleeps, then invokes this again) or at the end. Before acting it checks that the
+ * invocation is still current (run and execution sequence), the campaign still active, the contact still
+ * subscribed and not suppressed; otherwise the enrolment exits with the reason. Sends use ids derived from
+ * the invocation, so a retried invocation never sends twice.
+ */
+import { ApiError } from '../shared/errors.js';
+import { deterministicId } from '../shared/ids.js';
+import { logger } from '../shared/logger.js';
+import type { Contact } from '../schemas/contacts.js';
+import type { Enrollment, ResolvedStep } from '../schemas/campaigns.js';
+import type { SendEmailBody } from '../schemas/emails.js';
+import { findCampaignItem, getDefinition } from '../repositories/campaigns.js';
+import { identifyContact } from '../repositories/contacts.js';
+import { findEmail } from '../repositories/emails.js';
+import { contactWithEnrollments, finishEnrollment, recordProgress } from '../repositories/enrollments.js';
+import { findSuppressed } from '../repositories/suppressions.js';
+import { evaluateCondition } from './conditions.js';
+import { contactEvents, contactTemplateVariables } from './contacts.js';
+import type { RunInput } from './enrolments.js';
+import { acceptEmails } from './send-email.js';
+import { publishEvents } from './webhook-events.js';
+
+/** Steps one invocation may pass without waiting: a branch loop without a wait ends the run instead of spinning. */
+export const MAX_STEPS_PER_INVOCATION = 100;
+/** Where the step after the last one points (step ids cannot contain "$"): the run completes there. */
+const END_OF_STEPS = '$end';
+
+export interface RunOutput extends RunInput {
+  action: 'wait' | 'done';
+  /** Seconds the state machine's Wait state sleeps before the next invocation (action `wait`). */
+  wait_seconds?: number;
+}
+
+/** Definitions never change once written: one read per version per container. */
+const definitions = new Map<string, Promise<ResolvedStep[]>>();
+function definition(campaignId: string, version: number): Promise<ResolvedStep[]> {
+  const key = `${campaignId}#${version}`;
+  let steps = definitions.get(key);
+  if (!steps) {
+    steps = getDefinition(campaignId, version);
+    steps.catch(() => definitions.delete(key));
+    definitions.set(key, steps);
+  }
+  return steps;
+}
+
+function zonedParts(time: number, timeZone: string) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+      .formatToParts(time)
+      .map((p) => [p.type, Number(p.value)]),
+  );
+  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
+}
+
+/** The next moment strictly after `now` when the wall clock in `timeZone` shows `hh:mm` (DST-aware). */
+export function nextLocalTime(hhmm: string, timeZone: string, now: number): number {
+  const [hour, minute] = hhmm.split(':').map(Number) as [number, number];
+  const today = zonedParts(now, timeZone);
+  for (let dayOffset = 0; dayOffset <= 2; dayOffset++) {
+    const wall = Date.UTC(today.year, today.month - 1, today.day + dayOffset, hour, minute);
+    // The zone's offset at (about) that moment, refined once for days that cross a DST change.
+    let guess = wall;
+    for (let i = 0; i < 2; i++) {
+      const p = zonedParts(guess, timeZone);
+      const offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - guess;
+      guess = wall - offset;
+    }
+    if (guess > now) return guess;
+  }
+  return now + 86_400_000;
+}
+
+type SendOutcome = { kind: 'sent' } | { kind: 'suppressed' } | { kind: 'failed'; error: string } | { kind: 'retry_at'; at: number };
+
+async function sendStep(input: RunInput, contact: Contact, step: Extract<ResolvedStep, { type: 'send' }>, hop: number): Promise<SendOutcome> {
+  const seed = [input.campaign_id, input.contact_id, input.run, input.seq, step.id, hop].join('\n');
+  const id = deterministicId('email', input.at + hop, seed);
+  if (await findEmail(id)) return { kind: 'sent' };
+  const body: SendEmailBody = {
+    from: step.from,
+    to: [{ email: contact.email }],
+    ...(step.reply_to && { reply_to: [step.reply_to] }),
+    ...(step.subject && { subject: step.subject }),
+    template_id: step.template_id,
+    variables: contactTemplateVariables(contact),
+    tags: { mailroom_campaign: input.campaign_id, mailroom_contact: input.contact_id },
+    list_unsubscribe: true,
+  };
+  try {
+    const [result] = await acceptEmails(input.team_id, [body], { ids: [id] });
+    if (result!.ok) return { kind: 'sent' };
+    return result!.error.code === 'all_recipients_suppressed' ? { kind: 'suppressed' } : { kind: 'failed', error: result!.error.message };
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.code === 'quota_exceeded') return { kind: 'retry_at', at: Date.parse(String((error.options.details as { resets_at: string }).resets_at)) };
+    // Throttling and unavailability are worth the state machine's retries; a broken send (deleted template,
+    // unverified domain) is not: the enrolment exits with the reason.
+    if (error.retryable || error.status >= 500) throw error;
+    logger.warn('campaign send failed', { campaign_id: input.campaign_id, step: step.id, code: error.code });
+    return { kind: 'failed', error: `${step.id}: ${error.message}` };
+  }
+}
+
+export async function runSteps(input: RunInput, now = Date.now()): Promise<RunOutput> {
+  const done: RunOutput = { ...input, action: 'done' };
+  const { contact, enrollments } = await contactWithEnrollments(input.contact_id);
+  const enrollment = enrollments.find((e) => e.campaign_id === input.campaign_id);
+  // A newer run or execution, a finished run or an erased contact: this invocation has nothing left to do.
+  if (!enrollment || enrollment.run !== input.run || enrollment.seq !== input.seq || (enrollment.status !== 'starting' && enrollment.status !== 'active')) return done;
+
+  const exit = async (reason: Enrollment['exit_reason'], extra: { error?: string; current_step?: string } = {}) => {
+    await finishEnrollment(enrollment, { status: 'exited', reason, ...extra });
+    return done;
+  };
+  if (!contact || contact.team_id !== input.team_id) return exit('contact_deleted');
+  const campaign = await findCampaignItem(input.campaign_id);
+  if (!campaign || campaign.status !== 'active') return exit(campaign?.status === 'archived' || !campaign ? 'campaign_archived' : 'campaign_paused');
+  if (!contact.subscribed) return exit('unsubscribed');
+  if ((await findSuppressed(input.team_id, [contact.email])).size) return exit('suppressed');
+
+  const steps = await definition(input.campaign_id, enrollment.definition_version);
+  const wait = async (seconds: number, at: string, continueAt: string | null, waiting?: { event: string; resume: string | null }): Promise<RunOutput> => {
+    const wakeAt = now + seconds * 1000;
+    const current = await recordProgress(enrollment, {
+      current_step: at,
+      waiting_for: waiting?.event ?? null,
+      resume_step: waiting?.resume ?? null,
+      wake_at: new Date(wakeAt).toISOString(),
+    });
+    if (!current) return done;
+    return { ...input, step: continueAt ?? END_OF_STEPS, action: 'wait', wait_seconds: Math.max(1, Math.ceil(seconds)), at: wakeAt };
+  };
+
+  const complete = async (at: string | null) => {
+    await finishEnrollment(enrollment, { status: 'completed', reason: null, current_step: at });
+    return done;
+  };
+
+  let person = contact;
+  let cursor = input.step ?? steps[0]!.id;
+  let lastStep: string | null = enrollment.current_step;
+  for (let hop = 0; hop < MAX_STEPS_PER_INVOCATION; hop++) {
+    const index = steps.findIndex((s) => s.id === cursor);
+    // The end of the steps, an exit step and a branch to "exit" all complete the run.
+    if (index < 0) return complete(cursor === 'exit' ? lastStep : steps.at(-1)!.id);
+    const step = steps[index]!;
+    lastStep = step.id;
+    const next = steps[index + 1]?.id ?? END_OF_STEPS;
+    switch (step.type) {
+      case 'send': {
+        const outcome = await sendStep(input, person, step, hop);
+        if (outcome.kind === 'suppressed') return exit('suppressed', { current_step: step.id });
+        if (outcome.kind === 'failed') return exit('send_failed', { error: outcome.error, current_step: step.id });
+        if (outcome.kind === 'retry_at') return wait((outcome.at - now) / 1000, step.id, step.id);
+        cursor = next;
+        break;
+      }
+      case 'wait':
+        return wait(step.duration, step.id, next);
+      case 'wait_until':
+        return wait((nextLocalTime(step.time, person.timezone ?? step.timezone ?? 'UTC', now) - now) / 1000, step.id, next);
+      case 'wait_for_event':
+        return wait(step.timeout, step.id, step.on_timeout ?? next, { event: step.event, resume: next });
+      case 'branch':
+        cursor = evaluateCondition(step.condition, person, now) ? step.then : step.else;
+        break;
+      case 'update_contact': {
+        const { before, contact: updated } = await identifyContact(input.team_id, { email: person.email, properties: step.properties, tags: step.tags });
+        if (before && before.version !== updated.version) await publishEvents(contactEvents(input.team_id, before, updated));
+        person = { ...updated, team_id: input.team_id } as typeof person;
+        cursor = next;
+        break;
+      }
+      case 'exit':
+        return complete(step.id);
+    }
+  }
+  return exit('loop_limit');
+}

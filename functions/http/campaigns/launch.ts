@@ -1,0 +1,8 @@
+import { httpHandler } from '../../shared/http/handler.js';
+import { CampaignParams } from '../../schemas/campaigns.js';
+import { changeCampaignStatus } from '../../domain/campaigns.js';
+
+export const handler = httpHandler('campaigns.launch', { params: CampaignParams }, async ({ params, principal }) => {
+  const campaign = await changeCampaignStatus(principal.teamId!, params.id, 'launch');
+  return { status: 200, body: campaign, etag: campaign.version };
+});

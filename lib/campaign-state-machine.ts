@@ -1,0 +1,37 @@
+/**
+ * The one state machine every campaign enrolment runs on (Amazon States Language, JSONPath). CDK deploys it
+ * (lib/constructs/campaign-engine.ts) and the local runtime executes the very same definition
+ * (local/step-functions.ts). The step task runs every step that does not wait and answers with what to do
+ * next; Wait sleeps for free between steps, so a 3-day sequence costs a handful of state transitions:
+ * per invocation RunSteps + NextAction, plus Wait for each wait (3 per waiting step, 2 to start, 1 to end).
+ */
+export const STEP_TASK_STATE = 'RunSteps';
+
+/** Transient Lambda errors worth retrying quickly; anything else the task throws is retried more slowly. */
+const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+
+export function campaignStateMachineDefinition(stepFunctionArn: string) {
+  return {
+    Comment: 'Mailroom campaign enrolment: run steps until a wait, sleep, repeat.',
+    StartAt: STEP_TASK_STATE,
+    States: {
+      [STEP_TASK_STATE]: {
+        Type: 'Task',
+        Resource: stepFunctionArn,
+        TimeoutSeconds: 120,
+        Retry: [
+          { ErrorEquals: LAMBDA_TRANSIENT, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 },
+          { ErrorEquals: ['States.ALL'], IntervalSeconds: 30, MaxAttempts: 5, BackoffRate: 3 },
+        ],
+        Next: 'NextAction',
+      },
+      NextAction: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.action', StringEquals: 'wait', Next: 'Sleep' }],
+        Default: 'Done',
+      },
+      Sleep: { Type: 'Wait', SecondsPath: '$.wait_seconds', Next: STEP_TASK_STATE },
+      Done: { Type: 'Succeed' },
+    },
+  };
+}

@@ -1,0 +1,276 @@
+/**
+ * Triggered campaigns end to end: POST /v1/events enrols, the local Step Functions runner executes the
+ * deployed state machine definition with waits scaled (a day per second), and the mail SES captured is
+ * what each contact should have got.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { expectError, expectEventually, sleep } from '../support/http.js';
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startLocalStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const FROM = 'Campaigns <news@mailroom.test>';
+let unique = 0;
+const address = (name: string) => `${name}-${process.pid}-${Date.now().toString(36)}-${unique++}@example.com`;
+
+interface CapturedMail {
+  subject: string;
+  destination: { to: string[] };
+  body: { html?: string; text?: string };
+}
+async function mailTo(email: string): Promise<CapturedMail[]> {
+  const store = (await (await fetch(`${endpoints().ses}/store`)).json()) as { emails: CapturedMail[] };
+  return store.emails.filter((m) => m.destination.to.some((to) => to.includes(email)));
+}
+async function subjectsTo(email: string): Promise<string[]> {
+  return (await mailTo(email)).map((m) => m.subject);
+}
+
+async function template(key: string, subject: string): Promise<string> {
+  const res = await call(stack.url, 'POST', '/v1/templates', { key, body: { name: subject, subject, html: `<p>${subject} for {{ first_name }}</p>` } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id;
+}
+
+async function launchedCampaign(key: string, body: object): Promise<{ id: string; name: string }> {
+  const created = await call(stack.url, 'POST', '/v1/campaigns', { key, body });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const launched = await call(stack.url, 'POST', `/v1/campaigns/${created.body.id}/launch`, { key });
+  expect(launched.status, JSON.stringify(launched.body)).toBe(200);
+  expect(launched.body.status).toBe('active');
+  return { id: created.body.id, name: created.body.name };
+}
+
+async function enrollment(key: string, campaignId: string, contactId: string) {
+  const res = await call(stack.url, 'GET', `/v1/campaigns/${campaignId}/enrollments?limit=100`, { key });
+  expect(res.status).toBe(200);
+  return (res.body.data as { contact_id: string; status: string; exit_reason: string | null; run: number; current_step: string | null }[]).find((e) => e.contact_id === contactId);
+}
+
+const track = (key: string, email: string, event: string, data?: object) => call(stack.url, 'POST', '/v1/events', { key, body: { email, event, ...(data && { data }) } });
+
+describe('triggered campaigns', () => {
+  it('send → wait 2 days → branch on a property → send: each contact gets the mail of its branch', async () => {
+    const { adminKey: key } = await createTeam(stack, 'campaign-branch');
+    const [welcome, pro, free] = await Promise.all([template(key, 'Welcome'), template(key, 'Pro tips'), template(key, 'Free tips')]);
+    const campaign = await launchedCampaign(key, {
+      kind: 'triggered',
+      name: 'Onboarding',
+      trigger: { event: 'signed_up' },
+      steps: [
+        { id: 'welcome', type: 'send', template_id: welcome, from: FROM },
+        { type: 'wait', duration: '2d' },
+        { type: 'branch', condition: { type: 'property', key: 'plan', op: 'eq', value: 'pro' }, then: 'pro', else: 'free' },
+        { id: 'pro', type: 'send', template_id: pro, from: FROM },
+        { type: 'exit' },
+        { id: 'free', type: 'send', template_id: free, from: FROM },
+      ],
+    });
+    const ann = address('ann');
+    const bob = address('bob');
+    await call(stack.url, 'POST', '/v1/identify', { key, body: { email: ann, first_name: 'Ann', properties: { plan: 'pro' } } });
+
+    const first = await track(key, ann, 'signed_up', { via: 'web' });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body).toMatchObject({ event: 'signed_up', contact_created: false, enrollments_created: 1, enrolled_campaigns: ['Onboarding'], skipped_campaigns: [] });
+    // Tracking creates a contact it does not know yet.
+    const second = await track(key, bob, 'signed_up');
+    expect(second.body).toMatchObject({ contact_created: true, enrolled_campaigns: ['Onboarding'] });
+    // Already enrolled: skipped, not enrolled twice.
+    const again = await track(key, ann, 'signed_up');
+    expect(again.body).toMatchObject({ enrollments_created: 0, enrolled_campaigns: [], skipped_campaigns: ['Onboarding'] });
+
+    await expectEventually(async () => {
+      expect(await subjectsTo(ann)).toEqual(['Welcome']);
+      expect(await subjectsTo(bob)).toEqual(['Welcome']);
+    });
+    expect((await mailTo(ann))[0]!.body.html).toContain('Welcome for Ann');
+    // The second mail waits two (scaled) days.
+    expect(await subjectsTo(ann)).toEqual(['Welcome']);
+    await expectEventually(async () => {
+      expect((await subjectsTo(ann)).sort()).toEqual(['Pro tips', 'Welcome']);
+      expect((await subjectsTo(bob)).sort()).toEqual(['Free tips', 'Welcome']);
+    }, 15_000);
+    await expectEventually(async () => {
+      expect(await enrollment(key, campaign.id, first.body.contact_id)).toMatchObject({ status: 'completed', exit_reason: null, run: 1 });
+      expect(await enrollment(key, campaign.id, second.body.contact_id)).toMatchObject({ status: 'completed', current_step: 'free' });
+    });
+    // The events are on the contact's timeline.
+    const timeline = await call(stack.url, 'GET', `/v1/contacts/${first.body.contact_id}/events`, { key });
+    expect(timeline.body.data.map((e: { event: string }) => e.event)).toEqual(['signed_up', 'signed_up']);
+    expect(timeline.body.data[1].data).toEqual({ via: 'web' });
+    const contact = await call(stack.url, 'GET', `/v1/contacts/${first.body.contact_id}`, { key });
+    expect(contact.body.event_summary.signed_up.count).toBe(2);
+    // No mail is sent twice.
+    await sleep(1500);
+    expect((await subjectsTo(ann)).length).toBe(2);
+  }, 40_000);
+
+  it('unsubscribing mid-sequence stops it before the next send', async () => {
+    const { adminKey: key } = await createTeam(stack, 'campaign-unsub');
+    const [one, two] = await Promise.all([template(key, 'Step one'), template(key, 'Step two')]);
+    const campaign = await launchedCampaign(key, {
+      kind: 'triggered',
+      name: 'Drip',
+      trigger: { event: 'trial_started' },
+      steps: [
+        { type: 'send', template_id: one, from: FROM },
+        { type: 'wait', duration: '3d' },
+        { type: 'send', template_id: two, from: FROM },
+      ],
+    });
+    const email = address('carol');
+    const tracked = await track(key, email, 'trial_started');
+    await expectEventually(async () => expect(await subjectsTo(email)).toEqual(['Step one']));
+    const unsubscribed = await call(stack.url, 'PATCH', `/v1/contacts/${tracked.body.contact_id}`, { key, body: { subscribed: false } });
+    expect(unsubscribed.status).toBe(200);
+    await expectEventually(async () => expect(await enrollment(key, campaign.id, tracked.body.contact_id)).toMatchObject({ status: 'exited', exit_reason: 'unsubscribed' }), 15_000);
+    expect(await subjectsTo(email)).toEqual(['Step one']);
+  }, 30_000);
+
+  it('the goal event ends the enrolment as converted', async () => {
+    const { adminKey: key } = await createTeam(stack, 'campaign-goal');
+    const [one, two] = await Promise.all([template(key, 'Try it'), template(key, 'Still there?')]);
+    const campaign = await launchedCampaign(key, {
+      kind: 'triggered',
+      name: 'Convert',
+      trigger: { event: 'cart_abandoned' },
+      goal_event: 'purchase',
+      steps: [
+        { type: 'send', template_id: one, from: FROM },
+        { type: 'wait', duration: '3d' },
+        { type: 'send', template_id: two, from: FROM },
+      ],
+    });
+    const email = address('dave');
+    const tracked = await track(key, email, 'cart_abandoned');
+    await expectEventually(async () => expect(await subjectsTo(email)).toEqual(['Try it']));
+    const goal = await track(key, email, 'purchase', { order: 'A1' });
+    expect(goal.body).toMatchObject({ converted_campaigns: ['Convert'] });
+    expect(await enrollment(key, campaign.id, tracked.body.contact_id)).toMatchObject({ status: 'exited', exit_reason: 'converted' });
+    await sleep(3500);
+    expect(await subjectsTo(email)).toEqual(['Try it']);
+  }, 30_000);
+
+  it('wait_for_event continues when the event comes and takes the timeout path when it does not', async () => {
+    const { adminKey: key } = await createTeam(stack, 'campaign-wait-event');
+    const [hello, thanks, nudge] = await Promise.all([template(key, 'Hello'), template(key, 'Thanks for activating'), template(key, 'Need help?')]);
+    const campaign = await launchedCampaign(key, {
+      kind: 'triggered',
+      name: 'Activation',
+      trigger: { event: 'signed_up' },
+      steps: [
+        { type: 'send', template_id: hello, from: FROM },
+        { id: 'await', type: 'wait_for_event', event: 'activated', timeout: '2d', on_timeout: 'nudge' },
+        { type: 'send', template_id: thanks, from: FROM },
+        { type: 'exit' },
+        { id: 'nudge', type: 'send', template_id: nudge, from: FROM },
+      ],
+    });
+    const eager = address('eager');
+    const idle = address('idle');
+    const [a, b] = await Promise.all([track(key, eager, 'signed_up'), track(key, idle, 'signed_up')]);
+    await expectEventually(async () => expect(await enrollment(key, campaign.id, a.body.contact_id)).toMatchObject({ status: 'active', current_step: 'await' }));
+    const activated = await track(key, eager, 'activated');
+    expect(activated.body.resumed_enrollments).toBe(1);
+    await expectEventually(async () => {
+      expect((await subjectsTo(eager)).sort()).toEqual(['Hello', 'Thanks for activating']);
+      expect((await subjectsTo(idle)).sort()).toEqual(['Hello', 'Need help?']);
+    }, 15_000);
+    await expectEventually(async () => {
+      expect(await enrollment(key, campaign.id, a.body.contact_id)).toMatchObject({ status: 'completed' });
+      expect(await enrollment(key, campaign.id, b.body.contact_id)).toMatchObject({ status: 'completed', current_step: 'nudge' });
+    });
+    // The timer of the resumed wait fires later and must not send anything more.
+    await sleep(2500);
+    expect((await subjectsTo(eager)).length).toBe(2);
+  }, 40_000);
+
+  it('editing a running campaign keeps running enrolments on their version; pausing exits them at their next step', async () => {
+    const { adminKey: key } = await createTeam(stack, 'campaign-version');
+    const [first, old, replaced] = await Promise.all([template(key, 'First'), template(key, 'Old second'), template(key, 'New second')]);
+    const campaign = await launchedCampaign(key, {
+      kind: 'triggered',
+      name: 'Versioned',
+      trigger: { event: 'joined' },
+      steps: [
+        { type: 'send', template_id: first, from: FROM },
+        { type: 'wait', duration: '2d' },
+        { type: 'send', template_id: old, from: FROM },
+      ],
+    });
+    const early = address('early');
+    await track(key, early, 'joined');
+    await expectEventually(async () => expect(await subjectsTo(early)).toEqual(['First']));
+    const edited = await call(stack.url, 'PATCH', `/v1/campaigns/${campaign.id}`, {
+      key,
+      body: { steps: [{ type: 'send', template_id: first, from: FROM }, { type: 'wait', duration: '2d' }, { type: 'send', template_id: replaced, from: FROM }] },
+    });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    expect(edited.body.definition_version).toBe(2);
+    const late = address('late');
+    await track(key, late, 'joined');
+    await expectEventually(async () => {
+      expect((await subjectsTo(early)).sort()).toEqual(['First', 'Old second']);
+      expect((await subjectsTo(late)).sort()).toEqual(['First', 'New second']);
+    }, 15_000);
+
+    const paused = address('paused');
+    const tracked = await track(key, paused, 'joined');
+    await expectEventually(async () => expect(await subjectsTo(paused)).toEqual(['First']));
+    expect((await call(stack.url, 'POST', `/v1/campaigns/${campaign.id}/pause`, { key })).body.status).toBe('paused');
+    await expectEventually(async () => expect(await enrollment(key, campaign.id, tracked.body.contact_id)).toMatchObject({ status: 'exited', exit_reason: 'campaign_paused' }), 15_000);
+    expect(await subjectsTo(paused)).toEqual(['First']);
+    // A paused campaign enrols nobody.
+    expect((await track(key, address('nobody'), 'joined')).body.enrolled_campaigns).toEqual([]);
+  }, 40_000);
+
+  it('re-entry lets a contact that finished enrol again; without it the contact is skipped', async () => {
+    const { adminKey: key } = await createTeam(stack, 'campaign-reentry');
+    const receipt = await template(key, 'Receipt');
+    const once = await launchedCampaign(key, { kind: 'triggered', name: 'Once', trigger: { event: 'ordered' }, steps: [{ type: 'send', template_id: receipt, from: FROM }] });
+    const every = await launchedCampaign(key, { kind: 'triggered', name: 'Every time', trigger: { event: 'ordered' }, allow_reentry: true, steps: [{ type: 'send', template_id: receipt, from: FROM }] });
+    const email = address('repeat');
+    const first = await track(key, email, 'ordered');
+    expect(first.body.enrolled_campaigns).toEqual(['Every time', 'Once']);
+    await expectEventually(async () => {
+      expect(await enrollment(key, once.id, first.body.contact_id)).toMatchObject({ status: 'completed' });
+      expect(await enrollment(key, every.id, first.body.contact_id)).toMatchObject({ status: 'completed' });
+    });
+    const second = await track(key, email, 'ordered');
+    expect(second.body).toMatchObject({ enrolled_campaigns: ['Every time'], skipped_campaigns: ['Once'] });
+    await expectEventually(async () => expect(await enrollment(key, every.id, first.body.contact_id)).toMatchObject({ status: 'completed', run: 2 }));
+    await expectEventually(async () => expect((await subjectsTo(email)).length).toBe(3));
+  }, 30_000);
+});
+
+describe('campaign API rules', () => {
+  it('refuses launching a campaign that sends a missing template, and lifecycle changes that do not apply', async () => {
+    const [{ adminKey: key }, other] = await Promise.all([createTeam(stack, 'campaign-rules'), createTeam(stack, 'campaign-other')]);
+    const foreign = await call(stack.url, 'POST', '/v1/templates', { key: other.adminKey, body: { name: 'x', subject: 'x', html: 'x' } });
+    const created = await call(stack.url, 'POST', '/v1/campaigns', {
+      key,
+      body: { kind: 'triggered', name: 'Broken', trigger: { event: 'x' }, steps: [{ type: 'send', template_id: foreign.body.id, from: FROM }] },
+    });
+    expect(created.status).toBe(201);
+    const launch = await call(stack.url, 'POST', `/v1/campaigns/${created.body.id}/launch`, { key });
+    expectError(launch, 422, 'validation_error');
+    expect(launch.body.error.param).toBe('steps.0.template_id');
+    expectError(await call(stack.url, 'POST', `/v1/campaigns/${created.body.id}/resume`, { key }), 409, 'conflict');
+    // Another team sees nothing.
+    expectError(await call(stack.url, 'GET', `/v1/campaigns/${created.body.id}`, { key: other.adminKey }), 404, 'not_found');
+    // A branch to a step that does not exist is refused at create.
+    const badTarget = await call(stack.url, 'POST', '/v1/campaigns', {
+      key,
+      body: { kind: 'triggered', name: 'Bad', trigger: { event: 'x' }, steps: [{ type: 'branch', condition: { type: 'tag', tag: 'vip' }, then: 'nowhere', else: 'exit' }] },
+    });
+    expectError(badTarget, 422, 'validation_error');
+    expect(badTarget.body.error.param).toBe('steps.0.then');
+  });
+});
