@@ -9,6 +9,7 @@ import { MailroomStack } from '../../lib/mailroom-stack.js';
 import { ROUTES, type RouteDefinition } from '../../lib/routes.js';
 import { QUEUES, visibilityTimeoutSeconds } from '../../lib/queues.js';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from '../../functions/shared/config.js';
+import { campaignStateMachineDefinition } from '../../lib/campaign-state-machine.js';
 
 /** Headroom under CloudFormation's 500-resource limit that every stack must keep. */
 const MAX_RESOURCES_PER_STACK = 400;
@@ -45,8 +46,8 @@ const CDK_CUSTOM_RESOURCE_PROVIDER = /^(AWS679f53fac002430cb0da5b7982bd2287|Buck
 describe('Lambda functions', () => {
   const functions = all('AWS::Lambda::Function').filter((f) => !CDK_CUSTOM_RESOURCE_PROVIDER.test(f.id));
 
-  it('one per route, plus the fallback, one per queue consumer and the SES receipt action', () => {
-    expect(functions).toHaveLength(ROUTES.length + 1 + QUEUES.length + 1);
+  it('one per route, plus the fallback, one per queue consumer, the SES receipt action and the campaign step', () => {
+    expect(functions).toHaveLength(ROUTES.length + 1 + QUEUES.length + 1 + 1);
   });
 
   it('run on ARM64 with a current Node.js runtime, X-Ray tracing and an explicit log group', () => {
@@ -61,7 +62,8 @@ describe('Lambda functions', () => {
 
   it('log groups keep logs for a bounded time', () => {
     const groups = all('AWS::Logs::LogGroup');
-    expect(groups.length).toBe(functions.length);
+    // One per function, and the campaign state machine's.
+    expect(groups.length).toBe(functions.length + 1);
     for (const group of groups) expect(group.Properties.RetentionInDays, group.id).toBe(30);
   });
 
@@ -237,6 +239,34 @@ describe('media storage', () => {
     expect(described).toContain('Mailroom API: POST /v1/emails');
     expect(described).toContain('Consumes the storage-events queue');
     expect(described).not.toContain('Mailroom API: GET /v1/storage/usage');
+  });
+});
+
+describe('campaigns', () => {
+  const [machine] = all('AWS::StepFunctions::StateMachine');
+  const functions = all('AWS::Lambda::Function');
+
+  it('run on one standard state machine with the shared JSONPath definition, traced and logged', () => {
+    expect(all('AWS::StepFunctions::StateMachine')).toHaveLength(1);
+    expect(machine!.Properties.StateMachineType).toBe('STANDARD');
+    expect(machine!.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(machine!.Properties.LoggingConfiguration.Destinations).toHaveLength(1);
+    const parts: unknown[] = machine!.Properties.DefinitionString['Fn::Join'][1];
+    const definition = parts.map((p) => (typeof p === 'string' ? p : 'arn:aws:lambda:us-east-1:1:function:step')).join('');
+    expect(JSON.parse(definition)).toEqual(campaignStateMachineDefinition('arn:aws:lambda:us-east-1:1:function:step'));
+    expect(definition).not.toContain('JSONata');
+  });
+
+  it('only routes that enrol contacts may start executions, and only of that state machine', () => {
+    const starters = all('AWS::IAM::Policy').filter((p) => p.Properties.PolicyDocument.Statement.some((s: { Action: unknown }) => [s.Action].flat().includes('states:StartExecution')));
+    const withArn = functions.filter((f) => f.Properties.Environment?.Variables?.CAMPAIGN_STATE_MACHINE_ARN);
+    const enrolling = (ROUTES as readonly RouteDefinition[]).filter((r) => r.uses?.includes('campaign-runs'));
+    expect(withArn).toHaveLength(enrolling.length);
+    expect(starters).toHaveLength(enrolling.length);
+    for (const policy of starters) {
+      const statement = policy.Properties.PolicyDocument.Statement.find((s: { Action: unknown }) => [s.Action].flat().includes('states:StartExecution'));
+      expect(JSON.stringify(statement.Resource)).toContain('CampaignsEnrolments');
+    }
   });
 });
 
