@@ -70,3 +70,18 @@ export function evaluateCondition(condition: Condition, contact: Contact, now = 
     }
   }
 }
+
+/**
+ * The list a contact must be subscribed to for the condition to hold, if the condition says so at its top
+ * (the condition itself, or one member of a top-level `all`, nested `all`s included). Evaluating such a
+ * condition only needs that list's members, not every contact of the team.
+ */
+export function requiredListId(condition: Condition): string | undefined {
+  if (condition.type === 'list') return condition.op === 'subscribed' ? condition.list_id : undefined;
+  if (condition.type !== 'all') return undefined;
+  for (const member of condition.conditions) {
+    const listId = requiredListId(member);
+    if (listId) return listId;
+  }
+  return undefined;
+}

@@ -109,6 +109,10 @@ export const config = {
   get webhookDisableAfterSeconds() {
     return intFrom('WEBHOOK_DISABLE_AFTER_SECONDS', 5 * 24 * 3600);
   },
+  /** Contacts a segment count examines at most; beyond them the count is a lower bound (count_exact: false). */
+  get segmentCountScanLimit() {
+    return intFrom('SEGMENT_COUNT_SCAN_LIMIT', 10_000);
+  },
   /** Last-touch attribution: a conversion is credited to the last email sent to the address within this many days. */
   get attributionWindowDays() {
     return intFrom('ATTRIBUTION_WINDOW_DAYS', 7);
