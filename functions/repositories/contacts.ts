@@ -15,7 +15,7 @@ import { ApiError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Contact, IdentifyBody, ListContactsQuery, UpdateContactBody } from '../schemas/contacts.js';
 import { applyIdentify, applyUpdate, contactChanged } from '../domain/contacts.js';
-import { TABLE_SCHEMA, batchGetAll, listCollection, type ItemFilter, newOwnedItemPut, nowIso, tableName, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, deletePartition, batchGetAll, listCollection, type ItemFilter, newOwnedItemPut, nowIso, tableName, withoutNulls, type Page } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
@@ -25,7 +25,7 @@ const teamContactsPartition = (teamId: string) => `TEAM#${teamId}#CONTACTS`;
 /** Lost races (two identifies of one address at once) are retried on top of the winner this many times. */
 const WRITE_ATTEMPTS = 5;
 
-function toContact(raw: Record<string, unknown>): Contact {
+export function toContact(raw: Record<string, unknown>): Contact {
   const i = raw as unknown as Contact;
   return {
     id: i.id,
@@ -60,6 +60,12 @@ export async function getTeamContact(teamId: string, id: string): Promise<Contac
   const contact = await findTeamContact(teamId, id);
   if (!contact) throw notFound('Contact');
   return contact;
+}
+
+/** The id of the team's contact with this address (lowercase), if any: one read of the address claim. */
+export async function findContactIdByEmail(teamId: string, email: string): Promise<string | undefined> {
+  const claim = await getItem(emailKey(teamId, email));
+  return claim ? String(claim.contact_id) : undefined;
 }
 
 /** The team's contact with this address (lowercase), if any: two reads (the address claim, then the contact). */
@@ -209,4 +215,7 @@ export async function deleteContact(teamId: string, id: string, erase: { keyId: 
     if (error instanceof TransactionCanceledException) throw notFound('Contact');
     throw error;
   }
+  // What the contact's partition still holds: its events, enrolments, list memberships and conversions.
+  // Runs still waiting find their enrolment gone and end at their next step without sending.
+  await deletePartition(contactKey(id).pk);
 }

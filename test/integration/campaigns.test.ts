@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../functions/shared/clients.js';
 import { expectError, expectEventually, sleep } from '../support/http.js';
 
 let stack: LocalStack;
@@ -247,6 +249,36 @@ describe('triggered campaigns', () => {
     expect(second.body).toMatchObject({ enrolled_campaigns: ['Every time'], skipped_campaigns: ['Once'] });
     await expectEventually(async () => expect(await enrollment(key, every.id, first.body.contact_id)).toMatchObject({ status: 'completed', run: 2 }));
     await expectEventually(async () => expect((await subjectsTo(email)).length).toBe(3));
+  }, 30_000);
+});
+
+describe('erasure', () => {
+  it('erasing a contact removes its events, enrolments and memberships, and its waiting run ends without sending', async () => {
+    const { adminKey: key } = await createTeam(stack, 'campaign-erase');
+    const [one, two] = await Promise.all([template(key, 'Before erasure'), template(key, 'After erasure')]);
+    const campaign = await launchedCampaign(key, {
+      kind: 'triggered',
+      name: 'Erased',
+      trigger: { event: 'joined' },
+      steps: [{ type: 'send', template_id: one, from: FROM }, { type: 'wait', duration: '2d' }, { type: 'send', template_id: two, from: FROM }],
+    });
+    const list = await call(stack.url, 'POST', '/v1/lists', { key, body: { name: 'Newsletter' } });
+    const email = address('erase');
+    await call(stack.url, 'POST', '/v1/identify', { key, body: { email, list_id: list.body.id } });
+    const tracked = await track(key, email, 'joined');
+    await expectEventually(async () => expect(await subjectsTo(email)).toEqual(['Before erasure']));
+    const id = tracked.body.contact_id;
+    const { Items } = await documentClient.send(new QueryCommand({ TableName: process.env.TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `CONTACT#${id}` } }));
+    expect(Items!.map((i) => String(i.sk).split('#')[0]).sort()).toEqual(['CONTACT', 'ENROL', 'EVENT', 'LIST']);
+
+    const erased = await call(stack.url, 'DELETE', `/v1/contacts/${id}?erase=true`, { key });
+    expect(erased.body).toMatchObject({ deleted: true, erased: true });
+    const after = await documentClient.send(new QueryCommand({ TableName: process.env.TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `CONTACT#${id}` } }));
+    expect(after.Items).toEqual([]);
+    expect((await call(stack.url, 'GET', `/v1/campaigns/${campaign.id}/enrollments`, { key })).body.data).toEqual([]);
+    expect((await call(stack.url, 'GET', `/v1/lists/${list.body.id}/contacts`, { key })).body.data).toEqual([]);
+    await sleep(3000);
+    expect(await subjectsTo(email)).toEqual(['Before erasure']);
   }, 30_000);
 });
 
