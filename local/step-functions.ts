@@ -46,6 +46,8 @@ interface Execution {
   output?: string;
   error?: string;
   cause?: string;
+  /** States entered: what Step Functions bills (standard workflows) as state transitions. */
+  transitions: number;
   abort: () => void;
 }
 
@@ -53,6 +55,8 @@ export interface LocalStepFunctions {
   endpoint: string;
   /** Resolves when no execution is running (tests, shutdown). */
   idle(): Promise<void>;
+  /** Executions started and state transitions made so far (the benchmark's cost figures). */
+  usage(): { executions: number; transitions: number };
   stop(): Promise<void>;
 }
 
@@ -89,7 +93,10 @@ export async function startStepFunctions(options: { port: number; timeScale: num
       noThrowOnAbort: true,
       context: { Execution: { Id: arn, Name: name, Input: JSON.parse(input), StartTime: new Date().toISOString() } },
     });
-    const execution: Execution = { arn, name, input, status: 'RUNNING', startDate: Date.now() / 1000, abort: () => run.abort() };
+    const execution: Execution = { arn, name, input, status: 'RUNNING', startDate: Date.now() / 1000, transitions: 0, abort: () => run.abort() };
+    void (async () => {
+      for await (const event of run.eventLogs) if (event.type === 'StateEntered') execution.transitions++;
+    })().catch(() => undefined);
     const settled = run.result.then(
       (output) => {
         if (execution.status !== 'RUNNING') return;
@@ -176,6 +183,9 @@ export async function startStepFunctions(options: { port: number; timeScale: num
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     async idle() {
       while (running.size) await Promise.allSettled([...running]);
+    },
+    usage() {
+      return { executions: executions.size, transitions: [...executions.values()].reduce((sum, e) => sum + e.transitions, 0) };
     },
     async stop() {
       for (const execution of executions.values()) if (execution.status === 'RUNNING') execution.abort();

@@ -1,11 +1,12 @@
 /** Shared by the benchmarks: the offline stack in this process, AWS call counting, invocation, statistics. */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { generateRootToken } from '../functions/shared/auth/api-key-token.js';
 import { functionEnvironment, provision, startEmulators, type Emulators } from '../local/runtime.js';
 import type { ProvisionedQueue } from '../local/provision.js';
 import { lambdaContext, loadHandler } from '../local/lambda.js';
-import { handlerFile, routeById, type RouteId } from '../lib/routes.js';
+import { compilePath, handlerFile, routeById, type RouteId } from '../lib/routes.js';
 
 export interface BenchStack {
   emulators: Emulators;
@@ -32,13 +33,18 @@ export interface AwsCall {
   command: string;
   start: number;
   end: number;
+  /** The benchScope label the call was made under (undefined: outside any, e.g. a background execution). */
+  scope?: string;
 }
+
+/** Labels the calls made inside `benchScope.run(label, fn)`, so concurrent background work can be told apart. */
+export const benchScope = new AsyncLocalStorage<string>();
 
 /** Records every call the functions' SDK clients make (functions/shared/clients.ts), with its timing. */
 export async function recordAwsCalls(): Promise<AwsCall[]> {
   const clients = await import('../functions/shared/clients.js');
   const calls: AwsCall[] = [];
-  const services = { DynamoDB: clients.dynamodb, SQS: clients.sqs, S3: clients.s3, SES: clients.ses } as const;
+  const services = { DynamoDB: clients.dynamodb, SQS: clients.sqs, S3: clients.s3, SES: clients.ses, StepFunctions: clients.stepFunctions } as const;
   for (const [service, client] of Object.entries(services)) {
     (client.middlewareStack as { add: (m: unknown, o: unknown) => void }).add(
       (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
@@ -46,7 +52,7 @@ export async function recordAwsCalls(): Promise<AwsCall[]> {
         try {
           return await next(args);
         } finally {
-          calls.push({ service, command: String(context.commandName).replace(/Command$/, ''), start, end: performance.now() });
+          calls.push({ service, command: String(context.commandName).replace(/Command$/, ''), start, end: performance.now(), scope: benchScope.getStore() });
         }
       },
       { step: 'initialize', name: `bench-${service}` },
@@ -72,7 +78,7 @@ export async function invokeRoute(
     rawPath: path,
     rawQueryString: '',
     headers,
-    pathParameters: /\{id\}/.test(route.path) ? { id: path.split('/').at(/\/(verify|cancel|render)$/.test(path) ? -2 : -1)! } : undefined,
+    pathParameters: compilePath(route.path)(path),
     requestContext: { http: { method: route.method, path, sourceIp: '127.0.0.1', protocol: 'HTTP/1.1', userAgent: 'bench' }, requestId: 'bench' },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
     isBase64Encoded: false,
@@ -107,6 +113,7 @@ export const PRICE = {
   s3Put: 0.005 / 1e3,
   s3Get: 0.0004 / 1e3,
   sesEmail: 0.1 / 1e3,
+  stepFunctionsTransition: 0.025 / 1e3,
   snsPublish: 0.5 / 1e6,
   lambdaGbSecondArm: 0.0000133334,
   lambdaRequest: 0.2 / 1e6,
