@@ -41,7 +41,7 @@ export async function sendTestEvent(teamId: string, id: string, input: { email: 
   if (campaign.kind !== 'triggered') throw new ApiError('validation_error', 'Test events apply to triggered campaigns.', { param: 'id' });
   if (campaign.status !== 'active') throw new ApiError('conflict', `This campaign is ${campaign.status}; launch it (or resume it) before sending a test event.`, { param: 'id' });
   const { contact, created } = await loadOrCreateContact(teamId, input.email, 'test');
-  const eventName = campaign.trigger && 'event' in campaign.trigger ? campaign.trigger.event : 'campaign.test';
+  const eventName = campaign.trigger?.event ?? 'campaign.test';
   await recordContactEvent(teamId, contact, { event: eventName, data: { ...input.data, campaign_id: id }, source: 'test', at: Date.now() }).catch((error) => {
     // A concurrent change of the contact only loses the timeline entry of a test, never the enrolment.
     if (!(error instanceof Error && error.name === 'ContactChanged')) throw error;

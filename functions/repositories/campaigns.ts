@@ -26,13 +26,13 @@ import type { Address } from '../schemas/emails.js';
 import { listCollection, newOwnedItemPut, nowIso, tableName, withoutNulls, type Page } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
-const campaignKey = (id: string) => ({ pk: `CAMPAIGN#${id}`, sk: 'CAMPAIGN' });
+export const campaignKey = (id: string) => ({ pk: `CAMPAIGN#${id}`, sk: 'CAMPAIGN' });
 const definitionKey = (id: string, version: number) => ({ pk: `CAMPAIGN#${id}`, sk: `DEFINITION#${String(version).padStart(6, '0')}` });
 const teamCampaignsPartition = (teamId: string) => `TEAM#${teamId}#CAMPAIGNS`;
 const routingPartition = (teamId: string, subject: string) => `CAMPAIGNEVENT#${teamId}#${subject}`;
 
 export type RoutingSubject = { event: string } | { list_id: string };
-const subjectKey = (subject: RoutingSubject) => ('event' in subject ? `event:${subject.event}` : `list:${subject.list_id}`);
+const subjectKey = (subject: RoutingSubject | Trigger) => ('event' in subject && subject.event !== undefined ? `event:${subject.event}` : `list:${(subject as { list_id: string }).list_id}`);
 
 /** What an active campaign's routing item tells enrolment and goal handling. */
 export interface CampaignRoute {
@@ -131,7 +131,7 @@ export async function getDefinition(campaignId: string, version: number): Promis
 function routingItems(teamId: string, c: Campaign): Record<string, unknown>[] {
   if (c.kind !== 'triggered' || c.status !== 'active' || !c.trigger) return [];
   const route = { campaign_id: c.id, name: c.name, definition_version: c.definition_version, allow_reentry: c.allow_reentry };
-  const items = [{ pk: routingPartition(teamId, subjectKey(c.trigger as Trigger)), sk: `TRIGGER#${c.id}`, role: 'trigger', ...route }];
+  const items = [{ pk: routingPartition(teamId, subjectKey(c.trigger)), sk: `TRIGGER#${c.id}`, role: 'trigger', ...route }];
   if (c.goal_event) items.push({ pk: routingPartition(teamId, subjectKey({ event: c.goal_event })), sk: `GOAL#${c.id}`, role: 'goal', ...route });
   return items;
 }

@@ -68,10 +68,15 @@ export type Step = z.output<typeof Step>;
 /** A step as stored: its id filled in. */
 export type ResolvedStep = Step & { id: string };
 
-export const Trigger = z.union([
-  z.strictObject({ event: EventName.describe('Enrol contacts when this event is tracked.') }),
-  z.strictObject({ list_id: idOf('list').describe('Enrol contacts when they first subscribe to this list.') }),
-]);
+/** One object with exactly one of the two (not a union: a bad event name is then a 422 on `trigger.event`). */
+export const Trigger = z
+  .strictObject({
+    event: EventName.optional().describe('Enrol contacts when this event is tracked.'),
+    list_id: idOf('list').optional().describe('Enrol contacts when they first subscribe to this list.'),
+  })
+  .superRefine((trigger, ctx) => {
+    if ((trigger.event === undefined) === (trigger.list_id === undefined)) ctx.addIssue({ code: 'custom', message: 'Give either event or list_id.' });
+  });
 export type Trigger = z.output<typeof Trigger>;
 
 const Steps = z
