@@ -156,7 +156,7 @@ export const ROUTES = [
   { id: 'storage-usage.get', method: 'GET', path: '/v1/storage/usage', access: { scope: 'read' } },
 
   // With list_id, identify may send a double opt-in confirmation email (domain/lists.ts).
-  { id: 'identify.upsert', method: 'POST', path: '/v1/identify', access: { scope: 'write' }, sendsTo: ['webhook-fanout', 'send'], uses: ['mail-store-write'] },
+  { id: 'identify.upsert', method: 'POST', path: '/v1/identify', access: { scope: 'write' }, sendsTo: ['webhook-fanout', 'send'], uses: ['mail-store-write', 'campaign-runs'] },
   { id: 'contacts.list', method: 'GET', path: '/v1/contacts', access: { scope: 'read' } },
   { id: 'contacts.get', method: 'GET', path: '/v1/contacts/{id}', access: { scope: 'read' } },
   { id: 'contacts.update', method: 'PATCH', path: '/v1/contacts/{id}', access: { scope: 'write' }, sendsTo: ['webhook-fanout'] },
@@ -179,15 +179,15 @@ export const ROUTES = [
 
   // Lists (domain/lists.ts). The confirmation link is public (its signed token is the authorization); a
   // deleted list's memberships are swept by workers/list-sweep.ts.
-  { id: 'lists.confirm', method: 'GET', path: '/v1/lists/confirm/{token}', access: 'public', uses: ['table', 'pepper'], sendsTo: ['webhook-fanout'] },
-  { id: 'lists.confirm-one-click', method: 'POST', path: '/v1/lists/confirm/{token}', access: 'public', maxBodyBytes: 1024, uses: ['table', 'pepper'], sendsTo: ['webhook-fanout'] },
+  { id: 'lists.confirm', method: 'GET', path: '/v1/lists/confirm/{token}', access: 'public', uses: ['table', 'pepper', 'campaign-runs'], sendsTo: ['webhook-fanout'] },
+  { id: 'lists.confirm-one-click', method: 'POST', path: '/v1/lists/confirm/{token}', access: 'public', maxBodyBytes: 1024, uses: ['table', 'pepper', 'campaign-runs'], sendsTo: ['webhook-fanout'] },
   { id: 'lists.create', method: 'POST', path: '/v1/lists', access: { scope: 'write' }, idempotent: true },
   { id: 'lists.list', method: 'GET', path: '/v1/lists', access: { scope: 'read' } },
   { id: 'lists.get', method: 'GET', path: '/v1/lists/{id}', access: { scope: 'read' } },
   { id: 'lists.update', method: 'PATCH', path: '/v1/lists/{id}', access: { scope: 'write' } },
   { id: 'lists.delete', method: 'DELETE', path: '/v1/lists/{id}', access: { scope: 'write' }, sendsTo: ['list-sweep'] },
   { id: 'lists.members', method: 'GET', path: '/v1/lists/{id}/contacts', access: { scope: 'read' } },
-  { id: 'lists.subscribe', method: 'POST', path: '/v1/lists/{id}/contacts', access: { scope: 'write' }, idempotent: true, sendsTo: ['webhook-fanout', 'send'], uses: ['mail-store-write'] },
+  { id: 'lists.subscribe', method: 'POST', path: '/v1/lists/{id}/contacts', access: { scope: 'write' }, idempotent: true, sendsTo: ['webhook-fanout', 'send'], uses: ['mail-store-write', 'campaign-runs'] },
   { id: 'lists.unsubscribe', method: 'DELETE', path: '/v1/lists/{id}/contacts/{contact_id}', access: { scope: 'write' }, sendsTo: ['webhook-fanout'] },
 
   // Imports run in the background (workers/contact-import.ts); the literal /v1/contacts/import(s) paths win over /v1/contacts/{id}.

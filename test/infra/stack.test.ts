@@ -208,6 +208,11 @@ describe('webhooks', () => {
         'Mailroom API: POST /v1/domains/{id}/verify',
         'Mailroom API: POST /v1/identify',
         'Mailroom API: PATCH /v1/contacts/{id}',
+        'Mailroom API: POST /v1/unsubscribe/{token}',
+        'Mailroom API: GET /v1/lists/confirm/{token}',
+        'Mailroom API: POST /v1/lists/confirm/{token}',
+        'Mailroom API: POST /v1/lists/{id}/contacts',
+        'Mailroom API: DELETE /v1/lists/{id}/contacts/{contact_id}',
       ].sort(),
     );
     expect(withVar('WEBHOOK_DELIVERY_QUEUE_URL').map(describe).sort()).toEqual(

@@ -320,3 +320,45 @@ describe('members', () => {
     expect((await members(key, kept.id)).data).toHaveLength(5);
   });
 });
+
+describe('signup campaigns', () => {
+  const launchSignupCampaign = async (key: string, listId: string, name: string) => {
+    const created = await api(key, 'POST', '/v1/campaigns', { kind: 'triggered', name, trigger: { list_id: listId }, steps: [{ type: 'update_contact', tags: ['welcomed'] }] });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect((await api(key, 'POST', `/v1/campaigns/${created.body.id}/launch`)).status).toBe(200);
+    return created.body.id as string;
+  };
+  const enrolled = async (key: string, campaignId: string) =>
+    (await api(key, 'GET', `/v1/campaigns/${campaignId}/enrollments?limit=100`)).body.data.map((e: { contact_id: string }) => e.contact_id);
+
+  it('a first subscription enrols the contact in the list’s signup campaigns; a re-subscription does not', async () => {
+    const { adminKey: key } = await createTeam(stack, 'lists-signup');
+    const list = await createList(key);
+    const campaignId = await launchSignupCampaign(key, list.id, 'Welcome series');
+    const email = uniqueEmail();
+    const first = await api(key, 'POST', '/v1/identify', { email, list_id: list.id });
+    expect(first.body).toMatchObject({ list: { first_subscription: true }, enrolled_campaigns: ['Welcome series'] });
+    const contactId = first.body.contact_id;
+    expect(await enrolled(key, campaignId)).toEqual([contactId]);
+
+    expect((await api(key, 'DELETE', `/v1/lists/${list.id}/contacts/${contactId}`)).status).toBe(200);
+    const again = await api(key, 'POST', `/v1/lists/${list.id}/contacts`, { contact_id: contactId });
+    expect(again.body).toMatchObject({ status: 'subscribed', first_subscription: false, enrolled_campaigns: [] });
+    expect(await enrolled(key, campaignId)).toEqual([contactId]);
+  });
+
+  it('on a double opt-in list, the confirmation click is the first subscription that enrols', async () => {
+    const { adminKey: key } = await createTeam(stack, 'lists-signup-doi');
+    const subject = `Confirm signup ${Date.now()}`;
+    const list = await createList(key, { double_opt_in: true, confirmation: { from: FROM, subject } });
+    const campaignId = await launchSignupCampaign(key, list.id, 'Onboarding');
+    const email = uniqueEmail();
+    const pending = await api(key, 'POST', '/v1/identify', { email, list_id: list.id });
+    expect(pending.body).toMatchObject({ list: { status: 'pending', first_subscription: false }, enrolled_campaigns: [] });
+    expect(await enrolled(key, campaignId)).toEqual([]);
+    const [mail] = await capturedMail(subject, email);
+    const confirmed = await call(stack.url, 'GET', pathOf(linkIn(mail!.body.text!)));
+    expect(confirmed.body).toMatchObject({ confirmed: true, already_confirmed: false, enrolled_campaigns: ['Onboarding'] });
+    expect(await enrolled(key, campaignId)).toEqual([pending.body.contact_id]);
+  });
+});

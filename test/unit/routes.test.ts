@@ -79,6 +79,8 @@ describe('route table', () => {
       'bucket-uploads.create',
       // An upsert by email: repeating it merges the same values again.
       'identify.upsert',
+      // A confirmation link clicked again finds the subscription already confirmed.
+      'lists.confirm-one-click',
       // Lifecycle changes: repeating one finds the campaign already changed and answers 409, changing nothing.
       'campaigns.launch',
       'campaigns.pause',
