@@ -204,7 +204,8 @@ export const ROUTES = [
   { id: 'segments.delete', method: 'DELETE', path: '/v1/segments/{id}', access: { scope: 'write' } },
   { id: 'segments.contacts', method: 'GET', path: '/v1/segments/{id}/contacts', access: { scope: 'read' } },
 
-  { id: 'conversions.create', method: 'POST', path: '/v1/conversions', access: { scope: 'write' }, idempotent: true, sendsTo: ['webhook-fanout'] },
+  // A conversion is tracked as an event (it may end goal enrolments); stats are counters (repositories/stats.ts).
+  { id: 'conversions.create', method: 'POST', path: '/v1/conversions', access: { scope: 'write' }, idempotent: true, sendsTo: ['webhook-fanout'], uses: ['campaign-runs'] },
   { id: 'stats.get', method: 'GET', path: '/v1/stats', access: { scope: 'read' } },
   { id: 'campaign-stats.get', method: 'GET', path: '/v1/campaigns/{id}/stats', access: { scope: 'read' } },
 ] as const satisfies readonly RouteDefinition[];

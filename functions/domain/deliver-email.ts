@@ -21,6 +21,7 @@ import { unsubscribeToken, unsubscribeUrl } from './unsubscribe.js';
 import { enqueueSendJobs, sendDelaySeconds, type SendJob } from './send-email.js';
 import { RetryLater } from '../shared/queue/retry-later.js';
 import { emailEvents, publishEvents } from './webhook-events.js';
+import { countFailed, countSent } from './email-stats.js';
 
 /** Longer than any one send takes; after it, a `sending` email is known to be abandoned. */
 export const SEND_LEASE_MS = 2 * 60 * 1000;
@@ -71,10 +72,15 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
   }
   if (email.status === 'failed' && email.error) {
     // A redelivery after the failure was recorded: its event may not have been published (same id, so at most once).
+    await countFailed(email, email.updated_at);
     await publishFailure(email, email.error, email.updated_at);
     return;
   }
-  if (email.status_rank >= STATUS_RANK.sending) return;
+  if (email.status_rank >= STATUS_RANK.sending) {
+    // A redelivery after the send was recorded: finish its stats if they were cut off (they count once).
+    if (email.ses_message_id) await countSent(email, new Date().toISOString());
+    return;
+  }
   if (!(await claimForSending(email.id, Date.now() + SEND_LEASE_MS))) return;
 
   let messageId: string;
@@ -97,16 +103,21 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
     return;
   }
   // SES has the message now. If recording that fails, the claim stays: a redelivery must not send again.
-  await recordSent(email.id, email.team_id, messageId, new Date().toISOString());
+  const sentAt = new Date().toISOString();
+  await recordSent(email.id, email.team_id, messageId, sentAt);
   if (email.threading) {
     // Replies will quote SES's Message-ID (it replaced ours on the wire): make it lead to the thread too.
     await addThreadRefs(email.threading.inbox_id, email.threading.thread_id, [`<${messageId}@email.amazonses.com>`, `<${messageId}@${config.region}.amazonses.com>`]);
   }
+  await countSent(email, sentAt);
 }
 
 /** Records the failure and, if this call recorded it, tells webhooks (`email.failed`, one per recipient). */
 async function failEmail(email: StoredEmail, failure: { code: string; message: string }, rank?: number): Promise<void> {
-  if (await markFailed(email.id, failure, rank)) await publishFailure(email, failure, new Date().toISOString());
+  if (!(await markFailed(email.id, failure, rank))) return;
+  const at = new Date().toISOString();
+  await countFailed(email, at);
+  await publishFailure(email, failure, at);
 }
 
 function publishFailure(email: StoredEmail, failure: { code: string; message: string }, at: string): Promise<void> {

@@ -11,6 +11,7 @@ import { advanceRecipientStatus, appendEmailEvent, advanceEmailStatus } from '..
 import { addSuppression } from '../repositories/suppressions.js';
 import { STATUS_RANK } from './email-status.js';
 import { emailEvents, publishEvents, type EmailEventType } from './webhook-events.js';
+import { countSent, countSesOutcome } from './email-stats.js';
 
 /** The parts of an SES event record this code reads (shapes: test/fixtures/ses/*.json). */
 export interface SesEventRecord {
@@ -114,6 +115,11 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
   if (suppress) {
     await Promise.all(outcome.recipients.map((address) => addSuppression(teamId, { email: address, reason: suppress, source_email_id: emailId })));
   }
+  // Stats count once per (email, recipient, outcome). A Send counts only when it is what moved the email to
+  // sent (the sender could not confirm the send); otherwise the sender counted it.
+  const at = new Date(outcome.at).toISOString();
+  if (event.eventType !== 'Send') await countSesOutcome(email, outcome.type, outcome.recipients, at);
+  else if (applied === 'applied') await countSent(email, at);
   // Published whether or not the status moved (an open after a click is still an open); a redelivered
   // SES event yields the same event ids, so webhooks see it once.
   const eventKey = createHash('sha256').update(rawBody).digest('hex').slice(0, 16);

@@ -213,6 +213,8 @@ describe('webhooks', () => {
         'Mailroom API: POST /v1/lists/confirm/{token}',
         'Mailroom API: POST /v1/lists/{id}/contacts',
         'Mailroom API: DELETE /v1/lists/{id}/contacts/{contact_id}',
+        // A conversion may create its contact (contact.created).
+        'Mailroom API: POST /v1/conversions',
       ].sort(),
     );
     expect(withVar('WEBHOOK_DELIVERY_QUEUE_URL').map(describe).sort()).toEqual(

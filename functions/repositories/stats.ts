@@ -1,0 +1,201 @@
+/**
+ * Stats counters, added to with atomic ADDs as events arrive (never computed by reading emails).
+ *   team day:     pk STATS#<team>                       sk DAY#<YYYY-MM-DD>#<shard>   sent, delivered, …, converted, rev_<CUR>
+ *   campaign day: pk STATS#<team>#CAMPAIGN#<campaign>   sk DAY#<YYYY-MM-DD>#<shard>   same attributes
+ *   once-marker:  pk STATSONCE#<email id>   sk <counter>#<sha256(recipient)>   expires_at = +400 days
+ * Revenue is kept in hundredths (`rev_USD`: integers add exactly). A day is split into up to 10 shard items
+ * by email (or conversion) id: concurrent transactions on one item collide (TransactionConflict) and one item
+ * takes about 1,000 writes a second, so a busy team's events spread over ten. A report is one Query of one
+ * partition (at most 366 × 10 small items, summed per day); a campaign's totals are one Query of its partition.
+ *
+ * Email outcomes count once per (email, recipient, counter): the marker items and the ADDs go in one
+ * transaction, so a redelivered SES event or a retried send adds nothing, and a crash never leaves a marker
+ * without its count. Repeated opens and clicks by one recipient are counted once (unique); a marker hashes the
+ * address, so it holds no personal data, and it lasts 400 days (an open after that would count again).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { TransactionCanceledException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../shared/clients.js';
+import { COUNTERS, dayOf, totalsOf, type CounterName, type DayTally } from '../domain/stats.js';
+import type { Counters } from '../schemas/stats.js';
+import { epochSeconds, queryAllWithPrefix, tableName } from './table.js';
+
+const MARKER_TTL_SECONDS = 400 * 86_400;
+/** DynamoDB's limit on items per transaction, minus the two counter items. */
+const MARKERS_PER_TRANSACTION = 98;
+/** Transactions on a busy day item can collide; each retry waits longer (with jitter). */
+const CONFLICT_ATTEMPTS = 8;
+
+const teamStatsPartition = (teamId: string) => `STATS#${teamId}`;
+const campaignStatsPartition = (teamId: string, campaignId: string) => `STATS#${teamId}#CAMPAIGN#${campaignId}`;
+const SHARDS = 10;
+const shardOf = (seed: string) => createHash('sha256').update(seed).digest()[0]! % SHARDS;
+const dayKey = (pk: string, day: string, shard: number) => ({ pk, sk: `DAY#${day}#${shard}` });
+const markerKey = (emailId: string, counter: CounterName, recipient: string) => ({
+  pk: `STATSONCE#${emailId}`,
+  sk: `${counter}#${createHash('sha256').update(recipient).digest('hex').slice(0, 32)}`,
+});
+const REVENUE_PREFIX = 'rev_';
+
+export interface CounterChange {
+  teamId: string;
+  /** The campaign the event belongs to: its day item is added to as well. */
+  campaignId: string | null;
+  day: string;
+  /** Picks the day's shard item: the email or conversion id, so one email's events share an item. */
+  shardSeed: string;
+  counts: Partial<Record<CounterName, number>>;
+  revenue?: { currency: string; cents: number };
+}
+
+/** The Update items that add `change` to the team's day (and the campaign's): for a caller's transaction. */
+export function counterUpdates(change: CounterChange) {
+  const names: Record<string, string> = {};
+  const values: Record<string, number> = {};
+  const adds: string[] = [];
+  for (const name of COUNTERS) {
+    const n = change.counts[name];
+    if (!n) continue;
+    names[`#${name}`] = name;
+    values[`:${name}`] = n;
+    adds.push(`#${name} :${name}`);
+  }
+  if (change.revenue && change.revenue.cents !== 0) {
+    names['#rev'] = `${REVENUE_PREFIX}${change.revenue.currency}`;
+    values[':rev'] = change.revenue.cents;
+    adds.push('#rev :rev');
+  }
+  if (adds.length === 0) return [];
+  const partitions = [teamStatsPartition(change.teamId), ...(change.campaignId ? [campaignStatsPartition(change.teamId, change.campaignId)] : [])];
+  const shard = shardOf(change.shardSeed);
+  return partitions.map((pk) => ({
+    Update: {
+      TableName: tableName(),
+      Key: dayKey(pk, change.day, shard),
+      UpdateExpression: `ADD ${adds.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  }));
+}
+
+const conflictBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+
+/** A transaction that may collide with others on the same day item: retried with backoff, then thrown. */
+export async function transactWithCounters(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (error) {
+      if (!isConflict(error) || attempt + 1 >= CONFLICT_ATTEMPTS) throw error;
+      await conflictBackoff(attempt);
+    }
+  }
+}
+
+/** Only collisions and throttling: a failed condition is the caller's answer, not something to retry. */
+function isConflict(error: unknown): boolean {
+  if (error instanceof TransactionConflictException) return true;
+  if (!(error instanceof TransactionCanceledException)) return false;
+  const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+  return !codes.includes('ConditionalCheckFailed') && codes.some((code) => code === 'TransactionConflict' || code === 'ThrottlingError' || code === 'ProvisionedThroughputExceeded');
+}
+
+/** Adds to the counters outside any dedupe (the caller has made sure the event happens once). */
+async function addCounts(change: CounterChange): Promise<void> {
+  for (const { Update } of counterUpdates(change)) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await documentClient.send(new UpdateCommand(Update));
+        break;
+      } catch (error) {
+        // A plain write to an item inside another's transaction fails with TransactionConflictException.
+        if (!(error instanceof TransactionConflictException) || attempt + 1 >= CONFLICT_ATTEMPTS) throw error;
+        await conflictBackoff(attempt);
+      }
+    }
+  }
+}
+
+/**
+ * Adds one to `counter` for each recipient of the email it was not counted for yet, on the UTC day of `at`.
+ * Returns how many were new. One transaction per 98 recipients; recipients already counted drop out.
+ */
+export async function countOncePerRecipient(input: {
+  teamId: string;
+  campaignId: string | null;
+  emailId: string;
+  counter: CounterName;
+  recipients: readonly string[];
+  at: string;
+}): Promise<number> {
+  let pending = [...new Set(input.recipients)];
+  let counted = 0;
+  const expiresAt = epochSeconds() + MARKER_TTL_SECONDS;
+  while (pending.length) {
+    const chunk = pending.slice(0, MARKERS_PER_TRANSACTION);
+    const markers = chunk.map((recipient) => ({
+      Put: { TableName: tableName(), Item: { ...markerKey(input.emailId, input.counter, recipient), expires_at: expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' },
+    }));
+    const counters = counterUpdates({ teamId: input.teamId, campaignId: input.campaignId, day: dayOf(input.at), shardSeed: input.emailId, counts: { [input.counter]: chunk.length } });
+    try {
+      await transactWithCounters([...markers, ...counters]);
+      counted += chunk.length;
+      pending = pending.slice(chunk.length);
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const done = new Set(chunk.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed'));
+      if (done.size === 0) throw error;
+      pending = pending.filter((recipient) => !done.has(recipient));
+    }
+  }
+  return counted;
+}
+
+function toTally(item: Record<string, unknown>): DayTally {
+  const counts: DayTally['counts'] = {};
+  for (const name of COUNTERS) if (typeof item[name] === 'number') counts[name] = item[name];
+  const revenueCents: Record<string, number> = {};
+  for (const [attribute, value] of Object.entries(item)) {
+    if (attribute.startsWith(REVENUE_PREFIX) && typeof value === 'number') revenueCents[attribute.slice(REVENUE_PREFIX.length)] = value;
+  }
+  return { date: String(item.sk).slice('DAY#'.length, 'DAY#YYYY-MM-DD'.length), counts, revenueCents };
+}
+
+async function dayTallies(pk: string, from: string, to: string): Promise<DayTally[]> {
+  const tallies: DayTally[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient.send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        // Every shard of `to` sorts between `DAY#<to>` and `DAY#<to>#~`.
+        ExpressionAttributeValues: { ':pk': pk, ':from': `DAY#${from}`, ':to': `DAY#${to}#~` },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    tallies.push(...(page.Items ?? []).map(toTally));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return tallies;
+}
+
+export const teamDayTallies = (teamId: string, from: string, to: string) => dayTallies(teamStatsPartition(teamId), from, to);
+export const campaignDayTallies = (teamId: string, campaignId: string, from: string, to: string) => dayTallies(campaignStatsPartition(teamId, campaignId), from, to);
+
+/** A campaign's counters summed over its whole life (a broadcast's progress reads sent and failed here). */
+export async function campaignTotals(teamId: string, campaignId: string): Promise<Counters> {
+  return totalsOf((await queryAllWithPrefix(campaignStatsPartition(teamId, campaignId), 'DAY#')).map(toTally));
+}
+
+/**
+ * One contact unsubscribed (from everything), on the team's day and, when it came from a campaign's email,
+ * the campaign's. The caller counts a transition, so a repeated unsubscribe is not counted again.
+ */
+export function recordUnsubscribe(teamId: string, campaignId: string | null, at: string): Promise<void> {
+  return addCounts({ teamId, campaignId, day: dayOf(at), shardSeed: randomUUID(), counts: { unsubscribed: 1 } });
+}
