@@ -118,7 +118,7 @@ async function main() {
     queues,
     corsOrigins,
     onWorkerError: (error) => process.stderr.write(`worker: ${(error as Error).message}\n`),
-    stepFunctions: { port: ports.sfn, timeScale },
+    stepFunctions: { port: ports.sfn, timeScale, stateFile: join(stateDir, 'step-functions.json') },
   });
 
   const snapshot = async () => {

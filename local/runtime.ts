@@ -183,8 +183,8 @@ export async function startServices(options: {
   queues: ProvisionedQueue[];
   corsOrigins?: readonly string[];
   onWorkerError?: (error: unknown) => void;
-  /** Step Functions (campaign enrolments): its port (0 = any free one) and how much faster waits pass. */
-  stepFunctions?: { port: number; timeScale: number };
+  /** Step Functions (campaign enrolments): its port (0 = any free one), how much faster waits pass, where sleeping executions are kept. */
+  stepFunctions?: { port: number; timeScale: number; stateFile?: string };
 }): Promise<Services> {
   // The campaign state machine runs in this process, as the functions that start its executions do.
   const stepFunctions = await startStepFunctions(options.stepFunctions ?? { port: 0, timeScale: 1 });

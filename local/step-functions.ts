@@ -4,8 +4,10 @@
  * (lib/campaign-state-machine.ts) with aws-local-stepfunctions. Its task state invokes the real step handler
  * in-process. `timeScale` divides every Wait (86400: a day passes in a second) so a multi-day sequence can be
  * watched; waits are nominal everywhere else (the enrolment's wake_at shows the unscaled time).
- * Executions live in memory: a restart of the dev server drops running enrolments' timers.
+ * With a `stateFile`, executions sleeping in their Wait state are written down and resumed after a restart
+ * (from the Wait, for the time that was left), as on AWS, where they outlive any process.
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -69,22 +71,43 @@ class ServiceError extends Error {
   }
 }
 
-export async function startStepFunctions(options: { port: number; timeScale: number }): Promise<LocalStepFunctions> {
-  const machine = new StateMachine(campaignStateMachineDefinition(STEP_FUNCTION_ARN) as never, { validationOptions: { checkArn: false } });
+/** A sleeping execution as persisted: enough to resume it at its Wait state. */
+interface Sleeping {
+  name: string;
+  input: string;
+  state: unknown;
+  wakeAt: number;
+}
+
+export async function startStepFunctions(options: { port: number; timeScale: number; stateFile?: string }): Promise<LocalStepFunctions> {
+  const definition = campaignStateMachineDefinition(STEP_FUNCTION_ARN);
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  // The same definition entered at its Wait state: how a restarted runtime picks a sleeping execution up again.
+  const resumingMachine = new StateMachine({ ...definition, StartAt: 'Sleep' } as never, { validationOptions: { checkArn: false } });
   const executions = new Map<string, Execution>();
   const running = new Set<Promise<unknown>>();
+  const sleeping = new Map<string, Sleeping>();
+  let shuttingDown = false;
+  const persist = () => {
+    if (options.stateFile && !shuttingDown) writeFileSync(options.stateFile, JSON.stringify([...sleeping.values()]));
+  };
 
-  function start(name: string, input: string): Execution {
+  function start(name: string, input: string, resume?: Sleeping): Execution {
     const arn = `arn:aws:states:${LOCAL_AWS.region}:${ACCOUNT}:execution:${LOCAL_STATE_MACHINE_NAME}:${name}`;
     const waitTimeOverrides: Record<string, number> = {};
     const stepTask = async (state: unknown) => {
       const handler = await loadHandler<unknown, { action?: string; wait_seconds?: number }>(STEP_HANDLER);
       const output = await handler(state, lambdaContext('campaign-step', 120));
       // The Wait state sleeps for the scaled time; the state keeps the real number of seconds.
-      if (output.action === 'wait' && output.wait_seconds) waitTimeOverrides.Sleep = Math.max(1, Math.round((output.wait_seconds * 1000) / options.timeScale));
+      if (output.action === 'wait' && output.wait_seconds) {
+        waitTimeOverrides.Sleep = Math.max(1, Math.round((output.wait_seconds * 1000) / options.timeScale));
+        sleeping.set(name, { name, input, state: output, wakeAt: Date.now() + waitTimeOverrides.Sleep });
+      } else sleeping.delete(name);
+      persist();
       return output as never;
     };
-    const run = machine.run(JSON.parse(input), {
+    if (resume) waitTimeOverrides.Sleep = Math.max(1, resume.wakeAt - Date.now());
+    const run = (resume ? resumingMachine : machine).run(resume ? (resume.state as never) : JSON.parse(input), {
       overrides: {
         taskResourceLocalHandlers: { [STEP_TASK_STATE]: stepTask },
         waitTimeOverrides,
@@ -99,11 +122,14 @@ export async function startStepFunctions(options: { port: number; timeScale: num
     })().catch(() => undefined);
     const settled = run.result.then(
       (output) => {
-        if (execution.status !== 'RUNNING') return;
+        if (execution.status !== 'RUNNING' || shuttingDown) return;
         Object.assign(execution, { status: 'SUCCEEDED', output: JSON.stringify(output), stopDate: Date.now() / 1000 });
+        if (sleeping.delete(name)) persist();
       },
       (error: Error & { cause?: unknown }) => {
+        if (shuttingDown) return;
         Object.assign(execution, { status: 'FAILED', error: error.name, cause: String(error.message), stopDate: Date.now() / 1000 });
+        if (sleeping.delete(name)) persist();
       },
     );
     running.add(settled);
@@ -149,6 +175,7 @@ export async function startStepFunctions(options: { port: number; timeScale: num
       if (execution.status === 'RUNNING') {
         Object.assign(execution, { status: 'ABORTED', stopDate: Date.now() / 1000, error: body.error, cause: body.cause });
         execution.abort();
+        if (sleeping.delete(execution.name)) persist();
       }
       return { stopDate: execution.stopDate };
     },
@@ -177,6 +204,13 @@ export async function startStepFunctions(options: { port: number; timeScale: num
     }
   }
 
+  if (options.stateFile && existsSync(options.stateFile)) {
+    for (const saved of JSON.parse(readFileSync(options.stateFile, 'utf8')) as Sleeping[]) {
+      sleeping.set(saved.name, saved);
+      start(saved.name, saved.input, saved);
+    }
+  }
+
   const server = createServer((req, res) => void handle(req, res));
   await listenOn(server, options.port);
   return {
@@ -188,6 +222,8 @@ export async function startStepFunctions(options: { port: number; timeScale: num
       return { executions: executions.size, transitions: [...executions.values()].reduce((sum, e) => sum + e.transitions, 0) };
     },
     async stop() {
+      // Stopping the runtime is not stopping the executions: sleeping ones stay written down for the next start.
+      shuttingDown = true;
       for (const execution of executions.values()) if (execution.status === 'RUNNING') execution.abort();
       await Promise.allSettled([...running]);
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -120,6 +120,9 @@ export async function runSteps(input: RunInput, now = Date.now()): Promise<RunOu
   const campaign = await findCampaignItem(input.campaign_id);
   if (!campaign || campaign.status !== 'active') return exit(campaign?.status === 'archived' || !campaign ? 'campaign_archived' : 'campaign_paused');
   if (!contact.subscribed) return exit('unsubscribed');
+  // A signup campaign of a list mails only while the contact stays on that list.
+  const listId = (campaign.trigger as { list_id?: string } | undefined)?.list_id;
+  if (listId && !contact.lists.includes(listId)) return exit('unsubscribed');
   if ((await findSuppressed(input.team_id, [contact.email])).size) return exit('suppressed');
 
   const steps = await definition(input.campaign_id, enrollment.definition_version);

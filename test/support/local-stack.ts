@@ -19,14 +19,14 @@ export function endpoints(): Endpoints {
   return { dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB!, sqsS3: env.AWS_ENDPOINT_URL_SQS!, ses: env.AWS_ENDPOINT_URL_SESV2!, s3: env.AWS_ENDPOINT_URL_S3! };
 }
 
-export async function startLocalStack(options: { corsOrigins?: string[]; withWorkers?: boolean } = {}): Promise<LocalStack> {
+export async function startLocalStack(options: { corsOrigins?: string[]; withWorkers?: boolean; stepFunctionsStateFile?: string } = {}): Promise<LocalStack> {
   const services: Services = await startServices({
     apiPort: 0,
     endpoints: endpoints(),
     queues: options.withWorkers === false ? [] : inject('queues'),
     corsOrigins: options.corsOrigins,
     // Campaign waits: a day passes in a second.
-    stepFunctions: { port: 0, timeScale: 86_400 },
+    stepFunctions: { port: 0, timeScale: 86_400, stateFile: options.stepFunctionsStateFile },
   });
   return { url: services.api.url, smtpPort: services.smtp.port, rootKey: process.env.MAILROOM_ROOT_KEY!, stop: () => services.stop() };
 }
