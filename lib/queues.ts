@@ -145,6 +145,20 @@ export const QUEUES = [
     backoff: { baseSeconds: 10, maxSeconds: 900 },
     sendsTo: ['list-sweep'],
   },
+  {
+    // Contact imports (POST /v1/contacts/import): one message per chunk of rows; each chunk queues the next once
+    // it has moved the job's checkpoint on, so chunks of one import run one after the other.
+    name: 'contact-import',
+    consumer: 'functions/workers/contact-import.ts',
+    urlEnvVar: 'CONTACT_IMPORT_QUEUE_URL',
+    consumerTimeoutSeconds: 120,
+    batchSize: 1,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    backoff: { baseSeconds: 10, maxSeconds: 900 },
+    sendsTo: ['contact-import', 'webhook-fanout'],
+    uses: ['media-read'],
+  },
 ] as const satisfies readonly QueueDefinition[];
 
 export type QueueName = (typeof QUEUES)[number]['name'];

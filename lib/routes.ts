@@ -270,20 +270,21 @@ export function compilePath(path: string): (candidate: string) => Record<string,
 
 /**
  * Orders routes the way API Gateway chooses among several that match one request: at the first segment where
- * two paths differ in kind, a literal beats a `{param}`, which beats a greedy `{param+}`.
+ * they differ in kind, a literal beats a `{param}`, which beats a greedy `{param+}`. (A total order: the
+ * paths' segment kinds compared in turn, a shorter path first when one is a prefix of the other.)
  */
 export function bySpecificity(a: Pick<RouteDefinition, 'path'>, b: Pick<RouteDefinition, 'path'>): number {
-  const rank = (segment: string) => {
-    const param = PATH_PARAM.exec(segment);
-    return !param ? 0 : param[2] ? 2 : 1;
-  };
-  const left = a.path.split('/');
-  const right = b.path.split('/');
+  const kinds = (path: string) =>
+    path.split('/').map((segment) => {
+      const param = PATH_PARAM.exec(segment);
+      return !param ? 0 : param[2] ? 2 : 1;
+    });
+  const left = kinds(a.path);
+  const right = kinds(b.path);
   for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    const order = rank(left[i]!) - rank(right[i]!);
-    if (order !== 0) return order;
+    if (left[i] !== right[i]) return left[i]! - right[i]!;
   }
-  return 0;
+  return left.length - right.length;
 }
 
 const matchers = [...(ROUTES as readonly RouteDefinition[])].sort(bySpecificity).map((route) => ({ route, match: compilePath(route.path) }));

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { compilePath, FALLBACK_HANDLER, handlerFile, ROUTES, type RouteDefinition } from '../lib/routes.js';
+import { FALLBACK_HANDLER, handlerFile, matchRoute, type RouteDefinition } from '../lib/routes.js';
 import { allowedOrigin, CORS } from '../lib/cors.js';
 import { HTTP_FUNCTION_TIMEOUT_SECONDS } from '../lib/function-defaults.js';
 import { lambdaContext, loadHandler } from './lambda.js';
@@ -16,8 +16,6 @@ import { listenOn } from './http-helpers.js';
 /** API Gateway HTTP API limits. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 const INTEGRATION_TIMEOUT_MS = 30_000;
-
-const compiled = ROUTES.map((route: RouteDefinition) => ({ route, match: compilePath(route.path) }));
 
 export interface ApiServer {
   url: string;
@@ -127,15 +125,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, corsOrigins: re
     return;
   }
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  let matched: { route: RouteDefinition; params: Record<string, string> } | undefined;
-  for (const { route, match } of compiled) {
-    if (route.method !== method) continue;
-    const params = match(path);
-    if (params) {
-      matched = { route, params };
-      break;
-    }
-  }
+  const matched = matchRoute(method, path);
   const file = matched ? handlerFile(matched.route) : FALLBACK_HANDLER;
   const event = toEvent(req, body, matched?.route, matched && Object.keys(matched.params).length ? matched.params : undefined);
   const handler = await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 | string | object>(file);

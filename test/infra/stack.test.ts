@@ -205,6 +205,7 @@ describe('webhooks', () => {
         'Consumes the send queue',
         'Consumes the ses-events queue',
         'Consumes the webhook-delivery queue',
+        'Consumes the contact-import queue',
         'Mailroom API: POST /v1/domains/{id}/verify',
         'Mailroom API: POST /v1/identify',
         'Mailroom API: PATCH /v1/contacts/{id}',

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compilePath, FALLBACK_HANDLER, handlerFile, isMutating, ROUTES, routeById, type RouteDefinition } from '../../lib/routes.js';
+import { bySpecificity, compilePath, FALLBACK_HANDLER, handlerFile, isMutating, matchRoute, ROUTES, routeById, type RouteDefinition } from '../../lib/routes.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -38,6 +38,31 @@ describe('compilePath', () => {
     expect(dotted('/v1/files/aXjson')).toBeUndefined();
     expect(compilePath('/v1/a.b')('/v1/aXb')).toBeUndefined();
     expect(compilePath('/v1/a+b')('/v1/a+b')).toEqual({});
+  });
+});
+
+describe('matchRoute (the local server picks routes as API Gateway does)', () => {
+  it('prefers a literal segment over a path parameter, whatever the order of the route table', () => {
+    expect(matchRoute('GET', '/v1/contacts/imports')?.route.id).toBe('contact-imports.list');
+    expect(matchRoute('POST', '/v1/contacts/import')?.route.id).toBe('contact-imports.create');
+    expect(matchRoute('GET', '/v1/contacts/imports/imp_1')).toMatchObject({ route: { id: 'contact-imports.get' }, params: { id: 'imp_1' } });
+    expect(matchRoute('GET', '/v1/contacts/ct_1')).toMatchObject({ route: { id: 'contacts.get' }, params: { id: 'ct_1' } });
+    expect(matchRoute('GET', '/v1/contacts/import')?.route.id).toBe('contacts.get');
+    expect(matchRoute('PUT', '/v1/contacts/import')).toBeUndefined();
+  });
+
+  it('orders literal before parameter before greedy parameter, as a total order', () => {
+    const paths = ['/a/{key+}', '/b', '/a/{id}', '/a/{id}/c', '/a/x', '/a/{id}/{sub}', '/a/x/c'];
+    const sorted = paths.map((path) => ({ path })).sort(bySpecificity).map((r) => r.path);
+    expect(sorted).toEqual(['/b', '/a/x', '/a/x/c', '/a/{id}', '/a/{id}/c', '/a/{id}/{sub}', '/a/{key+}']);
+    // Antisymmetric and transitive: with an inconsistent comparator a sort could leave /v1/contacts/{id} before /v1/contacts/imports.
+    const cmp = (a: string, b: string) => Math.sign(bySpecificity({ path: a }, { path: b }));
+    for (const a of paths) {
+      for (const b of paths) {
+        expect(cmp(a, b) + cmp(b, a)).toBe(0);
+        for (const c of paths) if (cmp(a, b) <= 0 && cmp(b, c) <= 0) expect(cmp(a, c)).toBeLessThanOrEqual(0);
+      }
+    }
   });
 });
 
