@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
+import { idTime, newId } from '../shared/ids.js';
 import type { Conversion, ConversionBody } from '../schemas/conversions.js';
 import { claimOrder, findLastSent, storeConversion, takeOverOrder } from '../repositories/conversions.js';
 import { nowIso } from '../repositories/table.js';
@@ -66,9 +66,11 @@ export async function recordConversion(teamId: string, body: ConversionBody, now
         ...(touch && { email_id: touch.email_id, ...(touch.campaign_id && { campaign_id: touch.campaign_id }) }),
         ...(body.metadata && { metadata: body.metadata }),
       },
-      timestamp: nowIso(now),
+      // The conversion's own time, so that a retry finishing it names the same timeline event.
+      timestamp: nowIso(idTime(id)),
     },
-    { source: 'conversion' },
+    // A retry that finishes an abandoned conversion records its event once.
+    { source: 'conversion', seed: id },
   );
 
   const conversion: Conversion = {

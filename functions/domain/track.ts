@@ -41,14 +41,14 @@ export async function loadOrCreateContact(teamId: string, email: string, source:
 export async function trackEvent(
   teamId: string,
   input: { email: string; event: string; data?: Record<string, unknown>; timestamp?: string },
-  options: { source?: string } = {},
+  options: { source?: string; seed?: string } = {},
 ): Promise<TrackOutcome> {
   const at = input.timestamp ? Date.parse(input.timestamp) : Date.now();
   let created = false;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const loaded = await loadOrCreateContact(teamId, input.email, 'api');
     created ||= loaded.created;
-    const recorded = await recordContactEvent(teamId, loaded.contact, { event: input.event, data: input.data ?? {}, source: options.source ?? 'api', at }).catch((error) => {
+    const recorded = await recordContactEvent(teamId, loaded.contact, { event: input.event, data: input.data ?? {}, source: options.source ?? 'api', at, seed: options.seed }).catch((error) => {
       if (error instanceof Error && error.name === 'ContactChanged') return undefined;
       throw error;
     });

@@ -15,6 +15,7 @@ import { ApiError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Contact, IdentifyBody, ListContactsQuery, UpdateContactBody } from '../schemas/contacts.js';
 import { applyIdentify, applyUpdate, contactChanged } from '../domain/contacts.js';
+import { forgetLastSent } from './conversions.js';
 import { TABLE_SCHEMA, deletePartition, batchGetAll, listCollection, type ItemFilter, newOwnedItemPut, nowIso, tableName, withoutNulls, type Page } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
@@ -218,4 +219,6 @@ export async function deleteContact(teamId: string, id: string, erase: { keyId: 
   // What the contact's partition still holds: its events, enrolments, list memberships and conversions.
   // Runs still waiting find their enrolment gone and end at their next step without sending.
   await deletePartition(contactKey(id).pk);
+  // Attribution remembers the last email per (hashed) address; an erasure leaves no link to it.
+  if (erase) await forgetLastSent(teamId, contact.email);
 }

@@ -10,15 +10,13 @@
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import type { Conversion } from '../schemas/conversions.js';
 import { counterUpdates, transactWithCounters, type CounterChange } from './stats.js';
-import { conditionalUpdate, epochSeconds, tableName, withoutNulls } from './table.js';
+import { batchWriteAll, conditionalUpdate, epochSeconds, tableName, withoutNulls } from './table.js';
 
-const BATCH_WRITE_SIZE = 25;
-const BATCH_WRITE_ATTEMPTS = 5;
 
 const hash = (value: string) => createHash('sha256').update(value).digest('hex');
 const lastSentKey = (teamId: string, address: string) => ({ pk: `LASTSENT#${teamId}#${hash(address)}`, sk: 'LASTSENT' });
@@ -33,21 +31,17 @@ export interface LastSent {
 
 /**
  * Remembers `sent` as the last email sent to each address, 25 addresses per BatchWriteItem (one call for
- * most emails); unprocessed writes are retried with backoff. Two emails to one address recorded at the same
+ * most emails). Two emails to one address recorded at the same
  * moment may land in either order: the later-written one wins.
  */
 export async function rememberLastSent(teamId: string, addresses: readonly string[], sent: LastSent, windowDays: number): Promise<void> {
   const expiresAt = epochSeconds(Date.parse(sent.sent_at)) + (windowDays + 1) * 86_400;
-  const puts = [...new Set(addresses)].map((address) => ({ PutRequest: { Item: withoutNulls({ ...lastSentKey(teamId, address), ...sent, expires_at: expiresAt }) } }));
-  for (let i = 0; i < puts.length; i += BATCH_WRITE_SIZE) {
-    let pending: typeof puts | undefined = puts.slice(i, i + BATCH_WRITE_SIZE);
-    for (let attempt = 0; pending?.length && attempt < BATCH_WRITE_ATTEMPTS; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
-      const result: BatchWriteCommandOutput = await documentClient.send(new BatchWriteCommand({ RequestItems: { [tableName()]: pending } }));
-      pending = result.UnprocessedItems?.[tableName()] as typeof puts | undefined;
-    }
-    if (pending?.length) throw Object.assign(new Error('BatchWriteItem kept returning unprocessed items'), { name: 'ThrottlingException' });
-  }
+  await batchWriteAll([...new Set(addresses)].map((address) => ({ PutRequest: { Item: withoutNulls({ ...lastSentKey(teamId, address), ...sent, expires_at: expiresAt }) } })));
+}
+
+/** Forgets the last email sent to an address (a GDPR erasure of the contact). */
+export async function forgetLastSent(teamId: string, address: string): Promise<void> {
+  await documentClient.send(new DeleteCommand({ TableName: tableName(), Key: lastSentKey(teamId, address) }));
 }
 
 export async function findLastSent(teamId: string, address: string): Promise<LastSent | undefined> {

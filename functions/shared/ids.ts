@@ -58,6 +58,12 @@ export function idBoundary(kind: IdKind, time: number, edge: 'low' | 'high'): st
   return `${ID_PREFIX[kind]}_${encodeTime(time)}${(edge === 'low' ? '0' : 'z').repeat(16)}`;
 }
 
+/** When an id was minted (its ULID time part), in milliseconds since the epoch. */
+export function idTime(id: string): number {
+  const encoded = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 11);
+  return [...encoded].reduce((time, char) => time * 32 + CROCKFORD.indexOf(char), 0);
+}
+
 export function newId(kind: IdKind, now = Date.now()): string {
   return `${ID_PREFIX[kind]}_${nextUlid(now).toLowerCase()}`;
 }
