@@ -216,6 +216,10 @@ describe('webhooks', () => {
         'Mailroom API: DELETE /v1/lists/{id}/contacts/{contact_id}',
         // A conversion may create its contact (contact.created).
         'Mailroom API: POST /v1/conversions',
+        // Tracking creates unknown contacts; a campaign's update_contact step changes them.
+        'Mailroom API: POST /v1/events',
+        'Mailroom API: POST /v1/campaigns/{id}/test-event',
+        'Runs campaign enrolment steps (invoked by the campaign state machine)',
       ].sort(),
     );
     expect(withVar('WEBHOOK_DELIVERY_QUEUE_URL').map(describe).sort()).toEqual(
