@@ -7,7 +7,7 @@
  * applied (nothing changes the second time) and cannot count them again.
  *
  * CSV: a header row; `email` (required), `first_name`, `last_name`, `timezone`, `tags` (separated by ";" or
- * "|"), `subscribed` (true/false) and any other column as a string property (a `properties.` prefix is
+ * "|"), `subscribed` (true/false, yes/no or 1/0) and any other column as a string property (a `properties.` prefix is
  * optional). Empty cells leave what is stored alone. JSON lines: one identify body per line, plus `subscribed`.
  * A row that breaks a rule is a row error (row number, field, message); a file that cannot be read any further
  * ends the job as failed, with the rows before that point imported.
@@ -65,7 +65,7 @@ export async function startContactImport(teamId: string, body: StartImportBody):
   if (!head) throw new ApiError('validation_error', `Bucket "${body.bucket}" has no object "${body.key}": upload the file first.`, { param: 'key' });
   const size = head.ContentLength ?? 0;
   if (size > MAX_IMPORT_OBJECT_BYTES) {
-    throw new ApiError('payload_too_large', `The object is ${size} bytes; an import reads at most ${MAX_IMPORT_OBJECT_BYTES} bytes (50 MB). Split the file and import each part.`, {
+    throw new ApiError('payload_too_large', `The object is ${size} bytes; an import reads at most ${MAX_IMPORT_OBJECT_BYTES / 1024 ** 2} MB. Split the file and import each part.`, {
       param: 'key',
       details: { size_bytes: size, max_bytes: MAX_IMPORT_OBJECT_BYTES },
     });

@@ -212,16 +212,17 @@ describe('CSV', () => {
     // Bad rows on both sides of chunk boundaries, and the last row (a chunk of its own).
     const bad = new Set([1, CHUNK_ROWS, CHUNK_ROWS + 1, 1234, total]);
     const lines = ['email,first_name,plan'];
-    for (let row = 1; row <= total; row++) lines.push(bad.has(row) ? `broken-${row},X,pro` : `user${row}@example.com,"User ${row}",${row % 2 ? 'pro' : 'free'}`);
+    // Multi-byte names: the checkpoints are byte offsets, not character counts.
+    for (let row = 1; row <= total; row++) lines.push(bad.has(row) ? `broken-${row},X,pro` : `user${row}@example.com,"Zoë ${row}",${row % 2 ? 'pro' : 'free'}`);
     const csv = `${lines.join('\r\n')}\r\n`;
     await t.upload('big.csv', csv);
     const started = await t.start({ key: 'big.csv' });
     const job = await t.finished(started.id, 90_000);
-    expect(job).toMatchObject({ status: 'completed', rows: { total_so_far: total, created: total - bad.size, updated: 0, unchanged: 0, failed: bad.size }, bytes_read: csv.length });
+    expect(job).toMatchObject({ status: 'completed', rows: { total_so_far: total, created: total - bad.size, updated: 0, unchanged: 0, failed: bad.size }, bytes_read: Buffer.byteLength(csv) });
     expect((await t.errors(started.id)).map((e) => [e.row, e.email, e.field])).toEqual([...bad].map((row) => [row, `broken-${row}`, 'email']));
     const contacts = await t.contacts();
     expect(contacts.size).toBe(total - bad.size);
-    expect(contacts.get(`user${total - 1}@example.com`)).toMatchObject({ first_name: `User ${total - 1}`, properties: { plan: 'free' } });
+    expect(contacts.get(`user${total - 1}@example.com`)).toMatchObject({ first_name: `Zoë ${total - 1}`, properties: { plan: 'free' } });
   }, 120_000);
 
   it('fails the job with a clear error when the file stops being CSV; the rows before it stay imported', async () => {
