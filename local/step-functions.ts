@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { campaignStateMachineDefinition, STEP_TASK_STATE } from '../lib/campaign-state-machine.js';
+import { campaignStateMachineDefinition, FAILURE_TASK_STATE, STEP_TASK_STATE } from '../lib/campaign-state-machine.js';
 import { listenOn } from './http-helpers.js';
 import { lambdaContext, loadHandler } from './lambda.js';
 import { LOCAL_AWS } from './aws-env.js';
@@ -109,9 +109,9 @@ export async function startStepFunctions(options: { port: number; timeScale: num
     if (resume) waitTimeOverrides.Sleep = Math.max(1, resume.wakeAt - Date.now());
     const run = (resume ? resumingMachine : machine).run(resume ? (resume.state as never) : JSON.parse(input), {
       overrides: {
-        taskResourceLocalHandlers: { [STEP_TASK_STATE]: stepTask },
+        taskResourceLocalHandlers: { [STEP_TASK_STATE]: stepTask, [FAILURE_TASK_STATE]: stepTask },
         waitTimeOverrides,
-        retryIntervalOverrides: { [STEP_TASK_STATE]: 200 },
+        retryIntervalOverrides: { [STEP_TASK_STATE]: 200, [FAILURE_TASK_STATE]: 200 },
       },
       noThrowOnAbort: true,
       context: { Execution: { Id: arn, Name: name, Input: JSON.parse(input), StartTime: new Date().toISOString() } },

@@ -15,7 +15,7 @@ import type { SendEmailBody } from '../schemas/emails.js';
 import { findCampaignItem, getDefinition } from '../repositories/campaigns.js';
 import { identifyContact } from '../repositories/contacts.js';
 import { findEmail } from '../repositories/emails.js';
-import { contactWithEnrollments, finishEnrollment, recordProgress } from '../repositories/enrollments.js';
+import { claimWake, contactWithEnrollments, finishEnrollment, recordProgress, resumeWaiting } from '../repositories/enrollments.js';
 import { findSuppressed } from '../repositories/suppressions.js';
 import { evaluateCondition } from './conditions.js';
 import { contactEvents, contactTemplateVariables } from './contacts.js';
@@ -105,15 +105,42 @@ async function sendStep(input: RunInput, contact: Contact, step: Extract<Resolve
   }
 }
 
+/**
+ * The state machine's Catch: the step task kept failing (retries exhausted). Ends the run as exited with
+ * reason `error` if this execution still owns it, so it is visible and a re-entry may enrol the contact again.
+ */
+export async function recordRunFailure(input: RunInput & { failure?: { Error?: string; Cause?: string } }): Promise<RunOutput> {
+  const cause = [input.failure?.Error, input.failure?.Cause].filter(Boolean).join(': ').slice(0, 500);
+  await finishEnrollment(
+    // Only if this execution owns the run: a resuming execution that failed before taking over leaves the
+    // waiting one (and its timer) in charge.
+    { contact_id: input.contact_id, campaign_id: input.campaign_id, run: input.run, seq: input.seq },
+    { status: 'exited', reason: 'error', error: cause || 'The campaign step kept failing.' },
+  );
+  return { ...input, action: 'done' };
+}
+
 export async function runSteps(input: RunInput, now = Date.now()): Promise<RunOutput> {
   const done: RunOutput = { ...input, action: 'done' };
   const { contact, enrollments } = await contactWithEnrollments(input.contact_id);
-  const enrollment = enrollments.find((e) => e.campaign_id === input.campaign_id);
+  let enrollment = enrollments.find((e) => e.campaign_id === input.campaign_id);
+  if (!enrollment) return done;
+  const sameRun = enrollment.run === input.run && enrollment.status === 'active';
+  if (input.resume_event && sameRun && enrollment.seq === input.seq - 1) {
+    // Started by the event a wait_for_event waits for: take the run over (unless its timer already did).
+    enrollment = await resumeWaiting(enrollment, input.resume_event);
+    if (!enrollment) return done;
+  } else if (!input.resume_event && sameRun && enrollment.seq === input.seq && enrollment.waiting_for && enrollment.wake_at && Date.parse(enrollment.wake_at) === input.at) {
+    // The wait_for_event's timer (its input is due exactly at the recorded wake time; a retried invocation
+    // from before the wait is not): claim the wake, so a resume racing it cannot continue the run as well.
+    if (!(await claimWake(enrollment))) return done;
+  }
   // A newer run or execution, a finished run or an erased contact: this invocation has nothing left to do.
-  if (!enrollment || enrollment.run !== input.run || enrollment.seq !== input.seq || (enrollment.status !== 'starting' && enrollment.status !== 'active')) return done;
+  if (enrollment.run !== input.run || enrollment.seq !== input.seq || (enrollment.status !== 'starting' && enrollment.status !== 'active')) return done;
+  const current = enrollment;
 
   const exit = async (reason: Enrollment['exit_reason'], extra: { error?: string; current_step?: string } = {}) => {
-    await finishEnrollment(enrollment, { status: 'exited', reason, ...extra });
+    await finishEnrollment(current, { status: 'exited', reason, ...extra });
     return done;
   };
   if (!contact || contact.team_id !== input.team_id) return exit('contact_deleted');
@@ -125,27 +152,28 @@ export async function runSteps(input: RunInput, now = Date.now()): Promise<RunOu
   if (listId && !contact.lists.includes(listId)) return exit('unsubscribed');
   if ((await findSuppressed(input.team_id, [contact.email])).size) return exit('suppressed');
 
-  const steps = await definition(input.campaign_id, enrollment.definition_version);
+  const steps = await definition(input.campaign_id, current.definition_version);
   const wait = async (seconds: number, at: string, continueAt: string | null, waiting?: { event: string; resume: string | null }): Promise<RunOutput> => {
-    const wakeAt = now + seconds * 1000;
-    const current = await recordProgress(enrollment, {
+    const wakeAt = Math.round(now + seconds * 1000);
+    const recorded = await recordProgress(current, {
       current_step: at,
       waiting_for: waiting?.event ?? null,
       resume_step: waiting?.resume ?? null,
       wake_at: new Date(wakeAt).toISOString(),
     });
-    if (!current) return done;
-    return { ...input, step: continueAt ?? END_OF_STEPS, action: 'wait', wait_seconds: Math.max(1, Math.ceil(seconds)), at: wakeAt };
+    if (!recorded) return done;
+    const { resume_event: _resumed, ...next } = input;
+    return { ...next, step: continueAt ?? END_OF_STEPS, action: 'wait', wait_seconds: Math.max(1, Math.ceil(seconds)), at: wakeAt };
   };
 
   const complete = async (at: string | null) => {
-    await finishEnrollment(enrollment, { status: 'completed', reason: null, current_step: at });
+    await finishEnrollment(current, { status: 'completed', reason: null, current_step: at });
     return done;
   };
 
   let person = contact;
   let cursor = input.step ?? steps[0]!.id;
-  let lastStep: string | null = enrollment.current_step;
+  let lastStep: string | null = current.current_step;
   for (let hop = 0; hop < MAX_STEPS_PER_INVOCATION; hop++) {
     const index = steps.findIndex((s) => s.id === cursor);
     // The end of the steps, an exit step and a branch to "exit" all complete the run.

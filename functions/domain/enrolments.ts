@@ -11,7 +11,7 @@ import { stepFunctions } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import type { Contact } from '../schemas/contacts.js';
 import { campaignRoutes, type CampaignRoute, type RoutingSubject } from '../repositories/campaigns.js';
-import { enroll, finishEnrollment, resumeWaiting, type StoredEnrollment } from '../repositories/enrollments.js';
+import { enroll, finishEnrollment, type StoredEnrollment } from '../repositories/enrollments.js';
 
 /** What one execution of the campaign state machine gets as input (and the step function as its state). */
 export interface RunInput {
@@ -24,6 +24,8 @@ export interface RunInput {
   step: string | null;
   /** When this invocation is due (ms): the deterministic time part of the ids of the emails it sends. */
   at: number;
+  /** Set on an execution started by a waited-for event: it first takes the run over from the waiting one. */
+  resume_event?: string;
 }
 
 export interface CampaignRef {
@@ -95,18 +97,13 @@ export async function endOnGoal(routes: CampaignRoute[], enrollments: StoredEnro
   return ended;
 }
 
-/** Resumes the contact's runs that wait for this event, each in a new execution at the step after its wait. */
+/**
+ * Resumes the contact's runs that wait for this event: starts each run's next execution at the step after
+ * its wait. The new execution takes the run over itself (conditionally, racing the wait's own timer), so a
+ * failed start changes nothing and a retried event starts the same execution.
+ */
 export async function resumeWaitingRuns(event: string, enrollments: StoredEnrollment[]): Promise<number> {
-  let resumed = 0;
-  await Promise.all(
-    enrollments
-      .filter((e) => e.waiting_for === event && e.status === 'active')
-      .map(async (e) => {
-        const next = await resumeWaiting(e, event);
-        if (!next) return;
-        await startRun(runInput(next, next.current_step));
-        resumed++;
-      }),
-  );
-  return resumed;
+  const waiting = enrollments.filter((e) => e.waiting_for === event && e.status === 'active');
+  await Promise.all(waiting.map((e) => startRun({ ...runInput(e, e.resume_step), seq: e.seq + 1, resume_event: event })));
+  return waiting.length;
 }

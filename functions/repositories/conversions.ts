@@ -3,7 +3,8 @@
  * (by team), claim an order id once per team, store a conversion with its counters.
  *   last sent:  pk LASTSENT#<team>#<sha256(address)>  sk LASTSENT   email_id, campaign_id, sent_at, expires_at = sent + window + 1 day
  *   order:      pk CONVORDER#<team>#<order id>         sk CONVORDER  conversion_id, body_sha256, state claimed|done, lease_until (ms)
- *   conversion: pk CONTACT#<contact>                   sk CONVERSION#<id>   the API view plus team_id, email, metadata
+ *   conversion: pk CONTACT#<contact>                   sk REVENUE#<id>   the API view plus team_id, email, metadata
+ *               (a prefix sorting after ENROL#: reading a contact with its enrolments skips its conversions)
  * A conversion lives in its contact's partition, so erasing the contact erases it; the last-sent item names
  * the address only by hash and expires with the attribution window. The order item outlives an erasure (it
  * holds no personal data) so an order id stays used.
@@ -21,7 +22,7 @@ import { batchWriteAll, conditionalUpdate, epochSeconds, tableName, withoutNulls
 const hash = (value: string) => createHash('sha256').update(value).digest('hex');
 const lastSentKey = (teamId: string, address: string) => ({ pk: `LASTSENT#${teamId}#${hash(address)}`, sk: 'LASTSENT' });
 const orderKey = (teamId: string, orderId: string) => ({ pk: `CONVORDER#${teamId}#${orderId}`, sk: 'CONVORDER' });
-const conversionKey = (contactId: string, id: string) => ({ pk: `CONTACT#${contactId}`, sk: `CONVERSION#${id}` });
+const conversionKey = (contactId: string, id: string) => ({ pk: `CONTACT#${contactId}`, sk: `REVENUE#${id}` });
 
 export interface LastSent {
   email_id: string;

@@ -202,6 +202,22 @@ export async function resumeWaiting(e: StoredEnrollment, event: string): Promise
   }
 }
 
+/**
+ * The timer of a wait_for_event fired: takes the run on to the timeout path if the event has not resumed it
+ * first (the same condition a resume needs, so exactly one of the two continues).
+ */
+export function claimWake(e: StoredEnrollment): Promise<boolean> {
+  const f = fence(e);
+  return conditionalUpdate({
+    TableName: tableName(),
+    Key: enrollmentKey(e.contact_id, e.campaign_id),
+    UpdateExpression: 'SET updated_at = :now REMOVE waiting_for, resume_step',
+    ConditionExpression: `${f.expression} AND waiting_for = :event`,
+    ExpressionAttributeNames: f.names,
+    ExpressionAttributeValues: { ...f.values, ':event': e.waiting_for, ':now': nowIso() },
+  });
+}
+
 export function listCampaignEnrollments(campaignId: string, query: { limit: number; cursor?: string; status?: string }): Promise<Page<Enrollment>> {
   const filters = query.status ? [{ path: 'status', op: '=' as const, value: query.status }] : [];
   return listCollection({ partition: campaignEnrollmentsPartition(campaignId), filters }, query, (item) => publicEnrollment(toEnrollment(item)));
@@ -229,7 +245,10 @@ export async function recordContactEvent(
   const at = nowIso(input.at);
   const event: ContactEvent = { id, event: input.event, data: input.data, source: input.source, at };
   const previous = contact.event_summary[input.event];
-  let summary = { ...contact.event_summary, [input.event]: { count: (previous?.count ?? 0) + 1, first_at: previous?.first_at ?? at, last_at: at } };
+  // A backdated event (an explicit timestamp) moves first_at back but never last_at.
+  const first = previous && previous.first_at < at ? previous.first_at : at;
+  const last = previous && previous.last_at > at ? previous.last_at : at;
+  let summary = { ...contact.event_summary, [input.event]: { count: (previous?.count ?? 0) + 1, first_at: first, last_at: last } };
   const names = Object.keys(summary);
   if (names.length > MAX_EVENT_SUMMARY_NAMES) {
     const keep = names.sort((a, b) => summary[b]!.last_at.localeCompare(summary[a]!.last_at)).slice(0, MAX_EVENT_SUMMARY_NAMES);

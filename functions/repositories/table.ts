@@ -30,7 +30,11 @@ export function decodeCursor(cursor: string | undefined, partitionAttr: string, 
   } catch {
     key = undefined;
   }
-  if (!key || typeof key !== 'object' || (key as Record<string, unknown>)[partitionAttr] !== partitionValue) {
+  // A key DynamoDB would reject (values that are not strings, more attributes than a key has) is as invalid.
+  const valid =
+    key && typeof key === 'object' && !Array.isArray(key) && (key as Record<string, unknown>)[partitionAttr] === partitionValue &&
+    Object.keys(key).length <= 4 && Object.values(key).every((value) => typeof value === 'string' && value.length > 0 && value.length <= 2048);
+  if (!valid) {
     throw new ApiError('invalid_parameter', 'The cursor is invalid or belongs to another list.', { param: 'cursor' });
   }
   return key as Record<string, unknown>;

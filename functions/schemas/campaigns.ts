@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { Address, EmailAddress } from './emails.js';
 import { idOf, ListQuery, Timestamp } from './common.js';
 import { Condition, EventName } from './conditions.js';
+import { TimeZone } from './contacts.js';
 
 export const MAX_STEPS = 50;
 const MAX_WAIT_SECONDS = 365 * 86_400;
@@ -45,7 +46,7 @@ const WaitUntilStep = z.strictObject({
   ...base,
   type: z.literal('wait_until'),
   time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time of day like "09:00".'),
-  timezone: z.string().optional().describe("Used when the contact has no time zone (default UTC)."),
+  timezone: TimeZone.optional().describe('Used when the contact has no time zone (default UTC).'),
 });
 const WaitForEventStep = z.strictObject({
   ...base,
@@ -90,13 +91,51 @@ const Steps = z
       if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `Step id "${id}" is used twice.` });
     });
     const known = new Set([...ids, 'exit']);
+    let targetsKnown = true;
     steps.forEach((step, i) => {
       for (const field of ['then', 'else', 'on_timeout'] as const) {
         const target = (step as Record<string, unknown>)[field];
-        if (typeof target === 'string' && !known.has(target)) ctx.addIssue({ code: 'custom', path: [i, field], message: `No step has the id "${target}".` });
+        if (typeof target === 'string' && !known.has(target)) {
+          targetsKnown = false;
+          ctx.addIssue({ code: 'custom', path: [i, field], message: `No step has the id "${target}".` });
+        }
       }
     });
+    const loop = targetsKnown ? loopWithoutWait(steps, ids) : undefined;
+    if (loop) ctx.addIssue({ code: 'custom', path: [ids.indexOf(loop[0]!)], message: `Steps ${loop.join(' → ')} loop without a wait: a contact would be mailed again and again at once.` });
   });
+
+const WAITING = new Set(['wait', 'wait_until', 'wait_for_event']);
+
+/** A cycle of steps none of which waits (ids along the cycle), found by depth-first search; undefined if none. */
+function loopWithoutWait(steps: Step[], ids: string[]): string[] | undefined {
+  const next = (i: number): number[] => {
+    const step = steps[i]!;
+    if (WAITING.has(step.type) || step.type === 'exit') return [];
+    const targets = step.type === 'branch' ? [step.then, step.else] : [ids[i + 1]];
+    return targets.map((id) => (id === undefined ? -1 : ids.indexOf(id))).filter((j) => j >= 0);
+  };
+  const state = new Map<number, 'open' | 'done'>();
+  const path: number[] = [];
+  const visit = (i: number): string[] | undefined => {
+    if (state.get(i) === 'open') return [...path.slice(path.indexOf(i)), i].map((j) => ids[j]!);
+    if (state.get(i) === 'done') return undefined;
+    state.set(i, 'open');
+    path.push(i);
+    for (const j of next(i)) {
+      const found = visit(j);
+      if (found) return found;
+    }
+    path.pop();
+    state.set(i, 'done');
+    return undefined;
+  };
+  for (let i = 0; i < steps.length; i++) {
+    const found = visit(i);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 export const resolveSteps = (steps: Step[]): ResolvedStep[] => steps.map((s, i) => ({ ...s, id: s.id ?? `step_${i + 1}` }));
 

@@ -9,7 +9,7 @@ const Name = z.string().trim().max(100).nullable();
 const Tag = z.string().trim().min(1).max(64).regex(/^[^\r\n\0,]+$/, 'Tags must not contain line breaks or commas.');
 
 /** IANA time zone names (what waits "until 9:00 in the contact's time zone" need). */
-const TimeZone = z.string().refine((tz) => {
+export const TimeZone = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;

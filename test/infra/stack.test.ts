@@ -57,6 +57,8 @@ describe('Lambda functions', () => {
       expect(fn.Properties.TracingConfig, fn.id).toEqual({ Mode: 'Active' });
       expect(fn.Properties.LoggingConfig?.LogGroup, fn.id).toBeDefined();
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      // Any send path may put a link to the API in a mail (double opt-in, unsubscribe).
+      expect(fn.Properties.Environment.Variables.PUBLIC_API_URL, fn.id).toBeDefined();
     }
   });
 

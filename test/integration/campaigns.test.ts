@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../functions/shared/clients.js';
 import { expectError, expectEventually, sleep } from '../support/http.js';
 
@@ -249,6 +249,24 @@ describe('triggered campaigns', () => {
     expect(second.body).toMatchObject({ enrolled_campaigns: ['Every time'], skipped_campaigns: ['Once'] });
     await expectEventually(async () => expect(await enrollment(key, every.id, first.body.contact_id)).toMatchObject({ status: 'completed', run: 2 }));
     await expectEventually(async () => expect((await subjectsTo(email)).length).toBe(3));
+  }, 30_000);
+});
+
+describe('failures', () => {
+  it('a step that keeps failing ends the enrolment as exited with reason error, after the retries', async () => {
+    const { adminKey: key } = await createTeam(stack, 'campaign-failing');
+    const one = await template(key, 'Never sent');
+    const campaign = await launchedCampaign(key, { kind: 'triggered', name: 'Broken', trigger: { event: 'joined' }, steps: [{ type: 'send', template_id: one, from: FROM }] });
+    // The definition the enrolment runs on disappears: every attempt of the step task throws.
+    await documentClient.send(new DeleteCommand({ TableName: process.env.TABLE_NAME, Key: { pk: `CAMPAIGN#${campaign.id}`, sk: 'DEFINITION#000001' } }));
+    const email = address('failing');
+    const tracked = await track(key, email, 'joined');
+    await expectEventually(async () => {
+      const enrolled = await enrollment(key, campaign.id, tracked.body.contact_id);
+      expect(enrolled).toMatchObject({ status: 'exited', exit_reason: 'error' });
+      expect((enrolled as unknown as { error: string }).error).toContain('no definition version 1');
+    }, 15_000);
+    expect(await subjectsTo(email)).toEqual([]);
   }, 30_000);
 });
 

@@ -55,6 +55,18 @@ describe('campaign definitions', () => {
     expect(paths).toEqual(expect.arrayContaining(['steps.1.id', 'steps.2.id', 'steps.3.on_timeout']));
   });
 
+  it('refuse a loop of steps without a wait (it would mail at once, again and again), allow one with a wait', () => {
+    const loop = CreateCampaignBody.safeParse({ ...base, steps: [{ ...send, id: 'a' }, { type: 'branch', condition: { type: 'tag', tag: 'vip' }, then: 'a', else: 'exit' }] });
+    expect(loop.success).toBe(false);
+    expect(loop.error!.issues[0]!.message).toContain('a → step_2 → a loop without a wait');
+    const paced = CreateCampaignBody.safeParse({
+      ...base,
+      steps: [{ ...send, id: 'a' }, { type: 'wait', duration: '7d' }, { type: 'branch', condition: { type: 'tag', tag: 'vip' }, then: 'a', else: 'exit' }],
+    });
+    expect(paced.success).toBe(true);
+    expect(CreateCampaignBody.safeParse({ ...base, steps: [{ type: 'wait_until', time: '09:00', timezone: 'Europe/Pariss' }] }).success).toBe(false);
+  });
+
   it('bound condition trees and check operator values', () => {
     const deep = { type: 'not', condition: { type: 'not', condition: { type: 'not', condition: { type: 'not', condition: { type: 'not', condition: { type: 'tag', tag: 'a' } } } } } };
     const branch = (condition: object) => CreateCampaignBody.safeParse({ ...base, steps: [{ type: 'branch', condition, then: 'exit', else: 'exit' }] });
