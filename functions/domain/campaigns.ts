@@ -8,7 +8,7 @@ import { findTemplate } from '../repositories/templates.js';
 import { getTeamCampaign, transitionCampaign, type CampaignAction } from '../repositories/campaigns.js';
 import { enroll, recordContactEvent } from '../repositories/enrollments.js';
 import type { Campaign, ResolvedStep } from '../schemas/campaigns.js';
-import { startRun, type CampaignRef } from './enrolments.js';
+import { runInput, startRun, type CampaignRef } from './enrolments.js';
 import { loadOrCreateContact } from './track.js';
 
 async function checkTemplates(teamId: string, steps: ResolvedStep[]): Promise<void> {
@@ -40,7 +40,7 @@ export async function sendTestEvent(teamId: string, id: string, input: { email: 
   const campaign = await getTeamCampaign(teamId, id);
   if (campaign.kind !== 'triggered') throw new ApiError('validation_error', 'Test events apply to triggered campaigns.', { param: 'id' });
   if (campaign.status !== 'active') throw new ApiError('conflict', `This campaign is ${campaign.status}; launch it (or resume it) before sending a test event.`, { param: 'id' });
-  const { contact, created } = await loadOrCreateContact(teamId, input.email, 'test');
+  const { contact, created, enrollments } = await loadOrCreateContact(teamId, input.email, 'test');
   const eventName = campaign.trigger?.event ?? 'campaign.test';
   await recordContactEvent(teamId, contact, { event: eventName, data: { ...input.data, campaign_id: id }, source: 'test', at: Date.now() }).catch((error) => {
     // A concurrent change of the contact only loses the timeline entry of a test, never the enrolment.
@@ -48,7 +48,12 @@ export async function sendTestEvent(teamId: string, id: string, input: { email: 
   });
   const ref = { id: campaign.id, name: campaign.name };
   const enrollment = await enroll(teamId, contact, { campaign_id: campaign.id, definition_version: campaign.definition_version, allow_reentry: campaign.allow_reentry });
-  if (!enrollment) return { contact_id: contact.id, contact_created: created, enrolled: [], skipped: [ref] };
-  await startRun({ team_id: teamId, campaign_id: campaign.id, contact_id: contact.id, run: enrollment.run, seq: enrollment.seq, step: null, at: Date.parse(enrollment.updated_at) });
+  if (!enrollment) {
+    // An enrolment whose start was interrupted is started again (the same execution name: at most once).
+    const stuck = enrollments.find((e) => e.campaign_id === campaign.id && e.status === 'starting');
+    if (stuck) await startRun(runInput(stuck, null));
+    return { contact_id: contact.id, contact_created: created, enrolled: [], skipped: [ref] };
+  }
+  await startRun(runInput(enrollment, null));
   return { contact_id: contact.id, contact_created: created, enrolled: [ref], skipped: [] };
 }

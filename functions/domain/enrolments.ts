@@ -11,7 +11,7 @@ import { stepFunctions } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import type { Contact } from '../schemas/contacts.js';
 import { campaignRoutes, type CampaignRoute, type RoutingSubject } from '../repositories/campaigns.js';
-import { enroll, finishEnrollment, type StoredEnrollment } from '../repositories/enrollments.js';
+import { enroll, findEnrollment, finishEnrollment, type StoredEnrollment } from '../repositories/enrollments.js';
 
 /** What one execution of the campaign state machine gets as input (and the step function as its state). */
 export interface RunInput {
@@ -49,11 +49,12 @@ export async function startRun(input: RunInput): Promise<void> {
   }
 }
 
-const runInput = (e: StoredEnrollment, step: string | null): RunInput => ({ team_id: e.team_id, campaign_id: e.campaign_id, contact_id: e.contact_id, run: e.run, seq: e.seq, step, at: Date.parse(e.updated_at) });
+/** The input of a run's current execution, continuing at `step` (null: the first step). */
+export const runInput = (e: StoredEnrollment, step: string | null): RunInput => ({ team_id: e.team_id, campaign_id: e.campaign_id, contact_id: e.contact_id, run: e.run, seq: e.seq, step, at: Date.parse(e.updated_at) });
 
 /**
  * Enrols the contact in every active triggered campaign this trigger starts. `current`: the contact's
- * enrolments when the caller already read them. A campaign the contact is already in (or finished without
+ * enrolments when the caller already read them (else a skipped campaign's enrolment is read). A campaign the contact is already in (or finished without
  * re-entry) is skipped; one whose enrolment is still `starting` (its start was interrupted) is started again.
  */
 export async function enrolForTrigger(
@@ -75,7 +76,7 @@ export async function enrolForTrigger(
         enrolled.push(ref);
         return;
       }
-      const existing = current?.find((e) => e.campaign_id === route.campaign_id);
+      const existing = current ? current.find((e) => e.campaign_id === route.campaign_id) : await findEnrollment(contact.id, route.campaign_id);
       if (existing?.status === 'starting') await startRun(runInput(existing, null));
       skipped.push(ref);
     }),

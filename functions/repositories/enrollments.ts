@@ -7,7 +7,7 @@
  *   event:     pk CONTACT#<contact> sk EVENT#<contactEvent id>   event, data, at, source
  * Sort keys CONTACT < ENROL#… < EVENT#… make "contact + enrolments" one key range without the events.
  */
-import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { deterministicId, newId } from '../shared/ids.js';
@@ -77,6 +77,11 @@ export async function contactWithEnrollments(contactId: string): Promise<{ conta
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return { contact, enrollments };
+}
+
+export async function findEnrollment(contactId: string, campaignId: string): Promise<StoredEnrollment | undefined> {
+  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: enrollmentKey(contactId, campaignId), ConsistentRead: true }));
+  return Item ? toEnrollment(Item) : undefined;
 }
 
 /**
