@@ -159,6 +159,20 @@ export const QUEUES = [
     sendsTo: ['contact-import', 'webhook-fanout'],
     uses: ['media-read'],
   },
+  {
+    // Broadcast fan-out: one message per page of the segment (50 contacts); each page moves the campaign's
+    // checkpoint on, then queues the next, delayed so the fan-out stays under the SES send rate.
+    name: 'broadcast',
+    consumer: 'functions/workers/broadcast.ts',
+    urlEnvVar: 'BROADCAST_QUEUE_URL',
+    consumerTimeoutSeconds: 60,
+    batchSize: 1,
+    maxReceiveCount: 8,
+    retentionDays: 14,
+    backoff: { baseSeconds: 5, maxSeconds: 600 },
+    sendsTo: ['broadcast', 'send'],
+    uses: ['mail-store-write'],
+  },
 ] as const satisfies readonly QueueDefinition[];
 
 export type QueueName = (typeof QUEUES)[number]['name'];

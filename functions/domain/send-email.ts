@@ -18,7 +18,7 @@ import { getTeam } from '../repositories/teams.js';
 import { findVerifiedSendingDomain } from '../repositories/domains.js';
 import { attachmentKey, copyMediaToMail, payloadKey, putEmailPayload, type AttachmentCopy, type EmailPayload } from '../repositories/mail-store.js';
 import { attachableObject } from './storage.js';
-import { renderTemplate } from './templates.js';
+import { renderTemplate, type TemplateLookups } from './templates.js';
 import type { Email } from '../schemas/emails.js';
 
 const sendQueue = queueByName('send');
@@ -118,7 +118,7 @@ async function storedAttachments(teamId: string, emailId: string, attachments: A
   return payload;
 }
 
-async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<string>, acceptedAt: number, domainChecks: DomainChecks, givenId?: string): Promise<Prepared> {
+async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<string>, acceptedAt: number, domainChecks: DomainChecks, templates: TemplateLookups, givenId?: string): Promise<Prepared> {
   await checkFrom(teamId, body.from, domainChecks);
   const attachmentBytes = (body.attachments ?? []).reduce((sum, a) => sum + (a.content === undefined ? 0 : decodedSize(a.content)), 0);
   if (attachmentBytes > MAX_ATTACHMENT_BYTES) {
@@ -131,7 +131,7 @@ async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<stri
   let text = body.text ?? null;
   let template: Prepared['template'] = null;
   if (body.template_id) {
-    const rendered = await renderTemplate(teamId, body.template_id, body.variables ?? {}, body.template_version);
+    const rendered = await renderTemplate(teamId, body.template_id, body.variables ?? {}, body.template_version, templates);
     subject = body.subject ?? rendered.subject;
     html = rendered.html || null;
     text = rendered.text || null;
@@ -159,6 +159,31 @@ function atIndex(error: unknown, index: number): unknown {
   });
 }
 
+/** Emails of one request stored at a time (each is an S3 put and two table writes): a batch of 50–100 is not 300 calls in a row. */
+const STORE_CONCURRENCY = 10;
+
+/** `fn` over `items`, `limit` at a time, results in order; after a failure no new item starts, and the first failure is thrown. */
+async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index]!, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const rejected = settled.find((s) => s.status === 'rejected');
+  if (rejected) throw (rejected as PromiseRejectedResult).reason;
+  return results;
+}
+
 /**
  * Accepts one or more emails. Everything that can reject the request (validation, from domain, size,
  * quota) is checked before anything is stored, so a rejected request leaves nothing behind.
@@ -175,7 +200,8 @@ export async function acceptEmails(
   const suppressed = new Set(suppressedMap.keys());
   const acceptedAt = Date.now();
   const domainChecks: DomainChecks = new Map();
-  const settled = await Promise.allSettled(bodies.map((body, index) => prepare(teamId, body, suppressed, acceptedAt, domainChecks, options.ids?.[index])));
+  const templates: TemplateLookups = new Map();
+  const settled = await Promise.allSettled(bodies.map((body, index) => prepare(teamId, body, suppressed, acceptedAt, domainChecks, templates, options.ids?.[index])));
   // The first email (by position, not by timing) that cannot be sent refuses the request.
   const failed = settled.findIndex((s) => s.status === 'rejected');
   if (failed >= 0) {
@@ -205,18 +231,16 @@ export async function acceptEmails(
   }
 
   const now = new Date(acceptedAt).toISOString();
-  const results: AcceptedEmail[] = [];
   const jobs: { job: SendJob; delaySeconds: number }[] = [];
-  for (const [index, p] of prepared.entries()) {
+  const results = await mapConcurrently(prepared, STORE_CONCURRENCY, async (p, index): Promise<AcceptedEmail> => {
     if (!sendable.includes(p)) {
-      results.push({
+      return {
         ok: false,
         error: new ApiError('all_recipients_suppressed', 'Every recipient of this email is on the suppression list; nothing was sent.', {
           param: 'to',
           details: { recipients: p.outcomes },
         }),
-      });
-      continue;
+      };
     }
     const scheduledAt = p.body.scheduled_at && Date.parse(p.body.scheduled_at) > Date.now() ? new Date(p.body.scheduled_at).toISOString() : null;
     const key = payloadKey(teamId, p.id);
@@ -254,8 +278,8 @@ export async function acceptEmails(
     });
     await appendEmailEvent(p.id, { type: stored.status, at: now, recipient: null, detail: scheduledAt ? { scheduled_at: scheduledAt } : {} }, 'accepted');
     jobs.push({ job: { email_id: p.id, team_id: teamId }, delaySeconds: scheduledAt ? sendDelaySeconds(scheduledAt) : 0 });
-    results.push({ ok: true, email: publicEmail(stored), threading });
-  }
+    return { ok: true, email: publicEmail(stored), threading };
+  });
   const unqueued = new Set(await enqueueSendJobs(jobs));
   if (!unqueued.size) return results;
   // Never leave an email `queued` that no worker will see: record the failure, give the quota back, and

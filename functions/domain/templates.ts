@@ -8,6 +8,16 @@ export async function renderVersion(template: Template, variables: Record<string
   return { ...(await renderContent(template, variables)), template_version: template.version };
 }
 
+/** Per request: the templates already looked up, so a batch that sends one template reads it once. */
+export type TemplateLookups = Map<string, ReturnType<typeof findTemplate>>;
+
+function lookUp(teamId: string, templateId: string, version: number | undefined, lookups: TemplateLookups | undefined) {
+  if (!lookups) return findTemplate(teamId, templateId, version);
+  const key = `${templateId}@${version ?? 'latest'}`;
+  if (!lookups.has(key)) lookups.set(key, findTemplate(teamId, templateId, version));
+  return lookups.get(key)!;
+}
+
 /**
  * Renders the team's template for a send. A template (or pinned version) that does not exist is a problem
  * with the send's fields, so it is a 422 naming them, not a 404 for the send route itself.
@@ -17,8 +27,9 @@ export async function renderTemplate(
   templateId: string,
   variables: Record<string, unknown>,
   version?: number,
+  lookups?: TemplateLookups,
 ): Promise<RenderedTemplate> {
-  const found = await findTemplate(teamId, templateId, version);
+  const found = await lookUp(teamId, templateId, version, lookups);
   if ('template' in found) return renderVersion(found.template, variables);
   const [param, message] =
     found.missing === 'template'

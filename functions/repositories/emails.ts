@@ -12,7 +12,7 @@ import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import type { Email, EmailEvent, EmailStatus, ListEmailsQuery, RecipientOutcome } from '../schemas/emails.js';
 import { STATUS_RANK } from '../domain/email-status.js';
-import { listCollection, nowIso, queryAllWithPrefix, tableName, withoutNulls, type ItemFilter, type Page, newOwnedItemPut, conditionalUpdate } from './table.js';
+import { batchGetAll, listCollection, nowIso, queryAllWithPrefix, tableName, withoutNulls, type ItemFilter, type Page, newOwnedItemPut, conditionalUpdate } from './table.js';
 
 const emailKey = (id: string) => ({ pk: `EMAIL#${id}`, sk: 'EMAIL' });
 const teamEmailsPartition = (teamId: string) => `TEAM#${teamId}#EMAILS`;
@@ -83,6 +83,11 @@ export async function createEmail(email: NewEmail): Promise<StoredEmail> {
 export async function findEmail(id: string): Promise<StoredEmail | undefined> {
   const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: emailKey(id), ConsistentRead: true }));
   return Item ? toStored(Item) : undefined;
+}
+
+/** The emails with these ids that exist (consistent BatchGetItem, 100 ids a call): a campaign's deterministic ids, checked at once. */
+export async function findEmails(ids: string[]): Promise<StoredEmail[]> {
+  return (await batchGetAll(ids.map(emailKey))).map(toStored);
 }
 
 export async function getTeamEmail(teamId: string, id: string): Promise<StoredEmail> {

@@ -34,6 +34,8 @@ export async function setup(project: TestProject) {
   env.WEBHOOK_RETRY_SCHEDULE_SECONDS = '1,2,3,1,1,1,1';
   // and a force-deleted bucket's slug reserved for 2 s after emptying instead of an hour.
   env.STORAGE_UPLOAD_URL_SECONDS = '2';
+  // and a send rate that lets a 2,000-contact broadcast go out in seconds (the sender and the fan-out pace to it).
+  env.SES_SEND_RATE_PER_SECOND = '400';
   project.provide('functionEnv', env);
   project.provide('queues', queues);
 }
