@@ -13,9 +13,10 @@
  *
  * AWS calls per page of 50 contacts (all mailed): 1 GetItem (campaign) + 1 Query of contacts (or, for a segment
  * on a list: 1 GetItem of the list, 1 Query of its members, 1 BatchGetItem of their contacts) + 1 BatchGetItem
- * (existing email ids) + acceptEmails (1 GetItem team, 1 BatchGetItem suppressions, 1 GetItem per email for the
- * pinned template version, 1–2 quota writes, then per email 1 S3 PutObject + 2 PutItem, and 5 SendMessageBatch)
- * + 1 UpdateItem (checkpoint) + 1 SendMessage (next page): about 160 calls, ~3 per email, before the sender's own.
+ * (existing email ids) + acceptEmails (1 GetItem team, 1 BatchGetItem suppressions, 2 GetItem for the pinned
+ * template, 1 GetItem of the from domain unless it is the default one, 1 UpdateItem when the team has a quota,
+ * then per email 1 S3 PutObject + 2 PutItem, and 5 SendMessageBatch) + 1 UpdateItem (checkpoint) + 1
+ * SendMessageBatch (next page): about 165 calls for 50 emails, ~3.3 per email, before the sender's own.
  */
 import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
