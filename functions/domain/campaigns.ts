@@ -2,12 +2,14 @@
  * Campaign lifecycle: what launching, pausing, resuming, archiving and canceling mean beyond the status
  * change (repositories/campaigns.ts). A triggered campaign is checked before launch (every template it sends
  * exists); its running enrolments notice a pause or archive at their next step and exit with the reason.
+ * A broadcast's launch, pause, resume and cancel also move its pages (domain/broadcasts.ts).
  */
 import { ApiError } from '../shared/errors.js';
 import { findTemplate } from '../repositories/templates.js';
 import { getTeamCampaign, transitionCampaign, type CampaignAction } from '../repositories/campaigns.js';
 import { enroll, recordContactEvent } from '../repositories/enrollments.js';
 import type { Campaign, ResolvedStep } from '../schemas/campaigns.js';
+import { cancelBroadcast, launchBroadcast, pauseBroadcast, resumeBroadcast, withDeliveryProgress } from './broadcasts.js';
 import { runInput, startRun, type CampaignRef } from './enrolments.js';
 import { loadOrCreateContact } from './track.js';
 
@@ -24,12 +26,16 @@ async function checkTemplates(teamId: string, steps: ResolvedStep[]): Promise<vo
 }
 
 export async function changeCampaignStatus(teamId: string, id: string, action: CampaignAction): Promise<Campaign> {
-  if (action === 'launch') {
-    const campaign = await getTeamCampaign(teamId, id);
-    if (campaign.kind === 'triggered' && campaign.status === 'draft') await checkTemplates(teamId, campaign.steps as ResolvedStep[]);
+  const current = await getTeamCampaign(teamId, id);
+  if (current.kind === 'broadcast') {
+    // A broadcast's lifecycle moves its page queue too (domain/broadcasts.ts).
+    const broadcastAction = { launch: launchBroadcast, pause: pauseBroadcast, resume: resumeBroadcast, cancel: cancelBroadcast }[action as string];
+    if (broadcastAction) return withDeliveryProgress(teamId, await broadcastAction(teamId, current));
+  } else if (action === 'launch' && current.status === 'draft') {
+    await checkTemplates(teamId, current.steps as ResolvedStep[]);
   }
   const { campaign } = await transitionCampaign(teamId, id, action);
-  return campaign;
+  return campaign.kind === 'broadcast' ? withDeliveryProgress(teamId, campaign) : campaign;
 }
 
 /**

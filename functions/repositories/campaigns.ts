@@ -8,7 +8,7 @@
  *               subject = event:<name> | list:<list id>; present only while a triggered campaign is active,
  *               carrying what enrolment needs (name, definition version, re-entry) so it reads nothing else.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
@@ -23,7 +23,7 @@ import {
   type UpdateCampaignBody,
 } from '../schemas/campaigns.js';
 import type { Address } from '../schemas/emails.js';
-import { listCollection, newOwnedItemPut, nowIso, tableName, withoutNulls, type Page } from './table.js';
+import { listCollection, newOwnedItemPut, nowIso, queryAll, tableName, withoutNulls, type Page } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
 export const campaignKey = (id: string) => ({ pk: `CAMPAIGN#${id}`, sk: 'CAMPAIGN' });
@@ -244,16 +244,12 @@ export async function transitionCampaign(teamId: string, id: string, action: Cam
 
 /** The active campaigns that an event (or a list signup) triggers, and those whose goal it is: one Query. */
 export async function campaignRoutes(teamId: string, subject: RoutingSubject): Promise<CampaignRoute[]> {
-  const routes: CampaignRoute[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new QueryCommand({ TableName: tableName(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': routingPartition(teamId, subjectKey(subject)) }, ExclusiveStartKey: startKey }),
-    );
-    for (const item of page.Items ?? []) {
-      routes.push({ role: item.role, campaign_id: item.campaign_id, name: item.name, definition_version: item.definition_version, allow_reentry: item.allow_reentry });
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return routes;
+  const items = await queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': routingPartition(teamId, subjectKey(subject)) } });
+  return items.map((item) => ({
+    role: item.role as CampaignRoute['role'],
+    campaign_id: item.campaign_id as string,
+    name: item.name as string,
+    definition_version: item.definition_version as number,
+    allow_reentry: item.allow_reentry as boolean,
+  }));
 }

@@ -7,13 +7,13 @@
  *   event:     pk CONTACT#<contact> sk EVENT#<contactEvent id>   event, data, at, source
  * Sort keys CONTACT < ENROL#… < EVENT#… make "contact + enrolments" one key range without the events.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { deterministicId, newId } from '../shared/ids.js';
 import type { Contact } from '../schemas/contacts.js';
 import type { Enrollment } from '../schemas/campaigns.js';
-import { conditionalUpdate, listCollection, nowIso, tableName, type Page } from './table.js';
+import { conditionalUpdate, listCollection, nowIso, queryAll, tableName, type Page } from './table.js';
 import { toContact } from './contacts.js';
 
 const contactPartition = (contactId: string) => `CONTACT#${contactId}`;
@@ -59,23 +59,15 @@ export const publicEnrollment = ({ team_id: _team, seq: _seq, resume_step: _resu
 export async function contactWithEnrollments(contactId: string): Promise<{ contact: (Contact & { team_id: string }) | undefined; enrollments: StoredEnrollment[] }> {
   const enrollments: StoredEnrollment[] = [];
   let contact: (Contact & { team_id: string }) | undefined;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': contactPartition(contactId), ':from': 'CONTACT', ':to': 'ENROL#\uffff' },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      if (item.sk === 'CONTACT') contact = { ...toContact(item), team_id: item.team_id };
-      else if (String(item.sk).startsWith('ENROL#')) enrollments.push(toEnrollment(item));
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: { ':pk': contactPartition(contactId), ':from': 'CONTACT', ':to': 'ENROL#\uffff' },
+    ConsistentRead: true,
+  });
+  for (const item of items) {
+    if (item.sk === 'CONTACT') contact = { ...toContact(item), team_id: item.team_id as string };
+    else if (String(item.sk).startsWith('ENROL#')) enrollments.push(toEnrollment(item));
+  }
   return { contact, enrollments };
 }
 

@@ -18,7 +18,7 @@ import { ApiError, notFound } from '../shared/errors.js';
 import type { Contact } from '../schemas/contacts.js';
 import { MAX_LISTS_PER_TEAM, type List, type ListMember, type ListMembersQuery, type MembershipStatus } from '../schemas/lists.js';
 import { contactListsUpdate, getTeamContact } from './contacts.js';
-import { TABLE_SCHEMA, listCollection, newOwnedItemPut, nowIso, tableName, versionedUpdateItem, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, countOwnerCollection, listCollection, newOwnedItemPut, nowIso, tableName, versionedUpdateItem, withoutNulls, type Page } from './table.js';
 import { staleVersion } from './teams.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
@@ -80,16 +80,7 @@ async function getItem(key: Record<string, string>) {
 }
 
 export async function createList(teamId: string, list: List): Promise<StoredList> {
-  const { Count = 0 } = await documentClient.send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
-      ExpressionAttributeValues: { ':pk': teamListsPartition(teamId) },
-      Select: 'COUNT',
-    }),
-  );
+  const Count = await countOwnerCollection(teamListsPartition(teamId));
   if (Count >= MAX_LISTS_PER_TEAM) {
     throw new ApiError('validation_error', `A team can have at most ${MAX_LISTS_PER_TEAM} lists. Delete one first.`, { details: { limit: MAX_LISTS_PER_TEAM } });
   }

@@ -15,11 +15,11 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { TransactionCanceledException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { COUNTERS, dayOf, totalsOf, type CounterName, type DayTally } from '../domain/stats.js';
 import type { Counters } from '../schemas/stats.js';
-import { epochSeconds, queryAllWithPrefix, tableName } from './table.js';
+import { epochSeconds, queryAll, queryAllWithPrefix, tableName } from './table.js';
 
 const MARKER_TTL_SECONDS = 400 * 86_400;
 /** DynamoDB's limit on items per transaction, minus the two counter items. */
@@ -166,22 +166,12 @@ function toTally(item: Record<string, unknown>): DayTally {
 }
 
 async function dayTallies(pk: string, from: string, to: string): Promise<DayTally[]> {
-  const tallies: DayTally[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        // Every shard of `to` sorts between `DAY#<to>` and `DAY#<to>#~`.
-        ExpressionAttributeValues: { ':pk': pk, ':from': `DAY#${from}`, ':to': `DAY#${to}#~` },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    tallies.push(...(page.Items ?? []).map(toTally));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return tallies;
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    // Every shard of `to` sorts between `DAY#<to>` and `DAY#<to>#~`.
+    ExpressionAttributeValues: { ':pk': pk, ':from': `DAY#${from}`, ':to': `DAY#${to}#~` },
+  });
+  return items.map(toTally);
 }
 
 export const teamDayTallies = (teamId: string, from: string, to: string) => dayTallies(teamStatsPartition(teamId), from, to);

@@ -145,23 +145,44 @@ export function listOwnerCollection<T>(partition: string, options: { limit: numb
   return listCollection({ partition }, options, map);
 }
 
-/** Every item of one partition whose sort key starts with `prefix`, in sort-key order (all pages). */
-export async function queryAllWithPrefix(pk: string, prefix: string): Promise<Record<string, unknown>[]> {
+/** Every item a query matches, all pages read (for small, bounded collections). */
+export async function queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient.send(new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** Every item of one partition whose sort key starts with `prefix`, in sort-key order (all pages). */
+export function queryAllWithPrefix(pk: string, prefix: string): Promise<Record<string, unknown>[]> {
+  return queryAll({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix } });
+}
+
+/** How many items an owner's collection holds (a count on the byOwner index; reads every key once). */
+export async function countOwnerCollection(partition: string): Promise<number> {
+  const { byOwner } = TABLE_SCHEMA.indexes;
+  let count = 0;
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await documentClient.send(
       new QueryCommand({
         TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        IndexName: byOwner.indexName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
+        ExpressionAttributeValues: { ':pk': partition },
+        Select: 'COUNT',
         ExclusiveStartKey: startKey,
       }),
     );
-    items.push(...(page.Items ?? []));
+    count += page.Count ?? 0;
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  return items;
+  return count;
 }
 
 export const nowIso = (now = Date.now()) => new Date(now).toISOString();

@@ -7,16 +7,15 @@
  * rotation the previous secret keeps signing alongside the new one for a grace period.
  */
 import { randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import { seal, unseal, type Sealed } from '../shared/crypto/sealed.js';
 import { MAX_WEBHOOKS_PER_TEAM, type CreateWebhookBody, type UpdateWebhookBody, type Webhook } from '../schemas/webhooks.js';
-import { TABLE_SCHEMA, listOwnerCollection, newOwnedItemPut, nowIso, tableName, versionedUpdate, type Page, conditionalUpdate } from './table.js';
+import { countOwnerCollection, listOwnerCollection, newOwnedItemPut, nowIso, tableName, versionedUpdate, type Page, conditionalUpdate } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
-const { byOwner } = TABLE_SCHEMA.indexes;
 const webhookKey = (id: string) => ({ pk: `WEBHOOK#${id}`, sk: 'WEBHOOK' });
 const teamWebhooksPartition = (teamId: string) => `TEAM#${teamId}#WEBHOOKS`;
 /** How long the previous secret still signs after a rotation, so receivers can switch without losing events. */
@@ -57,16 +56,7 @@ function toWebhook(raw: object): Webhook {
 const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
 export async function createWebhook(teamId: string, id: string, body: CreateWebhookBody): Promise<{ webhook: Webhook; secret: string }> {
-  const { Count = 0 } = await documentClient.send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: byOwner.indexName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': byOwner.partitionKey },
-      ExpressionAttributeValues: { ':pk': teamWebhooksPartition(teamId) },
-      Select: 'COUNT',
-    }),
-  );
+  const Count = await countOwnerCollection(teamWebhooksPartition(teamId));
   if (Count >= MAX_WEBHOOKS_PER_TEAM) {
     throw new ApiError('validation_error', `A team can have at most ${MAX_WEBHOOKS_PER_TEAM} webhooks. Delete one, or subscribe one endpoint to more event types.`, {
       details: { limit: MAX_WEBHOOKS_PER_TEAM },

@@ -41,8 +41,10 @@ export class PlatformAccess {
 
   apply(fn: AppFunction, needs: FunctionNeeds): void {
     const { props } = this;
-    // Links in mail (confirmation, unsubscribe) can come from any send path: every function knows the API's URL.
+    // Links in mail (confirmation, unsubscribe) can come from any send path, and whatever fans sends out
+    // (broadcasts) paces them to the account's rate: every function knows both.
     fn.function.addEnvironment('PUBLIC_API_URL', props.publicApiUrl);
+    fn.function.addEnvironment('SES_SEND_RATE_PER_SECOND', String(props.sesSendRatePerSecond));
     if (needs.table) fn.useTable(props.table, 'readwrite');
     if (needs.secrets) fn.useSecret(props.secrets.pepper, 'PEPPER_SECRET_ARN').useSecret(props.secrets.rootKey, 'ROOT_KEY_SECRET_ARN');
     for (const name of needs.sendsTo ?? []) {
@@ -111,7 +113,6 @@ export class PlatformAccess {
       case 'ses-send':
         lambda.addEnvironment('SES_CONFIGURATION_SET', props.ses.tracked.configurationSetName);
         lambda.addEnvironment('SES_CONFIGURATION_SET_UNTRACKED', props.ses.untracked.configurationSetName);
-        lambda.addEnvironment('SES_SEND_RATE_PER_SECOND', String(props.sesSendRatePerSecond));
         lambda.addToRolePolicy(
           new PolicyStatement({
             actions: ['ses:SendEmail', 'ses:SendRawEmail'],
