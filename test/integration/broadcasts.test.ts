@@ -120,12 +120,20 @@ async function taggedEmails(campaignId: string): Promise<number> {
   return count;
 }
 
-describe('a broadcast to 2,000 contacts', () => {
+/**
+ * `npm test` sends to 300 contacts (six pages) to stay inside its time budget; `npm run test:acceptance` runs
+ * the issue's 2,000 (about two minutes locally, bound by DynamoDB Local). The code path is the same.
+ */
+const CONTACTS = Number(process.env.BROADCAST_TEST_CONTACTS ?? 300);
+
+describe(`a broadcast to ${CONTACTS} contacts`, () => {
   it('sends exactly one email to each mailable contact, none to the unsubscribed or suppressed, and shows its progress', async () => {
     const tag = `big${Date.now().toString(36)}`;
-    const people = await audience(tag, { mailable: 2000, unsubscribed: 20, suppressed: 10 });
+    const people = await audience(tag, { mailable: CONTACTS, unsubscribed: 20, suppressed: 10 });
     const { id, subject } = await draftBroadcast(tag);
-    await launch(id);
+    const launched = await api('POST', `/v1/campaigns/${id}/launch`);
+    expect(launched.status, JSON.stringify(launched.body)).toBe(200);
+    expect(launched.body.status).toBe('sending');
     // A failure below must not leave it sending into the next tests.
     onTestFinished(() =>
       getTeamCampaign(teamId, id)
@@ -138,7 +146,7 @@ describe('a broadcast to 2,000 contacts', () => {
       const campaign = await campaignNow(id);
       expect(campaign.status).toBe('sending');
       expect(campaign.progress.queued).toBeGreaterThan(0);
-      expect(campaign.progress.queued).toBeLessThan(2000);
+      expect(campaign.progress.queued).toBeLessThan(CONTACTS);
       return campaign;
     }, 30_000, 100);
     expect(partial.progress.total).toBeNull();
@@ -148,9 +156,11 @@ describe('a broadcast to 2,000 contacts', () => {
       expect(campaign.status).toBe('completed');
       return campaign;
     }, 150_000, 500);
-    expect(done.progress).toMatchObject({ total: 2030, queued: 2000, skipped: 30 });
+    expect(done.progress).toMatchObject({ total: CONTACTS + 30, queued: CONTACTS, skipped: 30 });
 
     await expectDeliveredOnceEach(subject, people.mailable, 120_000);
+    // Sent counts come from the campaign's stats counters as the sender records each email.
+    await expectEventually(async () => expect((await campaignNow(id)).progress).toMatchObject({ sent: CONTACTS, failed: 0 }), 30_000, 250);
   }, 300_000);
 });
 

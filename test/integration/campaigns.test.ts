@@ -57,7 +57,8 @@ async function enrollment(key: string, campaignId: string, contactId: string) {
 
 const track = (key: string, email: string, event: string, data?: object) => call(stack.url, 'POST', '/v1/events', { key, body: { email, event, ...(data && { data }) } });
 
-describe('triggered campaigns', () => {
+// Each test has a team of its own and mostly waits on scaled campaign waits: they run side by side.
+describe.concurrent('triggered campaigns', () => {
   it('send → wait 2 days → branch on a property → send: each contact gets the mail of its branch', async () => {
     const { adminKey: key } = await createTeam(stack, 'campaign-branch');
     const [welcome, pro, free] = await Promise.all([template(key, 'Welcome'), template(key, 'Pro tips'), template(key, 'Free tips')]);
