@@ -30,7 +30,6 @@ import { transitionCampaign, type CampaignAction } from '../repositories/campaig
 import { advanceBroadcast, findBroadcast, type BroadcastCheckpoint, type StoredBroadcast } from '../repositories/broadcasts.js';
 import { findEmails } from '../repositories/emails.js';
 import { findTeamSegment } from '../repositories/segments.js';
-import { campaignTotals } from '../repositories/stats.js';
 import { findTemplate } from '../repositories/templates.js';
 import { contactTemplateVariables } from './contacts.js';
 import { acceptEmails, checkFrom, enqueueSendJobs } from './send-email.js';
@@ -119,12 +118,6 @@ export function cancelBroadcast(teamId: string, campaign: Campaign): Promise<Cam
   return transition(teamId, campaign.id, 'cancel');
 }
 
-/** The campaign with its broadcast progress complete: sent and failed come from the campaign's stats counters. */
-export async function withDeliveryProgress(teamId: string, campaign: Campaign): Promise<Campaign> {
-  if (!campaign.progress) return campaign;
-  const totals = await campaignTotals(teamId, campaign.id);
-  return { ...campaign, progress: { ...campaign.progress, sent: totals.sent, failed: totals.failed } };
-}
 
 function emailFor(stored: StoredBroadcast, contact: Contact, from: Address, replyTo: Address | null): SendEmailBody {
   const { campaign, checkpoint } = stored;

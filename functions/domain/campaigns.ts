@@ -9,7 +9,8 @@ import { findTemplate } from '../repositories/templates.js';
 import { getTeamCampaign, transitionCampaign, type CampaignAction } from '../repositories/campaigns.js';
 import { enroll, recordContactEvent } from '../repositories/enrollments.js';
 import type { Campaign, ResolvedStep } from '../schemas/campaigns.js';
-import { cancelBroadcast, launchBroadcast, pauseBroadcast, resumeBroadcast, withDeliveryProgress } from './broadcasts.js';
+import { cancelBroadcast, launchBroadcast, pauseBroadcast, resumeBroadcast } from './broadcasts.js';
+import { withDeliveryProgress } from './campaign-progress.js';
 import { runInput, startRun, type CampaignRef } from './enrolments.js';
 import { loadOrCreateContact } from './track.js';
 

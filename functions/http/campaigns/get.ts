@@ -1,7 +1,7 @@
 import { httpHandler } from '../../shared/http/handler.js';
 import { CampaignParams } from '../../schemas/campaigns.js';
 import { getTeamCampaign } from '../../repositories/campaigns.js';
-import { withDeliveryProgress } from '../../domain/broadcasts.js';
+import { withDeliveryProgress } from '../../domain/campaign-progress.js';
 
 export const handler = httpHandler('campaigns.get', { params: CampaignParams }, async ({ params, principal }) => {
   const campaign = await withDeliveryProgress(principal.teamId!, await getTeamCampaign(principal.teamId!, params.id));

@@ -1,7 +1,7 @@
 import { httpHandler } from '../../shared/http/handler.js';
 import { ListCampaignsQuery } from '../../schemas/campaigns.js';
 import { listCampaigns } from '../../repositories/campaigns.js';
-import { withDeliveryProgress } from '../../domain/broadcasts.js';
+import { withDeliveryProgress } from '../../domain/campaign-progress.js';
 
 /** Broadcasts on the page get their sent/failed progress from their stats counters (one Query each). */
 export const handler = httpHandler('campaigns.list', { query: ListCampaignsQuery }, async ({ query, principal }) => {
