@@ -10,7 +10,7 @@ import { ApiError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { deterministicId, newId } from '../shared/ids.js';
 import { queueByName } from '../../lib/queues.js';
-import { MAX_ATTACHMENT_BYTES, MAX_STORED_ATTACHMENT_BYTES, type Attachment, type Address, type RecipientOutcome, type SendEmailBody } from '../schemas/emails.js';
+import { formatAddress, MAX_ATTACHMENT_BYTES, MAX_STORED_ATTACHMENT_BYTES, type Attachment, type Address, type RecipientOutcome, type SendEmailBody } from '../schemas/emails.js';
 import { appendEmailEvent, cancelScheduledEmail, createEmail, markFailed, publicEmail, type EmailThreading } from '../repositories/emails.js';
 import { findSuppressed } from '../repositories/suppressions.js';
 import { consumeSendQuota, refundSendQuota } from '../repositories/send-quotas.js';
@@ -38,8 +38,6 @@ export interface InboxThreadContext {
   in_reply_to: string | null;
   references: string[];
 }
-
-const formatAddress = (a: Address) => (a.name ? `"${a.name.replace(/["\\]/g, '\\$&')}" <${a.email}>` : a.email);
 
 function decodedSize(base64: string): number {
   return Math.floor((base64.length * 3) / 4) - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0);

@@ -22,7 +22,7 @@ import {
   type Trigger,
   type UpdateCampaignBody,
 } from '../schemas/campaigns.js';
-import type { Address } from '../schemas/emails.js';
+import { formatAddress, type Address } from '../schemas/emails.js';
 import { listCollection, newOwnedItemPut, nowIso, queryAll, tableName, withoutNulls, type Page } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
@@ -43,7 +43,7 @@ export interface CampaignRoute {
   allow_reentry: boolean;
 }
 
-const formatAddress = (a: Address | undefined | null) => (a ? (a.name ? `"${a.name.replace(/["\\]/g, '\\$&')}" <${a.email}>` : a.email) : null);
+const formatOptional = (a: Address | undefined | null) => (a ? formatAddress(a) : null);
 
 function toCampaign(raw: Record<string, unknown>): Campaign {
   const i = raw as Record<string, any>;
@@ -97,7 +97,7 @@ export async function createCampaign(teamId: string, body: CreateCampaignBody): 
           template_id: body.template_id,
           from: formatAddress(body.from),
           subject: body.subject ?? null,
-          reply_to: formatAddress(body.reply_to),
+          reply_to: formatOptional(body.reply_to),
           definition_version: 1,
           progress: { total: null, queued: 0, sent: 0, failed: 0, skipped: 0 },
         };
@@ -200,7 +200,7 @@ export async function updateCampaign(teamId: string, id: string, changes: Update
     ...(changes.template_id !== undefined && { template_id: changes.template_id }),
     ...(changes.from !== undefined && { from: formatAddress(changes.from) }),
     ...(changes.subject !== undefined && { subject: changes.subject }),
-    ...(changes.reply_to !== undefined && { reply_to: formatAddress(changes.reply_to) }),
+    ...(changes.reply_to !== undefined && { reply_to: formatOptional(changes.reply_to) }),
     updated_at: nowIso(),
     version: before.version + 1,
   };

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import { Address, EmailAddress } from './emails.js';
-import { idOf, ListQuery, Timestamp } from './common.js';
+import { idOf, ListQuery, Timestamp, someFieldGiven, ResourceName } from './common.js';
 import { Condition, EventName } from './conditions.js';
 import { TimeZone } from './contacts.js';
 
@@ -139,11 +139,10 @@ function loopWithoutWait(steps: Step[], ids: string[]): string[] | undefined {
 
 export const resolveSteps = (steps: Step[]): ResolvedStep[] => steps.map((s, i) => ({ ...s, id: s.id ?? `step_${i + 1}` }));
 
-const Name = z.string().trim().min(1).max(200);
 
 const TriggeredFields = {
   kind: z.literal('triggered'),
-  name: Name,
+  name: ResourceName,
   trigger: Trigger,
   steps: Steps,
   goal_event: EventName.optional().describe('Tracking this event (or a conversion with this event) ends the enrolment as converted.'),
@@ -151,7 +150,7 @@ const TriggeredFields = {
 };
 const BroadcastFields = {
   kind: z.literal('broadcast'),
-  name: Name,
+  name: ResourceName,
   segment_id: idOf('segment'),
   template_id: idOf('template'),
   from: Address,
@@ -165,7 +164,7 @@ export type CreateCampaignBody = z.output<typeof CreateCampaignBody>;
 /** PATCH: any field of the campaign's kind except `kind`; changing steps makes a new version. */
 export const UpdateCampaignBody = z
   .strictObject({
-    name: Name.optional(),
+    name: ResourceName.optional(),
     trigger: Trigger.optional(),
     steps: Steps.optional(),
     goal_event: EventName.nullable().optional(),
@@ -176,7 +175,7 @@ export const UpdateCampaignBody = z
     subject: z.string().min(1).max(998).regex(/^[^\r\n\0]*$/).nullable().optional(),
     reply_to: Address.nullable().optional(),
   })
-  .refine((body) => Object.values(body).some((v) => v !== undefined), 'Give at least one field to change.');
+  .refine(...someFieldGiven);
 export type UpdateCampaignBody = z.output<typeof UpdateCampaignBody>;
 
 export const CAMPAIGN_STATUSES = ['draft', 'active', 'paused', 'archived', 'sending', 'completed', 'canceled'] as const;

@@ -30,3 +30,9 @@ export const MimeType = z
 
 /** A free-text description; null clears it. */
 export const ShortDescription = z.string().trim().max(500).nullable();
+
+/** The refinement of every PATCH body: at least one field given (`.refine(...someFieldGiven)`). */
+export const someFieldGiven = [(body: object) => Object.values(body).some((value) => value !== undefined), 'Give at least one field to change.'] as const;
+
+/** The name of a campaign or segment. */
+export const ResourceName = z.string().trim().min(1).max(200);

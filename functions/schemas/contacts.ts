@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { idOf, ListQuery, QueryFlag, Timestamp } from './common.js';
+import { idOf, ListQuery, QueryFlag, Timestamp, someFieldGiven } from './common.js';
 import { EmailAddress } from './emails.js';
 
 const MAX_PROPERTIES_BYTES = 16 * 1024;
@@ -66,7 +66,7 @@ export const UpdateContactBody = z
     timezone: TimeZone.nullable().optional(),
     subscribed: z.boolean().optional().describe('false unsubscribes the contact from everything; true subscribes it again.'),
   })
-  .refine((body) => Object.values(body).some((v) => v !== undefined), 'Give at least one field to change.');
+  .refine(...someFieldGiven);
 export type UpdateContactBody = z.output<typeof UpdateContactBody>;
 
 export const ContactParams = z.strictObject({ id: idOf('contact') });

@@ -36,6 +36,9 @@ export const Address = z.union([
 ]);
 export type Address = z.output<typeof Address>;
 
+/** An address as stored and shown: `"Ann" <ann@example.com>` (the name quoted and escaped) or the bare address. */
+export const formatAddress = (a: Address) => (a.name ? `"${a.name.replace(/["\\]/g, '\\$&')}" <${a.email}>` : a.email);
+
 /**
  * One address or a list of them, always a list after parsing (wrapping inside the union would turn every bad
  * address into a 400). The 50-recipient rule is checked on the body, across to, cc and bcc: a size cap here

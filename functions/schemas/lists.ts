@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { idOf, ListQuery, ShortDescription, Timestamp } from './common.js';
+import { idOf, ListQuery, ShortDescription, Timestamp, someFieldGiven } from './common.js';
 import { Address, EmailAddress } from './emails.js';
 
 export const MAX_LISTS_PER_TEAM = 100;
@@ -46,7 +46,7 @@ export const UpdateListBody = z
     confirmation: ConfirmationSettings.nullable().optional(),
   })
   // Whether double opt-in has its confirmation settings depends on what is stored: checked on the merged list.
-  .refine((body) => Object.values(body).some((v) => v !== undefined), 'Give at least one field to change.');
+  .refine(...someFieldGiven);
 export type UpdateListBody = z.output<typeof UpdateListBody>;
 
 export const List = z.object({

@@ -3,22 +3,21 @@
  * (a preview, a broadcast), never stored as a membership list, so it always reflects the contacts as they are.
  */
 import * as z from 'zod';
-import { idOf, ListQuery, pageOf, ShortDescription, Timestamp } from './common.js';
+import { idOf, ListQuery, pageOf, ShortDescription, Timestamp, someFieldGiven, ResourceName } from './common.js';
 import { Contact } from './contacts.js';
 import { Condition } from './conditions.js';
 
-const Name = z.string().trim().min(1).max(200);
 
 export const CreateSegmentBody = z.strictObject({
-  name: Name,
+  name: ResourceName,
   description: ShortDescription.optional(),
   filter: Condition.describe('Which contacts belong to the segment.'),
 });
 export type CreateSegmentBody = z.output<typeof CreateSegmentBody>;
 
 export const UpdateSegmentBody = z
-  .strictObject({ name: Name.optional(), description: ShortDescription.optional(), filter: Condition.optional() })
-  .refine((body) => Object.values(body).some((v) => v !== undefined), 'Give at least one field to change.');
+  .strictObject({ name: ResourceName.optional(), description: ShortDescription.optional(), filter: Condition.optional() })
+  .refine(...someFieldGiven);
 export type UpdateSegmentBody = z.output<typeof UpdateSegmentBody>;
 
 export const Segment = z.object({

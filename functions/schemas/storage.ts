@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { idOf, ListQuery, MimeType, QueryFlag, ShortDescription, StrictBase64, Timestamp } from './common.js';
+import { idOf, ListQuery, MimeType, QueryFlag, ShortDescription, StrictBase64, Timestamp, someFieldGiven } from './common.js';
 
 /** Where the storage API's objects live in the media bucket: `media/<team>/<bucket slug>/<key>`. */
 export const MEDIA_KEY_PREFIX = 'media/';
@@ -52,7 +52,7 @@ export type CreateBucketBody = z.output<typeof CreateBucketBody>;
 
 export const UpdateBucketBody = z
   .strictObject({ visibility: Visibility.optional(), description: ShortDescription.optional() })
-  .refine((body) => body.visibility !== undefined || body.description !== undefined, 'Give at least one field to change.');
+  .refine(...someFieldGiven);
 export type UpdateBucketBody = z.output<typeof UpdateBucketBody>;
 
 export const Bucket = z.object({

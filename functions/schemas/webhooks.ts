@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { idOf, ListQuery, ShortDescription, Timestamp } from './common.js';
+import { idOf, ListQuery, ShortDescription, Timestamp, someFieldGiven } from './common.js';
 import { checkWebhookUrl } from '../domain/webhook-http.js';
 import { webhookDestinationPolicy } from '../shared/config.js';
 
@@ -81,7 +81,7 @@ export const UpdateWebhookBody = z
     description: ShortDescription.optional(),
     enabled: z.boolean().optional().describe('true re-enables an endpoint that was disabled (by you or after failing) and resets its failure clock.'),
   })
-  .refine((body) => Object.values(body).some((value) => value !== undefined), 'Give at least one field to change.');
+  .refine(...someFieldGiven);
 export type UpdateWebhookBody = z.output<typeof UpdateWebhookBody>;
 
 export const WebhookDisabledReason = z.enum(['manual', 'endpoint_gone', 'failing']);
