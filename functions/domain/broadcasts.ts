@@ -20,10 +20,11 @@
  */
 import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
+import { campaignEmail, sendRefusal } from './campaign-email.js';
 import { deterministicId } from '../shared/ids.js';
 import { logger } from '../shared/logger.js';
 import { sendToQueue } from '../shared/queue/producer.js';
-import { Address, type SendEmailBody } from '../schemas/emails.js';
+import { Address } from '../schemas/emails.js';
 import type { Campaign } from '../schemas/campaigns.js';
 import type { Contact } from '../schemas/contacts.js';
 import { transitionCampaign, type CampaignAction } from '../repositories/campaigns.js';
@@ -31,15 +32,12 @@ import { advanceBroadcast, findBroadcast, type BroadcastCheckpoint, type StoredB
 import { findEmails } from '../repositories/emails.js';
 import { findTeamSegment } from '../repositories/segments.js';
 import { findTemplate } from '../repositories/templates.js';
-import { contactTemplateVariables } from './contacts.js';
 import { acceptEmails, checkFrom, enqueueSendJobs } from './send-email.js';
 import { firstMatchPage } from './segments.js';
 
 /** Contacts read per page (and so at most this many emails per queue message). */
 export const PAGE_SIZE = 50;
 const MAX_SQS_DELAY_SECONDS = 900;
-/** A lifecycle change retried this often when a page's checkpoint (which bumps the version) lands in between. */
-const TRANSITION_ATTEMPTS = 5;
 
 export interface BroadcastPageJob {
   team_id: string;
@@ -52,15 +50,8 @@ export const broadcastEmailId = (campaignId: string, contactId: string, idTime: 
 
 const queuePage = (job: BroadcastPageJob, delaySeconds = 0) => sendToQueue('broadcast', [job], { delaySeconds });
 
-async function transition(teamId: string, campaignId: string, action: CampaignAction, extra?: Record<string, unknown>): Promise<Campaign> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return (await transitionCampaign(teamId, campaignId, action, extra)).campaign;
-    } catch (error) {
-      const stale = error instanceof ApiError && error.code === 'conflict' && error.options.param === 'If-Match';
-      if (!stale || attempt >= TRANSITION_ATTEMPTS) throw error;
-    }
-  }
+async function transition(teamId: string, campaignId: string, action: CampaignAction, extra?: Record<string, unknown>, current?: Campaign): Promise<Campaign> {
+  return (await transitionCampaign(teamId, campaignId, action, extra, current)).campaign;
 }
 
 const invalidField = (field: string, message: string) => new ApiError('validation_error', message, { param: field, errors: [{ field, code: 'invalid', message }] });
@@ -85,7 +76,7 @@ export async function launchBroadcast(teamId: string, campaign: Campaign): Promi
   if (campaign.reply_to !== null) parsedAddress('reply_to', campaign.reply_to);
   const now = Date.now();
   const checkpoint: BroadcastCheckpoint = { page: 0, filter: segment.filter, template_version: found.template.version, id_time: now, paced_until: now };
-  const launched = await transition(teamId, campaign.id, 'launch', { broadcast: checkpoint });
+  const launched = await transition(teamId, campaign.id, 'launch', { broadcast: checkpoint }, campaign);
   await startPages(teamId, { team_id: teamId, campaign_id: campaign.id, page: 0 });
   return launched;
 }
@@ -103,11 +94,11 @@ async function startPages(teamId: string, job: BroadcastPageJob): Promise<void> 
 
 /** Stops after the page in progress (it finishes, and counts); resume continues from the checkpoint. */
 export function pauseBroadcast(teamId: string, campaign: Campaign): Promise<Campaign> {
-  return transition(teamId, campaign.id, 'pause');
+  return transition(teamId, campaign.id, 'pause', undefined, campaign);
 }
 
 export async function resumeBroadcast(teamId: string, campaign: Campaign): Promise<Campaign> {
-  const resumed = await transition(teamId, campaign.id, 'resume', { paused_reason: null });
+  const resumed = await transition(teamId, campaign.id, 'resume', { paused_reason: null }, campaign);
   const stored = await findBroadcast(campaign.id);
   await startPages(teamId, { team_id: teamId, campaign_id: campaign.id, page: stored!.checkpoint.page });
   return resumed;
@@ -115,24 +106,9 @@ export async function resumeBroadcast(teamId: string, campaign: Campaign): Promi
 
 /** No page starts after this; emails already queued by the page in progress still go out. */
 export function cancelBroadcast(teamId: string, campaign: Campaign): Promise<Campaign> {
-  return transition(teamId, campaign.id, 'cancel');
+  return transition(teamId, campaign.id, 'cancel', undefined, campaign);
 }
 
-
-function emailFor(stored: StoredBroadcast, contact: Contact, from: Address, replyTo: Address | null): SendEmailBody {
-  const { campaign, checkpoint } = stored;
-  return {
-    from,
-    to: [{ email: contact.email }],
-    ...(replyTo && { reply_to: [replyTo] }),
-    ...(campaign.subject && { subject: campaign.subject }),
-    template_id: campaign.template_id!,
-    template_version: checkpoint.template_version,
-    variables: contactTemplateVariables(contact),
-    tags: { mailroom_campaign: campaign.id, mailroom_contact: contact.id },
-    list_unsubscribe: true,
-  };
-}
 
 type Accepted = { queued: number; skipped: number } | { retryAt: number } | { broken: ApiError };
 
@@ -143,17 +119,16 @@ async function acceptPage(stored: StoredBroadcast, contacts: Contact[], ids: str
     const replyTo = campaign.reply_to === null ? null : parsedAddress('reply_to', campaign.reply_to);
     const results = await acceptEmails(
       stored.team_id,
-      contacts.map((c) => emailFor(stored, c, from, replyTo)),
+      contacts.map((c) =>
+        campaignEmail(campaign.id, c, { from, reply_to: replyTo, subject: campaign.subject, template_id: campaign.template_id!, template_version: stored.checkpoint.template_version }),
+      ),
       { batch: true, ids },
     );
     // An email refused because the queue failed exists (failed): it was this broadcast's, so it counts as queued.
     const suppressed = results.filter((r) => !r.ok && r.error.code === 'all_recipients_suppressed').length;
     return { queued: results.length - suppressed, skipped: suppressed };
   } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    if (error.code === 'quota_exceeded') return { retryAt: Date.parse(String((error.options.details as { resets_at: string }).resets_at)) };
-    if (error.options.retryable || error.status >= 500) throw error;
-    return { broken: error };
+    return sendRefusal(error);
   }
 }
 

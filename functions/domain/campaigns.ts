@@ -7,11 +7,11 @@
 import { ApiError } from '../shared/errors.js';
 import { findTemplate } from '../repositories/templates.js';
 import { getTeamCampaign, transitionCampaign, type CampaignAction } from '../repositories/campaigns.js';
-import { enroll, recordContactEvent } from '../repositories/enrollments.js';
+import { recordContactEvent } from '../repositories/enrollments.js';
 import type { Campaign, ResolvedStep } from '../schemas/campaigns.js';
 import { cancelBroadcast, launchBroadcast, pauseBroadcast, resumeBroadcast } from './broadcasts.js';
 import { withDeliveryProgress } from './campaign-progress.js';
-import { runInput, startRun, type CampaignRef } from './enrolments.js';
+import { enrolForTrigger, type CampaignRef } from './enrolments.js';
 import { loadOrCreateContact } from './track.js';
 
 async function checkTemplates(teamId: string, steps: ResolvedStep[]): Promise<void> {
@@ -35,7 +35,7 @@ export async function changeCampaignStatus(teamId: string, id: string, action: C
   } else if (action === 'launch' && current.status === 'draft') {
     await checkTemplates(teamId, current.steps as ResolvedStep[]);
   }
-  const { campaign } = await transitionCampaign(teamId, id, action);
+  const { campaign } = await transitionCampaign(teamId, id, action, {}, current);
   return campaign.kind === 'broadcast' ? withDeliveryProgress(teamId, campaign) : campaign;
 }
 
@@ -53,14 +53,8 @@ export async function sendTestEvent(teamId: string, id: string, input: { email: 
     // A concurrent change of the contact only loses the timeline entry of a test, never the enrolment.
     if (!(error instanceof Error && error.name === 'ContactChanged')) throw error;
   });
-  const ref = { id: campaign.id, name: campaign.name };
-  const enrollment = await enroll(teamId, contact, { campaign_id: campaign.id, definition_version: campaign.definition_version, allow_reentry: campaign.allow_reentry });
-  if (!enrollment) {
-    // An enrolment whose start was interrupted is started again (the same execution name: at most once).
-    const stuck = enrollments.find((e) => e.campaign_id === campaign.id && e.status === 'starting');
-    if (stuck) await startRun(runInput(stuck, null));
-    return { contact_id: contact.id, contact_created: created, enrolled: [], skipped: [ref] };
-  }
-  await startRun(runInput(enrollment, null));
-  return { contact_id: contact.id, contact_created: created, enrolled: [ref], skipped: [] };
+  // Enrolled as this campaign's own trigger would (and only in it): the route is the campaign itself.
+  const route = { role: 'trigger' as const, campaign_id: campaign.id, name: campaign.name, definition_version: campaign.definition_version, allow_reentry: campaign.allow_reentry };
+  const { enrolled, skipped } = await enrolForTrigger(teamId, contact, { event: eventName }, enrollments, [route]);
+  return { contact_id: contact.id, contact_created: created, enrolled, skipped };
 }

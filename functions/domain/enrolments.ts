@@ -50,7 +50,7 @@ export async function startRun(input: RunInput): Promise<void> {
 }
 
 /** The input of a run's current execution, continuing at `step` (null: the first step). */
-export const runInput = (e: StoredEnrollment, step: string | null): RunInput => ({ team_id: e.team_id, campaign_id: e.campaign_id, contact_id: e.contact_id, run: e.run, seq: e.seq, step, at: Date.parse(e.updated_at) });
+const runInput = (e: StoredEnrollment, step: string | null): RunInput => ({ team_id: e.team_id, campaign_id: e.campaign_id, contact_id: e.contact_id, run: e.run, seq: e.seq, step, at: Date.parse(e.updated_at) });
 
 /**
  * Enrols the contact in every active triggered campaign this trigger starts. `current`: the contact's
@@ -92,7 +92,8 @@ export async function endOnGoal(routes: CampaignRoute[], enrollments: StoredEnro
   await Promise.all(
     goals.map(async (goal) => {
       const running = enrollments.find((e) => e.campaign_id === goal.campaign_id && (e.status === 'active' || e.status === 'starting'));
-      if (running && (await finishEnrollment(running, { status: 'exited', reason: 'converted' }))) ended.push({ id: goal.campaign_id, name: goal.name });
+      // By run, not execution: a conversion ends the run even if a resumed wait just moved it to a new execution.
+      if (running && (await finishEnrollment({ ...running, seq: undefined }, { status: 'exited', reason: 'converted' }))) ended.push({ id: goal.campaign_id, name: goal.name });
     }),
   );
   return ended;

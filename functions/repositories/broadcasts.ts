@@ -9,8 +9,8 @@
  *   broadcast.paced_until       when (ms) the emails queued so far will have gone out at the send rate
  *   progress.queued / skipped   emails queued and contacts skipped by the pages done; progress.total at the end
  * Only the holder of the current page moves it on (the update is conditional on `broadcast.page`), and each
- * move bumps the campaign's version, so a lifecycle change racing it (a versioned replace of the whole item,
- * repositories/campaigns.ts transitionCampaign) fails and is retried instead of writing back an old checkpoint.
+ * move bumps the campaign's version. Lifecycle changes (repositories/campaigns.ts transitionCampaign) update
+ * only the fields they change, guarded by the status, so they never write back an old checkpoint.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';

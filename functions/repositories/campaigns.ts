@@ -23,7 +23,7 @@ import {
   type UpdateCampaignBody,
 } from '../schemas/campaigns.js';
 import { formatAddress, type Address } from '../schemas/emails.js';
-import { listCollection, newOwnedItemPut, nowIso, queryAll, tableName, withoutNulls, type Page } from './table.js';
+import { listCollection, newOwnedItemPut, nowIso, queryAll, tableName, versionedUpdate, versionedUpdateItem, withoutNulls, type Page, type VersionedUpdateInput } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
 export const campaignKey = (id: string) => ({ pk: `CAMPAIGN#${id}`, sk: 'CAMPAIGN' });
@@ -136,38 +136,53 @@ function routingItems(teamId: string, c: Campaign): Record<string, unknown>[] {
   return items;
 }
 
+/** The public fields of `after` that differ from `before` (null: removed), as stored. */
+function changedFields(before: Campaign, after: Campaign): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(after).filter(([field, value]) => field !== 'version' && JSON.stringify(value) !== JSON.stringify(before[field as keyof Campaign])));
+}
+
 /**
- * Replaces the stored campaign with `after` if it is still at `before.version`, writing a new definition
- * version when the steps changed and keeping the routing items in step with the status, all in one transaction.
+ * Writes the change from `before` to `after` as an update of the changed fields only (internal fields such
+ * as a broadcast's checkpoint are never touched), guarded by `guard` (a PATCH's version, or a lifecycle
+ * change's starting status), and in the same transaction a new definition version when the steps changed and
+ * the routing items in step with the status. A campaign without routing or definition writes (broadcasts,
+ * drafts) is one UpdateItem that answers with the stored result.
  */
-async function replaceCampaign(teamId: string, before: Campaign, after: Campaign, extra: Record<string, unknown> = {}): Promise<Campaign> {
-  const stored = withoutNulls({ ...after, team_id: teamId, ...extra } as Record<string, unknown>);
+async function saveCampaign(teamId: string, before: Campaign, after: Campaign, guard: { version: number } | { status: CampaignStatus }, extra: Record<string, unknown> = {}): Promise<Campaign> {
+  const byStatus = 'status' in guard;
+  const input: VersionedUpdateInput = {
+    key: campaignKey(before.id),
+    changes: { ...changedFields(before, after), ...extra },
+    condition: byStatus
+      ? { expression: 'team_id = :team AND #status = :from', names: { '#status': 'status' }, values: { ':team': teamId, ':from': guard.status } }
+      : { expression: 'team_id = :team', names: {}, values: { ':team': teamId } },
+    expectedVersion: byStatus ? undefined : guard.version,
+  };
   const oldRoutes = routingItems(teamId, before);
   const newRoutes = routingItems(teamId, after);
   const newKeys = new Set(newRoutes.map((r) => `${r.pk}\n${r.sk}`));
   const writes: object[] = [
-    {
-      Put: {
-        TableName: tableName(),
-        Item: { ...campaignKey(after.id), gsi1pk: teamCampaignsPartition(teamId), gsi1sk: after.id, ...stored },
-        ConditionExpression: '#version = :expected',
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':expected': before.version },
-      },
-    },
     ...oldRoutes.filter((r) => !newKeys.has(`${r.pk}\n${r.sk}`)).map((r) => ({ Delete: { TableName: tableName(), Key: { pk: r.pk, sk: r.sk } } })),
     ...newRoutes.map((r) => ({ Put: { TableName: tableName(), Item: r } })),
   ];
   if (after.definition_version !== before.definition_version) {
     writes.push({ Put: { TableName: tableName(), Item: { ...definitionKey(after.id, after.definition_version), steps: after.steps }, ConditionExpression: 'attribute_not_exists(pk)' } });
   }
+  const changedMeanwhile = () =>
+    byStatus ? new ApiError('conflict', 'This campaign changed status at the same time; fetch it again and retry.', { param: 'id', retryable: true }) : staleVersion();
+  if (!writes.length) {
+    const result = await versionedUpdate(input);
+    if (!result.ok) throw changedMeanwhile();
+    return toCampaign(result.item);
+  }
   try {
-    await documentClient.send(new TransactWriteCommand({ TransactItems: writes as never }));
+    await documentClient.send(new TransactWriteCommand({ TransactItems: [{ Update: versionedUpdateItem(input) }, ...writes] as never }));
   } catch (error) {
-    if (error instanceof TransactionCanceledException) throw staleVersion();
+    if (error instanceof TransactionCanceledException) throw changedMeanwhile();
     throw error;
   }
-  return after;
+  // Triggered campaigns have no writer but the API, so the stored version is the one read plus one.
+  return { ...after, version: before.version + 1 };
 }
 
 const TRIGGERED_ONLY = ['trigger', 'steps', 'goal_event', 'allow_reentry'] as const;
@@ -202,9 +217,8 @@ export async function updateCampaign(teamId: string, id: string, changes: Update
     ...(changes.subject !== undefined && { subject: changes.subject }),
     ...(changes.reply_to !== undefined && { reply_to: formatOptional(changes.reply_to) }),
     updated_at: nowIso(),
-    version: before.version + 1,
   };
-  return replaceCampaign(teamId, before, after);
+  return saveCampaign(teamId, before, after, { version: expectedVersion ?? before.version });
 }
 
 /** Which status changes each lifecycle action makes (by kind). */
@@ -222,24 +236,23 @@ export type CampaignAction = keyof typeof TRANSITIONS;
  * Applies a lifecycle action. `extra` is stored with the change (e.g. a broadcast's starting checkpoint).
  * Returns the campaign as it is now; an action that does not apply to the current status is a 409.
  */
-export async function transitionCampaign(teamId: string, id: string, action: CampaignAction, extra: Record<string, unknown> = {}): Promise<{ before: Campaign; campaign: Campaign }> {
-  const before = await getTeamCampaign(teamId, id);
+export async function transitionCampaign(
+  teamId: string,
+  id: string,
+  action: CampaignAction,
+  extra: Record<string, unknown> = {},
+  current?: Campaign,
+): Promise<{ before: Campaign; campaign: Campaign }> {
+  const before = current ?? (await getTeamCampaign(teamId, id));
   const rule = TRANSITIONS[action]![before.kind];
   if (!rule) throw new ApiError('validation_error', `A ${before.kind} campaign cannot be ${action === 'cancel' ? 'canceled' : `${action}d`}.`, { param: 'id' });
   if (!rule.from.includes(before.status)) {
     throw new ApiError('conflict', `This campaign is ${before.status}; ${action} applies to ${rule.from.join(' or ')} campaigns.`, { param: 'id', details: { status: before.status } });
   }
   const now = nowIso();
-  const after: Campaign = {
-    ...before,
-    status: rule.to,
-    ...(action === 'launch' && { launched_at: now }),
-    updated_at: now,
-    version: before.version + 1,
-  };
-  const stored = await findCampaignItem(id);
-  const internal = Object.fromEntries(Object.entries(stored ?? {}).filter(([key]) => !(key in after) && !['pk', 'sk', 'gsi1pk', 'gsi1sk', 'team_id'].includes(key)));
-  return { before, campaign: await replaceCampaign(teamId, before, after, { ...internal, ...extra }) };
+  const after: Campaign = { ...before, status: rule.to, ...(action === 'launch' && { launched_at: now }), updated_at: now };
+  // Guarded by the status it starts from, not the version: a broadcast page moving its checkpoint meanwhile is no conflict.
+  return { before, campaign: await saveCampaign(teamId, before, after, { status: before.status }, extra) };
 }
 
 /** The active campaigns that an event (or a list signup) triggers, and those whose goal it is: one Query. */
