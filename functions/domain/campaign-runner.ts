@@ -2,26 +2,24 @@
  * One invocation of the campaign state machine's step task: runs a contact's enrolment from its current step
  * through every step that does not wait (sends, branches, contact updates), and stops at the next wait (the
  * state machine's Wait state sleeps, then invokes this again) or at the end. Before acting it checks that the
- * invocation is still current (run and execution sequence), the campaign still active, the contact still
- * subscribed and not suppressed; otherwise the enrolment exits with the reason. Sends use ids derived from
+ * invocation is still current (run and execution sequence), the campaign still active and the contact still
+ * subscribed; otherwise the enrolment exits with the reason (a suppressed address exits it at its next send,
+ * where the send path checks suppressions anyway). Sends use ids derived from
  * the invocation, so a retried invocation never sends twice.
  */
-import { ApiError } from '../shared/errors.js';
 import { deterministicId } from '../shared/ids.js';
 import { logger } from '../shared/logger.js';
 import type { Contact } from '../schemas/contacts.js';
 import type { Enrollment, ResolvedStep } from '../schemas/campaigns.js';
-import type { SendEmailBody } from '../schemas/emails.js';
 import { findCampaignItem, getDefinition } from '../repositories/campaigns.js';
 import { identifyContact } from '../repositories/contacts.js';
 import { findEmail } from '../repositories/emails.js';
 import { claimWake, contactWithEnrollments, finishEnrollment, recordProgress, resumeWaiting } from '../repositories/enrollments.js';
-import { findSuppressed } from '../repositories/suppressions.js';
 import { evaluateCondition } from './conditions.js';
-import { contactEvents, contactTemplateVariables } from './contacts.js';
+import { announceContactChange } from './contacts.js';
+import { campaignEmail, sendRefusal } from './campaign-email.js';
 import type { RunInput } from './enrolments.js';
 import { acceptEmails } from './send-email.js';
-import { publishEvents } from './webhook-events.js';
 
 /** Steps one invocation may pass without waiting: a branch loop without a wait ends the run instead of spinning. */
 export const MAX_STEPS_PER_INVOCATION = 100;
@@ -80,28 +78,18 @@ async function sendStep(input: RunInput, contact: Contact, step: Extract<Resolve
   const seed = [input.campaign_id, input.contact_id, input.run, input.seq, step.id, hop].join('\n');
   const id = deterministicId('email', input.at + hop, seed);
   if (await findEmail(id)) return { kind: 'sent' };
-  const body: SendEmailBody = {
-    from: step.from,
-    to: [{ email: contact.email }],
-    ...(step.reply_to && { reply_to: [step.reply_to] }),
-    ...(step.subject && { subject: step.subject }),
-    template_id: step.template_id,
-    variables: contactTemplateVariables(contact),
-    tags: { mailroom_campaign: input.campaign_id, mailroom_contact: input.contact_id },
-    list_unsubscribe: true,
-  };
+  const body = campaignEmail(input.campaign_id, contact, step);
   try {
     const [result] = await acceptEmails(input.team_id, [body], { ids: [id] });
     if (result!.ok) return { kind: 'sent' };
     return result!.error.code === 'all_recipients_suppressed' ? { kind: 'suppressed' } : { kind: 'failed', error: result!.error.message };
   } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    if (error.code === 'quota_exceeded') return { kind: 'retry_at', at: Date.parse(String((error.options.details as { resets_at: string }).resets_at)) };
-    // Throttling and unavailability are worth the state machine's retries; a broken send (deleted template,
-    // unverified domain) is not: the enrolment exits with the reason.
-    if (error.retryable || error.status >= 500) throw error;
-    logger.warn('campaign send failed', { campaign_id: input.campaign_id, step: step.id, code: error.code });
-    return { kind: 'failed', error: `${step.id}: ${error.message}` };
+    // Throttling and unavailability are thrown for the state machine's retries; a broken send (deleted
+    // template, unverified domain) ends the enrolment with the reason.
+    const refusal = sendRefusal(error);
+    if ('retryAt' in refusal) return { kind: 'retry_at', at: refusal.retryAt };
+    logger.warn('campaign send failed', { campaign_id: input.campaign_id, step: step.id, code: refusal.broken.code });
+    return { kind: 'failed', error: `${step.id}: ${refusal.broken.message}` };
   }
 }
 
@@ -150,7 +138,6 @@ export async function runSteps(input: RunInput, now = Date.now()): Promise<RunOu
   // A signup campaign of a list mails only while the contact stays on that list.
   const listId = (campaign.trigger as { list_id?: string } | undefined)?.list_id;
   if (listId && !contact.lists.includes(listId)) return exit('unsubscribed');
-  if ((await findSuppressed(input.team_id, [contact.email])).size) return exit('suppressed');
 
   const steps = await definition(input.campaign_id, current.definition_version);
   const wait = async (seconds: number, at: string, continueAt: string | null, waiting?: { event: string; resume: string | null }): Promise<RunOutput> => {
@@ -201,7 +188,7 @@ export async function runSteps(input: RunInput, now = Date.now()): Promise<RunOu
         break;
       case 'update_contact': {
         const { before, contact: updated } = await identifyContact(input.team_id, { email: person.email, properties: step.properties, tags: step.tags });
-        if (before && before.version !== updated.version) await publishEvents(contactEvents(input.team_id, before, updated));
+        if (before) await announceContactChange(input.team_id, before, updated, { campaignId: input.campaign_id });
         person = { ...updated, team_id: input.team_id } as typeof person;
         cursor = next;
         break;

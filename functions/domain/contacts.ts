@@ -6,7 +6,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Contact, IdentifyBody, UpdateContactBody } from '../schemas/contacts.js';
-import { platformEvent, type PlatformEvent } from './webhook-events.js';
+import { recordUnsubscribe } from '../repositories/stats.js';
+import { platformEvent, publishEvents, type PlatformEvent } from './webhook-events.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -88,6 +89,17 @@ export function contactEvents(teamId: string, before: Contact | undefined, after
     events.push(platformEvent({ team_id: teamId, type: 'contact.unsubscribed', timestamp: after.updated_at, seed: `${after.id}\n${after.version}`, data: { ...data, scope: 'all' } }));
   }
   return events;
+}
+
+/**
+ * What every contact change is followed by, wherever it happens (API, one-click link, campaign step, track):
+ * its webhook events, and an unsubscribe counted in the stats — for the campaign whose mail led to it, if
+ * known. A change that wrote nothing (same version) does neither.
+ */
+export async function announceContactChange(teamId: string, before: Contact | undefined, after: Contact, options: { campaignId?: string | null } = {}): Promise<void> {
+  if (before && before.version === after.version) return;
+  await publishEvents(contactEvents(teamId, before, after));
+  if (before?.subscribed && !after.subscribed) await recordUnsubscribe(teamId, options.campaignId ?? null, after.updated_at);
 }
 
 /**

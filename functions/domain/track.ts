@@ -10,9 +10,8 @@ import type { Contact } from '../schemas/contacts.js';
 import { campaignRoutes } from '../repositories/campaigns.js';
 import { findContactIdByEmail, identifyContact } from '../repositories/contacts.js';
 import { contactWithEnrollments, recordContactEvent, type ContactEvent, type StoredEnrollment } from '../repositories/enrollments.js';
-import { contactEvents } from './contacts.js';
+import { announceContactChange } from './contacts.js';
 import { endOnGoal, enrolForTrigger, resumeWaitingRuns, type CampaignRef } from './enrolments.js';
-import { publishEvents } from './webhook-events.js';
 
 const ATTEMPTS = 5;
 
@@ -34,7 +33,7 @@ export async function loadOrCreateContact(teamId: string, email: string, source:
     if (contact && contact.team_id === teamId) return { contact, created: false, enrollments };
   }
   const { before, contact } = await identifyContact(teamId, { email, source });
-  if (!before) await publishEvents(contactEvents(teamId, undefined, contact));
+  if (!before) await announceContactChange(teamId, undefined, contact);
   return { contact, created: !before, enrollments: [] };
 }
 

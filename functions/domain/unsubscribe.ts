@@ -5,10 +5,10 @@
  */
 import { ApiError } from '../shared/errors.js';
 import { addSuppression } from '../repositories/suppressions.js';
-import { findTeamContactByEmail, updateContact } from '../repositories/contacts.js';
-import { contactEvents } from './contacts.js';
+import { findContactIdByEmail, updateContact } from '../repositories/contacts.js';
+import { findEmail } from '../repositories/emails.js';
+import { announceContactChange } from './contacts.js';
 import { signLink, verifyLink } from './signed-links.js';
-import { publishEvents } from './webhook-events.js';
 
 interface UnsubscribeClaim {
   team_id: string;
@@ -38,11 +38,14 @@ export const unsubscribeUrl = (apiUrl: string, token: string) => `${apiUrl}/v1/u
  */
 export async function unsubscribeFromEverything(claim: UnsubscribeClaim): Promise<void> {
   await addSuppression(claim.team_id, { email: claim.email, reason: 'unsubscribe', source_email_id: claim.email_id });
-  const contact = await findTeamContactByEmail(claim.team_id, claim.email);
-  if (!contact?.subscribed) return;
+  const contactId = await findContactIdByEmail(claim.team_id, claim.email);
+  if (!contactId) return;
   try {
-    const { before, contact: after } = await updateContact(claim.team_id, contact.id, { subscribed: false });
-    if (before.version !== after.version) await publishEvents(contactEvents(claim.team_id, before, after));
+    const { before, contact: after } = await updateContact(claim.team_id, contactId, { subscribed: false });
+    if (before.version === after.version) return;
+    // A campaign's mail carries its id: the unsubscribe counts in that campaign's stats.
+    const campaignId = (await findEmail(claim.email_id))?.tags.mailroom_campaign ?? null;
+    await announceContactChange(claim.team_id, before, after, { campaignId });
   } catch (error) {
     // Deleted in the meantime: the suppression is what still matters.
     if (!(error instanceof ApiError && error.code === 'not_found')) throw error;

@@ -69,12 +69,6 @@ export async function findContactIdByEmail(teamId: string, email: string): Promi
   return claim ? String(claim.contact_id) : undefined;
 }
 
-/** The team's contact with this address (lowercase), if any: two reads (the address claim, then the contact). */
-export async function findTeamContactByEmail(teamId: string, email: string): Promise<Contact | undefined> {
-  const claim = await getItem(emailKey(teamId, email));
-  return claim ? findTeamContact(teamId, String(claim.contact_id)) : undefined;
-}
-
 /** The team's contacts with these ids, in the order given; missing ones (deleted since) are left out. BatchGetItem, 100 a call. */
 export async function findTeamContacts(teamId: string, ids: string[]): Promise<Contact[]> {
   const items = await batchGetAll([...new Set(ids)].map(contactKey));

@@ -15,7 +15,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { TransactionCanceledException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { COUNTERS, dayOf, totalsOf, type CounterName, type DayTally } from '../domain/stats.js';
 import type { Counters } from '../schemas/stats.js';
@@ -103,22 +103,6 @@ function isConflict(error: unknown): boolean {
   return !codes.includes('ConditionalCheckFailed') && codes.some((code) => code === 'TransactionConflict' || code === 'ThrottlingError' || code === 'ProvisionedThroughputExceeded');
 }
 
-/** Adds to the counters outside any dedupe (the caller has made sure the event happens once). */
-async function addCounts(change: CounterChange): Promise<void> {
-  for (const { Update } of counterUpdates(change)) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await documentClient.send(new UpdateCommand(Update));
-        break;
-      } catch (error) {
-        // A plain write to an item inside another's transaction fails with TransactionConflictException.
-        if (!(error instanceof TransactionConflictException) || attempt + 1 >= CONFLICT_ATTEMPTS) throw error;
-        await conflictBackoff(attempt);
-      }
-    }
-  }
-}
-
 /**
  * Adds one to `counter` for each recipient of the email it was not counted for yet, on the UTC day of `at`.
  * Returns how many were new. One transaction per 98 recipients; recipients already counted drop out.
@@ -187,5 +171,6 @@ export async function campaignTotals(teamId: string, campaignId: string): Promis
  * the campaign's. The caller counts a transition, so a repeated unsubscribe is not counted again.
  */
 export function recordUnsubscribe(teamId: string, campaignId: string | null, at: string): Promise<void> {
-  return addCounts({ teamId, campaignId, day: dayOf(at), shardSeed: randomUUID(), counts: { unsubscribed: 1 } });
+  // The team's and the campaign's counters together (one transaction: both or neither).
+  return transactWithCounters(counterUpdates({ teamId, campaignId, day: dayOf(at), shardSeed: randomUUID(), counts: { unsubscribed: 1 } }));
 }

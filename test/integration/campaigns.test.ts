@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../functions/shared/clients.js';
+import { unsubscribeToken } from '../../functions/domain/unsubscribe.js';
 import { expectError, expectEventually, sleep } from '../support/http.js';
 
 let stack: LocalStack;
@@ -115,8 +116,8 @@ describe.concurrent('triggered campaigns', () => {
     expect((await subjectsTo(ann)).length).toBe(2);
   }, 40_000);
 
-  it('unsubscribing mid-sequence stops it before the next send', async () => {
-    const { adminKey: key } = await createTeam(stack, 'campaign-unsub');
+  it("the campaign mail's one-click unsubscribe stops the sequence before the next send and counts for the campaign", async () => {
+    const { adminKey: key, team } = await createTeam(stack, 'campaign-unsub');
     const [one, two] = await Promise.all([template(key, 'Step one'), template(key, 'Step two')]);
     const campaign = await launchedCampaign(key, {
       kind: 'triggered',
@@ -131,10 +132,16 @@ describe.concurrent('triggered campaigns', () => {
     const email = address('carol');
     const tracked = await track(key, email, 'trial_started');
     await expectEventually(async () => expect(await subjectsTo(email)).toEqual(['Step one']));
-    const unsubscribed = await call(stack.url, 'PATCH', `/v1/contacts/${tracked.body.contact_id}`, { key, body: { subscribed: false } });
-    expect(unsubscribed.status).toBe(200);
+    const sent = await call(stack.url, 'GET', `/v1/emails?tag=mailroom_campaign:${campaign.id}`, { key });
+    expect(sent.body.data).toHaveLength(1);
+    const token = await unsubscribeToken({ team_id: team.id, email, email_id: sent.body.data[0].id });
+    const unsubscribed = await call(stack.url, 'POST', `/v1/unsubscribe/${token}`, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(unsubscribed.status, JSON.stringify(unsubscribed.body)).toBe(200);
+    expect((await call(stack.url, 'GET', `/v1/contacts/${tracked.body.contact_id}`, { key })).body.subscribed).toBe(false);
     await expectEventually(async () => expect(await enrollment(key, campaign.id, tracked.body.contact_id)).toMatchObject({ status: 'exited', exit_reason: 'unsubscribed' }), 15_000);
     expect(await subjectsTo(email)).toEqual(['Step one']);
+    const stats = await call(stack.url, 'GET', `/v1/campaigns/${campaign.id}/stats`, { key });
+    expect(stats.body.totals).toMatchObject({ sent: 1, unsubscribed: 1 });
   }, 30_000);
 
   it('the goal event ends the enrolment as converted', async () => {

@@ -3,9 +3,8 @@ import { ApiError } from '../../shared/errors.js';
 import { IdentifyBody } from '../../schemas/contacts.js';
 import { identifyContact } from '../../repositories/contacts.js';
 import { findList } from '../../repositories/lists.js';
-import { contactEvents } from '../../domain/contacts.js';
+import { announceContactChange } from '../../domain/contacts.js';
 import { subscribeContact } from '../../domain/lists.js';
-import { publishEvents } from '../../domain/webhook-events.js';
 
 /**
  * Creates (201) or merges into (200) the team's contact with this email; an identify that changes nothing
@@ -20,7 +19,7 @@ export const handler = httpHandler('identify.upsert', { body: IdentifyBody }, as
   }
   const { before, contact } = await identifyContact(teamId, body);
   setResourceId(contact.id);
-  if (!before || before.version !== contact.version) await publishEvents(contactEvents(teamId, before, contact));
+  await announceContactChange(teamId, before, contact);
   const response = { contact_id: contact.id, created: !before };
   if (!list) return { status: before ? 200 : 201, body: { ...response, contact }, etag: contact.version };
   const outcome = await subscribeContact(teamId, list, contact, { param: 'list_id' });

@@ -3,9 +3,8 @@ import { ApiError, notFound } from '../../shared/errors.js';
 import { ListParams, SubscribeBody } from '../../schemas/lists.js';
 import { getTeamList } from '../../repositories/lists.js';
 import { getTeamContact, identifyContact } from '../../repositories/contacts.js';
-import { contactEvents } from '../../domain/contacts.js';
+import { announceContactChange } from '../../domain/contacts.js';
 import { subscribeContact } from '../../domain/lists.js';
-import { publishEvents } from '../../domain/webhook-events.js';
 
 /**
  * Subscribes a contact (by id, or by email: created if the team has none) to the list; 201 when the
@@ -22,7 +21,7 @@ export const handler = httpHandler('lists.subscribe', { params: ListParams, body
     });
   } else {
     const identified = await identifyContact(teamId, { email: body.email! });
-    if (!identified.before) await publishEvents(contactEvents(teamId, undefined, identified.contact));
+    await announceContactChange(teamId, identified.before, identified.contact);
     contact = identified.contact;
   }
   const outcome = await subscribeContact(teamId, list, contact);
