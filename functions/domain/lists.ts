@@ -18,6 +18,8 @@ import type { SendEmailBody } from '../schemas/emails.js';
 import type { CreateListBody, List, ListMember, MembershipStatus, UpdateListBody } from '../schemas/lists.js';
 import { getTeamContact } from '../repositories/contacts.js';
 import { findTeam } from '../repositories/teams.js';
+import { nowIso } from '../repositories/table.js';
+import { escapeHtml } from '../shared/http/html-page.js';
 import {
   createList as storeList,
   findList,
@@ -42,7 +44,6 @@ export const CONFIRMATION_RESEND_AFTER_MS = 10 * 60_000;
 const WRITE_ATTEMPTS = 5;
 const LINK_PURPOSE = 'mailroom list confirmation links';
 
-const nowIso = () => new Date().toISOString();
 
 export async function createList(teamId: string, body: CreateListBody): Promise<List> {
   if (body.confirmation) await checkFrom(teamId, body.confirmation.from, undefined, 'confirmation.from');
@@ -219,7 +220,6 @@ async function verifyConfirmationToken(token: string): Promise<ConfirmationClaim
 
 export const listConfirmationUrl = (token: string) => `${config.publicApiUrl}/v1/lists/confirm/${token}`;
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The built-in confirmation email: what the person signed up for, the link, and what happens if they ignore it. */
 export function confirmationEmail(list: StoredList, email: string, url: string, expiresAt: number): SendEmailBody {

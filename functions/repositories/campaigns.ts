@@ -8,7 +8,7 @@
  *               subject = event:<name> | list:<list id>; present only while a triggered campaign is active,
  *               carrying what enrolment needs (name, definition version, re-entry) so it reads nothing else.
  */
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
@@ -23,7 +23,7 @@ import {
   type UpdateCampaignBody,
 } from '../schemas/campaigns.js';
 import { formatAddress, type Address } from '../schemas/emails.js';
-import { listCollection, newOwnedItemPut, nowIso, queryAll, tableName, versionedUpdate, versionedUpdateItem, withoutNulls, type Page, type VersionedUpdateInput } from './table.js';
+import { listCollection, newOwnedItemPut, nowIso, queryAll, tableName, versionedUpdate, versionedUpdateItem, withoutNulls, type Page, type VersionedUpdateInput, getItem } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
 export const campaignKey = (id: string) => ({ pk: `CAMPAIGN#${id}`, sk: 'CAMPAIGN' });
@@ -72,8 +72,7 @@ function toCampaign(raw: Record<string, unknown>): Campaign {
 
 /** The raw stored item (with team_id and internal fields such as the broadcast checkpoint). */
 export async function findCampaignItem(id: string): Promise<Record<string, unknown> | undefined> {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: campaignKey(id), ConsistentRead: true }));
-  return Item;
+  return getItem(campaignKey(id));
 }
 
 export async function getTeamCampaign(teamId: string, id: string): Promise<Campaign> {
@@ -122,9 +121,10 @@ export function listCampaigns(teamId: string, query: { limit: number; cursor?: s
 
 /** The steps of one definition version (immutable, so callers may cache them). */
 export async function getDefinition(campaignId: string, version: number): Promise<ResolvedStep[]> {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: definitionKey(campaignId, version) }));
-  if (!Item) throw new Error(`Campaign ${campaignId} has no definition version ${version}`);
-  return Item.steps as ResolvedStep[];
+  // Consistent: a definition written by a save a moment ago (then an enrolment at once) must be found.
+  const item = await getItem(definitionKey(campaignId, version));
+  if (!item) throw new Error(`Campaign ${campaignId} has no definition version ${version}`);
+  return item.steps as ResolvedStep[];
 }
 
 /** The routing items of an active triggered campaign. */

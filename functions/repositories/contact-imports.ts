@@ -11,13 +11,13 @@
  * and the job's error sample quote addresses, so they must not outlive an erasure by long. DynamoDB deletes
  * expired items within days, so reads treat an expired job as gone already.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import type { ContactImport, ImportFormat, ImportRowCounts, ImportRowError, ImportStatus } from '../schemas/contact-imports.js';
 import { IMPORT_ERRORS_SAMPLE, IMPORT_RETENTION_DAYS } from '../schemas/contact-imports.js';
-import { batchWriteAll, conditionalUpdate, decodeCursor, encodeCursor, listOwnerCollection, newOwnedItemPut, nowIso, tableName, TABLE_SCHEMA, type Page } from './table.js';
+import { batchWriteAll, conditionalUpdate, decodeCursor, encodeCursor, listOwnerCollection, newOwnedItemPut, nowIso, tableName, TABLE_SCHEMA, type Page, getItem } from './table.js';
 import { teamIsActiveCondition } from './teams.js';
 
 const jobKey = (id: string) => ({ pk: `CONTACTIMPORT#${id}`, sk: 'JOB' });
@@ -118,7 +118,7 @@ export async function createImport(teamId: string, job: NewImport): Promise<Stor
 
 /** The job, whoever owns it (the worker checks the team against its message); undefined once expired. */
 export async function findImport(id: string): Promise<StoredImport | undefined> {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: jobKey(id), ConsistentRead: true }));
+  const Item = await getItem(jobKey(id));
   return Item && !expired(Item) ? toImport(Item) : undefined;
 }
 

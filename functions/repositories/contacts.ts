@@ -8,7 +8,7 @@
  * costs the reads of every contact it passes over (segments will index what campaigns need).
  */
 import { createHash } from 'node:crypto';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
@@ -16,7 +16,7 @@ import { newId } from '../shared/ids.js';
 import type { Contact, IdentifyBody, ListContactsQuery, UpdateContactBody } from '../schemas/contacts.js';
 import { applyIdentify, applyUpdate, contactChanged } from '../domain/contacts.js';
 import { forgetLastSent } from './conversions.js';
-import { TABLE_SCHEMA, deletePartition, batchGetAll, listCollection, type ItemFilter, newOwnedItemPut, nowIso, tableName, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, deletePartition, batchGetAll, listCollection, type ItemFilter, newOwnedItemPut, nowIso, tableName, withoutNulls, type Page, getItem } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
@@ -45,11 +45,6 @@ export function toContact(raw: Record<string, unknown>): Contact {
     updated_at: i.updated_at,
     version: i.version,
   };
-}
-
-async function getItem(key: Record<string, string>) {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
-  return Item;
 }
 
 async function findTeamContact(teamId: string, id: string): Promise<Contact | undefined> {

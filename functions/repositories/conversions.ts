@@ -11,12 +11,12 @@
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import type { Conversion } from '../schemas/conversions.js';
 import { counterUpdates, transactWithCounters, type CounterChange } from './stats.js';
-import { batchWriteAll, conditionalUpdate, epochSeconds, tableName, withoutNulls } from './table.js';
+import { batchWriteAll, conditionalUpdate, epochSeconds, tableName, withoutNulls, getItem } from './table.js';
 
 
 const hash = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -46,7 +46,7 @@ export async function forgetLastSent(teamId: string, address: string): Promise<v
 }
 
 export async function findLastSent(teamId: string, address: string): Promise<LastSent | undefined> {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: lastSentKey(teamId, address), ConsistentRead: true }));
+  const Item = await getItem(lastSentKey(teamId, address));
   return Item ? { email_id: String(Item.email_id), campaign_id: (Item.campaign_id as string | undefined) ?? null, sent_at: String(Item.sent_at) } : undefined;
 }
 
@@ -123,7 +123,7 @@ export async function storeConversion(
     return conversion;
   } catch (error) {
     if (!(error instanceof TransactionCanceledException) || error.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw error;
-    const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+    const Item = await getItem(key);
     return toConversion(Item!);
   }
 }

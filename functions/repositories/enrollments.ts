@@ -7,13 +7,13 @@
  *   event:     pk CONTACT#<contact> sk EVENT#<contactEvent id>   event, data, at, source
  * Sort keys CONTACT < ENROL#… < EVENT#… make "contact + enrolments" one key range without the events.
  */
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { deterministicId, newId } from '../shared/ids.js';
 import type { Contact } from '../schemas/contacts.js';
 import type { Enrollment } from '../schemas/campaigns.js';
-import { conditionalUpdate, listCollection, nowIso, queryAll, tableName, type Page } from './table.js';
+import { conditionalUpdate, listCollection, nowIso, queryAll, tableName, type Page, getItem } from './table.js';
 import { toContact } from './contacts.js';
 
 const contactPartition = (contactId: string) => `CONTACT#${contactId}`;
@@ -72,8 +72,8 @@ export async function contactWithEnrollments(contactId: string): Promise<{ conta
 }
 
 export async function findEnrollment(contactId: string, campaignId: string): Promise<StoredEnrollment | undefined> {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: enrollmentKey(contactId, campaignId), ConsistentRead: true }));
-  return Item ? toEnrollment(Item) : undefined;
+  const item = await getItem(enrollmentKey(contactId, campaignId));
+  return item ? toEnrollment(item) : undefined;
 }
 
 /**

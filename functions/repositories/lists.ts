@@ -11,14 +11,14 @@
  * Memberships live in the contact's partition so that erasing a contact (its whole partition) erases them; a
  * membership change and the contact's `lists` (confirmed list ids) are written in one transaction.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import type { Contact } from '../schemas/contacts.js';
 import { MAX_LISTS_PER_TEAM, type List, type ListMember, type ListMembersQuery, type MembershipStatus } from '../schemas/lists.js';
 import { contactListsUpdate, getTeamContact } from './contacts.js';
-import { TABLE_SCHEMA, countOwnerCollection, listCollection, newOwnedItemPut, nowIso, tableName, versionedUpdateItem, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, countOwnerCollection, listCollection, newOwnedItemPut, nowIso, tableName, versionedUpdateItem, withoutNulls, type Page, getItem } from './table.js';
 import { staleVersion } from './teams.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
@@ -73,11 +73,6 @@ function toMember(raw: Record<string, unknown>): StoredMember {
 }
 
 export const publicMember = ({ team_id: _team, version: _version, ...member }: StoredMember): ListMember => member;
-
-async function getItem(key: Record<string, string>) {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
-  return Item;
-}
 
 export async function createList(teamId: string, list: List): Promise<StoredList> {
   const Count = await countOwnerCollection(teamListsPartition(teamId));

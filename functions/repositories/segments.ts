@@ -5,14 +5,14 @@
  * Only the definition is stored; which contacts match is worked out when the segment is used
  * (domain/segments.ts), so there is no membership to keep in step with contact changes.
  */
-import { DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import { requiredListId } from '../domain/conditions.js';
 import type { Condition } from '../schemas/conditions.js';
 import type { CreateSegmentBody, Segment, UpdateSegmentBody } from '../schemas/segments.js';
-import { listOwnerCollection, newOwnedItemPut, nowIso, tableName, versionedUpdate, type Page } from './table.js';
+import { listOwnerCollection, newOwnedItemPut, nowIso, tableName, versionedUpdate, type Page, getItem } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
 const segmentKey = (id: string) => ({ pk: `SEGMENT#${id}`, sk: 'SEGMENT' });
@@ -49,7 +49,7 @@ export async function createSegment(teamId: string, id: string, body: CreateSegm
 }
 
 export async function findTeamSegment(teamId: string, id: string): Promise<Segment | undefined> {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: segmentKey(id), ConsistentRead: true }));
+  const Item = await getItem(segmentKey(id));
   return Item && Item.team_id === teamId ? toSegment(Item) : undefined;
 }
 

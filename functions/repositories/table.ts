@@ -1,6 +1,6 @@
 /** Shared helpers for the single table: cursors and paging. Entity modules own their key formats. */
 import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, QueryCommand, UpdateCommand, type BatchGetCommandOutput, type BatchWriteCommandOutput, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type BatchGetCommandOutput, type BatchWriteCommandOutput, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
@@ -183,6 +183,12 @@ export async function countOwnerCollection(partition: string): Promise<number> {
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return count;
+}
+
+/** One item by its key, read consistently (undefined: there is none). */
+export async function getItem(key: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+  return Item;
 }
 
 export const nowIso = (now = Date.now()) => new Date(now).toISOString();

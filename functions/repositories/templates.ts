@@ -9,13 +9,13 @@
  * transaction, which also deletes the version that falls out of the kept window.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import { TEMPLATE_VERSIONS_KEPT, type Template, type TemplateSummary } from '../schemas/templates.js';
 import type { TemplateChanges, TemplateContent } from '../schemas/template-bodies.js';
-import { TABLE_SCHEMA, nowIso, listOwnerCollection, tableName, withoutNulls, type Page } from './table.js';
+import { TABLE_SCHEMA, nowIso, listOwnerCollection, tableName, withoutNulls, type Page, getItem } from './table.js';
 import { staleVersion } from './teams.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
@@ -47,11 +47,6 @@ function templateItem(teamId: string, template: Template) {
 
 function versionItem(teamId: string, template: Template) {
   return withoutNulls({ ...versionKey(template.id, template.version), team_id: teamId, ...template });
-}
-
-async function getItem(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
-  return Item;
 }
 
 export async function createTemplate(teamId: string, id: string, content: TemplateContent): Promise<Template> {

@@ -2,7 +2,8 @@
 import type { HttpEvent, HttpResult } from './types.js';
 import { header } from './request.js';
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Text safe to put in HTML content or a quoted attribute. */
+export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** True when the client prefers a page (a browser following a link) over JSON. */
 export function wantsHtml(event: HttpEvent): boolean {
