@@ -79,20 +79,24 @@ describe('campaign definitions', () => {
 
 describe('the campaign state machine', () => {
   const definition = campaignStateMachineDefinition('arn:aws:lambda:eu-west-1:1:function:step');
+  type State = { Type: string; Next?: string; Default?: string; Choices?: { Next: string }[]; Catch?: { Next: string }[] };
+  const states = definition.States as Record<string, State>;
 
-  it('loops task → choice → wait until the task says done, with retries on the task', () => {
-    expect(definition.StartAt).toBe(STEP_TASK_STATE);
-    expect(definition.States[STEP_TASK_STATE]).toMatchObject({ Type: 'Task', Next: 'NextAction' });
-    expect(definition.States[STEP_TASK_STATE].Retry.length).toBeGreaterThan(0);
-    expect(definition.States.NextAction.Choices).toEqual([{ Variable: '$.action', StringEquals: 'wait', Next: 'Sleep' }]);
-    expect(definition.States.Sleep).toEqual({ Type: 'Wait', SecondsPath: '$.wait_seconds', Next: STEP_TASK_STATE });
-    expect(definition.States.Done).toEqual({ Type: 'Succeed' });
+  it('is a closed graph: every target exists, every state is reachable, and only Done and Failed end it', () => {
+    const targets = (state: State) => [state.Next, state.Default, ...(state.Choices ?? []).map((c) => c.Next), ...(state.Catch ?? []).map((c) => c.Next)].filter(Boolean) as string[];
+    for (const state of Object.values(states)) for (const target of targets(state)) expect(states[target], target).toBeDefined();
+    const reached = new Set([definition.StartAt]);
+    for (const name of reached) for (const target of targets(states[name]!)) reached.add(target);
+    expect([...reached].sort()).toEqual(Object.keys(states).sort());
+    expect(Object.entries(states).filter(([, state]) => targets(state).length === 0).map(([name]) => name).sort()).toEqual(['Done', 'Failed']);
+    expect(states[STEP_TASK_STATE]!.Catch?.[0]?.Next).toBe('RecordFailure');
   });
 
-  it('names executions within Step Functions limits, stable per run and execution', () => {
-    const name = executionName({ campaign_id: 'cmp_01jz0000000000000000000000', contact_id: 'ct_01jz0000000000000000000000', run: 12, seq: 3 });
+  it('names executions within Step Functions limits, one name per run and execution', () => {
+    const ids = { campaign_id: 'cmp_01jz0000000000000000000000', contact_id: 'ct_01jz0000000000000000000000' };
+    const name = executionName({ ...ids, run: 12, seq: 3 });
     expect(name).toMatch(/^12-3-[0-9a-f]{40}$/);
-    expect(name.length).toBeLessThanOrEqual(80);
-    expect(executionName({ campaign_id: 'cmp_01jz0000000000000000000000', contact_id: 'ct_01jz0000000000000000000000', run: 12, seq: 3 })).toBe(name);
+    const others = [executionName({ ...ids, run: 12, seq: 4 }), executionName({ ...ids, run: 13, seq: 3 }), executionName({ ...ids, contact_id: 'ct_01jz0000000000000000000001', run: 12, seq: 3 })];
+    expect(new Set([name, ...others]).size).toBe(4);
   });
 });
