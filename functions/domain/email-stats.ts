@@ -7,7 +7,7 @@
 import { config } from '../shared/config.js';
 import type { StoredEmail } from '../repositories/emails.js';
 import { countOncePerRecipient } from '../repositories/stats.js';
-import { rememberLastSent } from '../repositories/conversions.js';
+import { lastSentPut } from '../repositories/conversions.js';
 import type { CounterName } from './stats.js';
 
 type CountedEmail = Pick<StoredEmail, 'id' | 'team_id' | 'tags' | 'recipients'>;
@@ -18,16 +18,24 @@ export const campaignOf = (email: Pick<StoredEmail, 'tags'>) => email.tags.mailr
 const mailedRecipients = (email: CountedEmail) => email.recipients.filter((r) => r.status !== 'suppressed').map((r) => r.email);
 
 /**
- * SES accepted the email: `sent` per recipient, and each recipient's last email for attribution.
- * Costs one TransactWriteItems (one per 98 recipients) and one BatchWriteItem (one per 25). Whoever counts
- * the send first (the sender, or SES's Send event for a send the sender could not confirm) writes the
- * attribution, so a late redelivery never makes an older email the last one again.
+ * SES accepted the email: `sent` per recipient, and each recipient's last email for attribution, in one
+ * TransactWriteItems (one per 49 recipients): a crash can no longer count the send and lose its attribution.
+ * Whoever counts the send first (the sender, or SES's Send event for a send the sender could not confirm)
+ * writes the attribution, so a late redelivery never makes an older email the last one again.
  */
 export async function countSent(email: CountedEmail, sentAt: string): Promise<void> {
   const recipients = mailedRecipients(email);
   const campaignId = campaignOf(email);
-  const counted = await countOncePerRecipient({ teamId: email.team_id, campaignId, emailId: email.id, counter: 'sent', recipients, at: sentAt });
-  if (counted > 0) await rememberLastSent(email.team_id, recipients, { email_id: email.id, campaign_id: campaignId, sent_at: sentAt }, config.attributionWindowDays);
+  const sent = { email_id: email.id, campaign_id: campaignId, sent_at: sentAt };
+  await countOncePerRecipient({
+    teamId: email.team_id,
+    campaignId,
+    emailId: email.id,
+    counter: 'sent',
+    recipients,
+    at: sentAt,
+    alongside: (recipient) => lastSentPut(email.team_id, recipient, sent, config.attributionWindowDays),
+  });
 }
 
 /** The email will never reach SES: `failed` per recipient. */

@@ -16,7 +16,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import type { Conversion } from '../schemas/conversions.js';
 import { counterUpdates, transactWithCounters, type CounterChange } from './stats.js';
-import { batchWriteAll, conditionalUpdate, epochSeconds, tableName, withoutNulls, getItem } from './table.js';
+import { conditionalUpdate, epochSeconds, tableName, withoutNulls, getItem } from './table.js';
 
 
 const hash = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -31,13 +31,13 @@ export interface LastSent {
 }
 
 /**
- * Remembers `sent` as the last email sent to each address, 25 addresses per BatchWriteItem (one call for
- * most emails). Two emails to one address recorded at the same
- * moment may land in either order: the later-written one wins.
+ * The Put that remembers `sent` as the last email sent to `address` (for a transaction that records the send
+ * once: repositories/stats.ts countOncePerRecipient). Two emails to one address recorded at the same moment
+ * may land in either order: the later-written one wins.
  */
-export async function rememberLastSent(teamId: string, addresses: readonly string[], sent: LastSent, windowDays: number): Promise<void> {
+export function lastSentPut(teamId: string, address: string, sent: LastSent, windowDays: number) {
   const expiresAt = epochSeconds(Date.parse(sent.sent_at)) + (windowDays + 1) * 86_400;
-  await batchWriteAll([...new Set(addresses)].map((address) => ({ PutRequest: { Item: withoutNulls({ ...lastSentKey(teamId, address), ...sent, expires_at: expiresAt }) } })));
+  return { Put: { TableName: tableName(), Item: withoutNulls({ ...lastSentKey(teamId, address), ...sent, expires_at: expiresAt }) } };
 }
 
 /** Forgets the last email sent to an address (a GDPR erasure of the contact). */

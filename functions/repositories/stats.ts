@@ -104,8 +104,10 @@ function isConflict(error: unknown): boolean {
 }
 
 /**
- * Adds one to `counter` for each recipient of the email it was not counted for yet, on the UTC day of `at`.
- * Returns how many were new. One transaction per 98 recipients; recipients already counted drop out.
+ * Adds one to `counter` for each recipient of the email it was not counted for yet, on the UTC day of `at`,
+ * and writes `alongside(recipient)` for each of them in the same transaction (so it happens exactly when the
+ * count does). Returns how many were new. One transaction per 98 recipients (49 with items alongside);
+ * recipients already counted drop out.
  */
 export async function countOncePerRecipient(input: {
   teamId: string;
@@ -114,18 +116,20 @@ export async function countOncePerRecipient(input: {
   counter: CounterName;
   recipients: readonly string[];
   at: string;
+  alongside?: (recipient: string) => object;
 }): Promise<number> {
   let pending = [...new Set(input.recipients)];
+  const perTransaction = input.alongside ? MARKERS_PER_TRANSACTION / 2 : MARKERS_PER_TRANSACTION;
   let counted = 0;
   const expiresAt = epochSeconds() + MARKER_TTL_SECONDS;
   while (pending.length) {
-    const chunk = pending.slice(0, MARKERS_PER_TRANSACTION);
+    const chunk = pending.slice(0, perTransaction);
     const markers = chunk.map((recipient) => ({
       Put: { TableName: tableName(), Item: { ...markerKey(input.emailId, input.counter, recipient), expires_at: expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' },
     }));
     const counters = counterUpdates({ teamId: input.teamId, campaignId: input.campaignId, day: dayOf(input.at), shardSeed: input.emailId, counts: { [input.counter]: chunk.length } });
     try {
-      await transactWithCounters([...markers, ...counters]);
+      await transactWithCounters([...markers, ...counters, ...chunk.map((recipient) => input.alongside?.(recipient) ?? [])].flat() as never);
       counted += chunk.length;
       pending = pending.slice(chunk.length);
     } catch (error) {
