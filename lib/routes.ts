@@ -75,6 +75,11 @@ export const ROUTES = [
   { id: 'health.get', method: 'GET', path: '/health', access: 'public' },
   { id: 'me.get', method: 'GET', path: '/v1/me', access: { scope: 'any', root: true, inboxKeys: true } },
 
+  // The developer surface, generated from the route table and the contracts (functions/domain/openapi.ts).
+  { id: 'reference.openapi', method: 'GET', path: '/openapi.json', access: 'public' },
+  { id: 'reference.docs', method: 'GET', path: '/docs', access: 'public' },
+  { id: 'reference.llms', method: 'GET', path: '/llms.txt', access: 'public' },
+
   { id: 'teams.create', method: 'POST', path: '/v1/teams', access: 'root', idempotent: true },
   { id: 'teams.list', method: 'GET', path: '/v1/teams', access: 'root' },
   { id: 'teams.get', method: 'GET', path: '/v1/teams/{id}', access: 'root' },

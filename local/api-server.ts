@@ -12,6 +12,7 @@ import { allowedOrigin, CORS } from '../lib/cors.js';
 import { HTTP_FUNCTION_TIMEOUT_SECONDS } from '../lib/function-defaults.js';
 import { lambdaContext, loadHandler } from './lambda.js';
 import { listenOn } from './http-helpers.js';
+import { createResponseCheck, type ResponseCheck } from './response-check.js';
 
 /** API Gateway HTTP API limits. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -25,8 +26,9 @@ export interface ApiServer {
 
 export async function startApiServer(options: { port: number; host?: string; corsOrigins?: readonly string[] }): Promise<ApiServer> {
   const corsOrigins = options.corsOrigins ?? [];
+  const check = process.env.MAILROOM_CHECK_RESPONSES === 'true' ? createResponseCheck() : undefined;
   const server: Server = createServer((req, res) => {
-    handle(req, res, corsOrigins).catch((error) => {
+    handle(req, res, corsOrigins, check).catch((error) => {
       // Only reached if the handler module itself cannot load: API Gateway answers such failures with a bare 500.
       process.stderr.write(`local api: ${(error as Error).stack}\n`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
@@ -104,7 +106,7 @@ function corsHeaders(req: IncomingMessage, corsOrigins: readonly string[]): Reco
   return { 'access-control-allow-origin': origin, 'access-control-expose-headers': CORS.exposeHeaders.join(','), vary: 'Origin' };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, corsOrigins: readonly string[]) {
+async function handle(req: IncomingMessage, res: ServerResponse, corsOrigins: readonly string[], check: ResponseCheck | undefined) {
   const method = (req.method ?? 'GET').toUpperCase();
   if (corsOrigins.length && method === 'OPTIONS' && req.headers['access-control-request-method']) {
     const origin = allowedOrigin(req.headers.origin, corsOrigins);
@@ -138,6 +140,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, corsOrigins: re
   if (result === 'timeout') {
     res.writeHead(503, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ message: 'Service Unavailable' }));
+    return;
+  }
+  const violation = check && typeof result === 'object' && 'statusCode' in result ? check(matched?.route, result) : undefined;
+  if (violation) {
+    process.stderr.write(`local api: response_contract_violation: ${violation}\n`);
+    res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 'response_contract_violation', message: violation, retryable: false }, request_id: event.requestContext.requestId }));
     return;
   }
   writeResult(res, result, corsHeaders(req, corsOrigins));

@@ -59,13 +59,15 @@ export function httpHandler<S extends InputSchemas>(
     return toResponse({ ...result, headers: { ...result.headers, ...(replayed && { 'Idempotent-Replayed': 'true' }) } });
   };
 
-  return middy<HttpEvent, APIGatewayProxyStructuredResultV2, Error, MailroomContext>()
+  const handler = middy<HttpEvent, APIGatewayProxyStructuredResultV2, Error, MailroomContext>()
     .use(injectLambdaContext(logger))
     .use(requestContext(route))
     .use(auditLog(route))
     .use(errorEnvelope())
     .use(access(route))
     .handler(core as never);
+  // Exposed so a test can prove the OpenAPI contract (functions/schemas/api.ts) names the very schemas used here.
+  return Object.assign(handler, { inputSchemas: schemas });
 }
 
 /** `If-Match: "3"` (or W/"3") → 3. Anything else is a client error, not a silent skip of the check. */

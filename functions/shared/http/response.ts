@@ -14,6 +14,10 @@ export function toResponse(result: HttpResult): APIGatewayProxyStructuredResultV
     headers['X-Content-Type-Options'] = 'nosniff';
     return { statusCode: result.status, headers, body: result.html };
   }
+  if (result.text !== undefined) {
+    headers['Content-Type'] = 'text/plain; charset=utf-8';
+    return { statusCode: result.status, headers, body: result.text };
+  }
   if (result.body === undefined) return { statusCode: result.status, headers };
   headers['Content-Type'] = 'application/json; charset=utf-8';
   return { statusCode: result.status, headers, body: JSON.stringify(result.body) };

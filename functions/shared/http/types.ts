@@ -13,6 +13,8 @@ export interface HttpResult {
   body?: unknown;
   /** A page for a person's browser (links in mail); takes the place of `body`. */
   html?: string;
+  /** Plain text (llms.txt); takes the place of `body`. */
+  text?: string;
   headers?: Record<string, string>;
   etag?: string | number;
 }
