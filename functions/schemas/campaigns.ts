@@ -6,7 +6,8 @@
  */
 import * as z from 'zod';
 import { Address, EmailAddress } from './emails.js';
-import { idOf, ListQuery, Timestamp, someFieldGiven, ResourceName } from './common.js';
+import { idOf, ListQuery, Timestamp, someFieldGiven, ResourceName, pageOf } from './common.js';
+import { defineRoutes } from './contract.js';
 import { Condition, EventName } from './conditions.js';
 import { TimeZone } from './contacts.js';
 
@@ -66,8 +67,24 @@ const ExitStep = z.strictObject({ ...base, type: z.literal('exit') });
 
 export const Step = z.discriminatedUnion('type', [SendStep, WaitStep, WaitUntilStep, WaitForEventStep, BranchStep, UpdateContactStep, ExitStep]);
 export type Step = z.output<typeof Step>;
-/** A step as stored: its id filled in. */
-export type ResolvedStep = Step & { id: string };
+
+/** An address as a step stores it: parsed, not formatted. */
+const StepAddress = z.object({ email: z.string(), name: z.string().optional() });
+const Seconds = z.number().int().min(1).max(MAX_WAIT_SECONDS);
+
+/** A step as stored and shown: its id filled in, durations in seconds, addresses parsed. */
+export const CampaignStep = z
+  .discriminatedUnion('type', [
+    SendStep.extend({ id: StepId, from: StepAddress, reply_to: StepAddress.optional() }),
+    WaitStep.extend({ id: StepId, duration: Seconds.describe('The wait in seconds.') }),
+    WaitUntilStep.extend({ id: StepId }),
+    WaitForEventStep.extend({ id: StepId, timeout: Seconds.describe('How long to wait for the event, in seconds.') }),
+    BranchStep.extend({ id: StepId }),
+    UpdateContactStep.extend({ id: StepId }),
+    ExitStep.extend({ id: StepId }),
+  ])
+  .meta({ id: 'CampaignStep' });
+export type ResolvedStep = z.output<typeof CampaignStep>;
 
 /** One object with exactly one of the two (not a union: a bad event name is then a 422 on `trigger.event`). */
 export const Trigger = z
@@ -181,35 +198,43 @@ export type UpdateCampaignBody = z.output<typeof UpdateCampaignBody>;
 export const CAMPAIGN_STATUSES = ['draft', 'active', 'paused', 'archived', 'sending', 'completed', 'canceled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
-export const BroadcastProgress = z.object({
-  total: z.number().int().nullable().describe('Contacts in the segment when the broadcast started (known once the fan-out finished).'),
-  queued: z.number().int(),
-  sent: z.number().int(),
-  failed: z.number().int(),
-  skipped: z.number().int().describe('Unsubscribed or suppressed contacts that were not mailed.'),
-});
+export const BroadcastProgress = z
+  .object({
+    total: z.number().int().nullable().describe('Contacts in the segment when the broadcast started (known once the fan-out finished).'),
+    queued: z.number().int().describe('Emails created for the segment\'s contacts so far.'),
+    sent: z.number().int().describe('Emails handed to SES.'),
+    failed: z.number().int().describe('Emails that never reached SES or were refused by it.'),
+    skipped: z.number().int().describe('Unsubscribed or suppressed contacts that were not mailed.'),
+  })
+  .meta({ id: 'BroadcastProgress' });
 
-export const Campaign = z.object({
-  id: idOf('campaign'),
-  kind: z.enum(['triggered', 'broadcast']),
-  name: z.string(),
-  status: z.enum(CAMPAIGN_STATUSES),
-  trigger: Trigger.nullable(),
-  steps: z.array(z.record(z.string(), z.unknown())).nullable(),
-  goal_event: z.string().nullable(),
-  allow_reentry: z.boolean(),
-  definition_version: z.number().int().describe('Bumped by every change of steps; enrolments keep the version they started on.'),
-  segment_id: z.string().nullable(),
-  template_id: z.string().nullable(),
-  from: z.string().nullable(),
-  subject: z.string().nullable(),
-  reply_to: z.string().nullable(),
-  progress: BroadcastProgress.nullable(),
-  launched_at: Timestamp.nullable(),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-  version: z.number().int(),
-});
+export const Campaign = z
+  .object({
+    id: idOf('campaign'),
+    kind: z.enum(['triggered', 'broadcast']).describe('`triggered`: steps run per contact an event or list signup enrols; `broadcast`: one send to a segment.'),
+    name: z.string(),
+    status: z
+      .enum(CAMPAIGN_STATUSES)
+      .describe(
+        'Triggered: `draft` → `active` ⇄ `paused`, `archived` from any of them. Broadcast: `draft` → `sending` ⇄ `paused`, ending `completed` (every page sent) or `canceled`; `archived` from draft, completed or canceled.',
+      ),
+    trigger: Trigger.nullable().describe('Triggered campaigns: what enrols a contact; null on broadcasts.'),
+    steps: z.array(CampaignStep).nullable().describe('Triggered campaigns: the current definition; null on broadcasts.'),
+    goal_event: z.string().nullable().describe('Tracking this event ends an enrolment as converted.'),
+    allow_reentry: z.boolean().describe('A contact that finished or exited may enrol again.'),
+    definition_version: z.number().int().describe('Bumped by every change of steps; enrolments keep the version they started on.'),
+    segment_id: z.string().nullable().describe('Broadcasts: the segment mailed; null on triggered campaigns.'),
+    template_id: z.string().nullable().describe('Broadcasts: the template sent; null on triggered campaigns.'),
+    from: z.string().nullable().describe('Broadcasts: the sender, formatted like `"Ann" <ann@example.com>`.'),
+    subject: z.string().nullable().describe('Broadcasts: overrides the template subject when set.'),
+    reply_to: z.string().nullable(),
+    progress: BroadcastProgress.nullable().describe('Broadcasts: how far the send got; null on triggered campaigns.'),
+    launched_at: Timestamp.nullable().describe('When it was launched; null while a draft.'),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    version: z.number().int().describe('Increases with every change; the ETag, for If-Match.'),
+  })
+  .meta({ id: 'Campaign' });
 export type Campaign = z.infer<typeof Campaign>;
 
 export const CampaignParams = z.strictObject({ id: idOf('campaign') });
@@ -221,22 +246,24 @@ export const ListCampaignsQuery = ListQuery.extend({
 export const ENROLLMENT_STATUSES = ['starting', 'active', 'completed', 'exited'] as const;
 export const EXIT_REASONS = ['unsubscribed', 'suppressed', 'converted', 'campaign_paused', 'campaign_archived', 'contact_deleted', 'send_failed', 'loop_limit', 'error'] as const;
 
-export const Enrollment = z.object({
-  campaign_id: z.string(),
-  contact_id: z.string(),
-  email: z.string(),
-  status: z.enum(ENROLLMENT_STATUSES),
-  exit_reason: z.enum(EXIT_REASONS).nullable(),
-  error: z.string().nullable().describe('Why a send step failed (exit_reason send_failed or error).'),
-  run: z.number().int().describe('1 for the first enrolment; re-entries count up.'),
-  definition_version: z.number().int(),
-  current_step: z.string().nullable(),
-  waiting_for: z.string().nullable().describe('The event a wait_for_event step is waiting for.'),
-  wake_at: Timestamp.nullable(),
-  enrolled_at: Timestamp,
-  updated_at: Timestamp,
-  finished_at: Timestamp.nullable(),
-});
+export const Enrollment = z
+  .object({
+    campaign_id: z.string(),
+    contact_id: z.string(),
+    email: z.string(),
+    status: z.enum(ENROLLMENT_STATUSES).describe('`starting` until its run has begun; `completed` after the last step; `exited` early (see exit_reason).'),
+    exit_reason: z.enum(EXIT_REASONS).nullable(),
+    error: z.string().nullable().describe('Why a send step failed (exit_reason send_failed or error).'),
+    run: z.number().int().describe('1 for the first enrolment; re-entries count up.'),
+    definition_version: z.number().int(),
+    current_step: z.string().nullable(),
+    waiting_for: z.string().nullable().describe('The event a wait_for_event step is waiting for.'),
+    wake_at: Timestamp.nullable().describe('When a waiting step continues (a wait_for_event step: its timeout).'),
+    enrolled_at: Timestamp.describe('When the current run began.'),
+    updated_at: Timestamp,
+    finished_at: Timestamp.nullable(),
+  })
+  .meta({ id: 'CampaignEnrollment' });
 export type Enrollment = z.infer<typeof Enrollment>;
 
 export const ListEnrollmentsQuery = ListQuery.extend({ status: z.enum(ENROLLMENT_STATUSES).optional() });
@@ -244,4 +271,109 @@ export const ListEnrollmentsQuery = ListQuery.extend({ status: z.enum(ENROLLMENT
 export const TestEventBody = z.strictObject({
   email: EmailAddress.describe('Contact to enrol (created if missing).'),
   data: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const TestEventResult = z
+  .object({
+    contact_id: idOf('contact'),
+    contact_created: z.boolean().describe('The contact did not exist before this test event.'),
+    enrolled: z.boolean().describe('A new enrolment (or re-entry) started.'),
+    enrolled_campaigns: z.array(z.string()).describe('Names of the campaigns the contact was enrolled in: this one, or none.'),
+    skipped_campaigns: z.array(z.string()).describe('Names of the campaigns the contact was already in (or finished without re-entry).'),
+  })
+  .meta({ id: 'CampaignTestEventResult' });
+export type TestEventResult = z.infer<typeof TestEventResult>;
+
+const IF_MATCH = ['If-Match'] as const;
+
+export const CAMPAIGN_ROUTES = defineRoutes({
+  'campaigns.create': {
+    summary: 'Create a campaign',
+    description:
+      'A `triggered` campaign runs its steps for each contact its trigger (a tracked event or a first list signup) enrols; a `broadcast` sends one template to every contact of a segment. ' +
+      'Every campaign starts as a `draft`: nothing is sent until it is launched. Templates, segment and sender are checked at launch, not here. Send an `Idempotency-Key` to make retries safe.',
+    body: CreateCampaignBody,
+    responses: { 201: Campaign },
+  },
+  'campaigns.list': {
+    summary: 'List campaigns',
+    description: 'Newest first, optionally filtered by `kind` and `status`. Page with `limit` and the `next_cursor` of the previous page.',
+    query: ListCampaignsQuery,
+    responses: { 200: pageOf(Campaign) },
+  },
+  'campaigns.get': {
+    summary: 'Get a campaign',
+    description: 'A broadcast includes its `progress`: contacts queued and skipped so far, emails sent and failed.',
+    params: CampaignParams,
+    responses: { 200: Campaign },
+  },
+  'campaigns.update': {
+    summary: 'Update a campaign',
+    description:
+      'Changes only the fields given, which must belong to the campaign\'s kind (`kind` itself cannot change). Changing the steps makes a new definition version: ' +
+      'running enrolments finish on the version they started with. Broadcasts can be changed only as drafts; archived campaigns not at all (409). Honours `If-Match` with the campaign\'s ETag.',
+    params: CampaignParams,
+    body: UpdateCampaignBody,
+    responses: { 200: Campaign },
+    errors: ['conflict', 'validation_error'],
+    headers: IF_MATCH,
+  },
+  'campaigns.launch': {
+    summary: 'Launch a campaign',
+    description:
+      'Starts a draft. A triggered campaign becomes `active` (every template its send steps use must exist) and enrols contacts from then on. ' +
+      'A broadcast becomes `sending` once its segment, template and sender (on a verified domain) check out; the segment\'s filter and the template version are fixed at launch and emails go out in pages paced to the send rate. ' +
+      'If the broadcast queue refuses the first page, the broadcast is left `paused` and the answer is 503: resume it.',
+    params: CampaignParams,
+    responses: { 200: Campaign },
+    errors: ['conflict', 'validation_error', 'service_unavailable'],
+  },
+  'campaigns.pause': {
+    summary: 'Pause a campaign',
+    description:
+      'An `active` triggered campaign stops enrolling; its running enrolments exit (`campaign_paused`) at their next step. A `sending` broadcast stops after the page in progress; resume continues where it stopped.',
+    params: CampaignParams,
+    responses: { 200: Campaign },
+    errors: ['conflict'],
+  },
+  'campaigns.resume': {
+    summary: 'Resume a paused campaign',
+    description: 'A triggered campaign becomes `active` again and enrols new contacts; a broadcast goes back to `sending` from the page where it stopped (503 if the broadcast queue refuses it: it stays paused, retry).',
+    params: CampaignParams,
+    responses: { 200: Campaign },
+    errors: ['conflict', 'service_unavailable'],
+  },
+  'campaigns.archive': {
+    summary: 'Archive a campaign',
+    description:
+      'Final: an archived campaign cannot be changed or launched again. A triggered campaign (draft, active or paused) stops enrolling and its running enrolments exit (`campaign_archived`) at their next step; a broadcast can be archived as a draft or once completed or canceled.',
+    params: CampaignParams,
+    responses: { 200: Campaign },
+    errors: ['conflict'],
+  },
+  'campaigns.cancel': {
+    summary: 'Cancel a broadcast',
+    description: 'Broadcasts only (422 for a triggered campaign), while `sending` or `paused`: no page starts after this; emails already queued by the page in progress still go out.',
+    params: CampaignParams,
+    responses: { 200: Campaign },
+    errors: ['conflict', 'validation_error'],
+  },
+  'campaign-enrollments.list': {
+    summary: 'List a campaign\'s enrolments',
+    description: 'One enrolment per contact, showing its latest run; most recently (re-)enrolled first, optionally filtered by `status`. Page with `limit` and `next_cursor`.',
+    params: CampaignParams,
+    query: ListEnrollmentsQuery,
+    responses: { 200: pageOf(Enrollment) },
+  },
+  'campaign-test-events.create': {
+    summary: 'Send a test event to a campaign',
+    description:
+      'Enrols one contact (created if the team has none with the address) in this `active` triggered campaign as its trigger would, and only in it: other campaigns are not touched. ' +
+      'The trigger\'s event (`campaign.test` for a list-triggered campaign) is recorded on the contact\'s timeline with source `test`; a new contact sends a `contact.created` webhook event. ' +
+      'A contact already enrolled (or finished, without re-entry) is skipped. Send an `Idempotency-Key` to make retries safe.',
+    params: CampaignParams,
+    body: TestEventBody,
+    responses: { 200: TestEventResult },
+    errors: ['conflict', 'validation_error'],
+  },
 });

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { idOf, Timestamp } from './common.js';
+import { defineRoutes } from './contract.js';
 import { EmailAddress } from './emails.js';
 import { EventName } from './conditions.js';
 
@@ -32,18 +33,33 @@ export const ConversionBody = z.strictObject({
 });
 export type ConversionBody = z.output<typeof ConversionBody>;
 
-export const Conversion = z.object({
-  id: idOf('conversion'),
-  contact_id: idOf('contact'),
-  contact_created: z.boolean().describe('The contact did not exist before this conversion.'),
-  event: z.string(),
-  revenue: z.number().nullable(),
-  currency: z.string(),
-  order_id: z.string().nullable(),
-  email_id: idOf('email').nullable().describe('Last touch: the most recent email sent to the address within the attribution window.'),
-  campaign_id: idOf('campaign').nullable().describe('The campaign that sent that email, if any.'),
-  attributed: z.boolean(),
-  ended_enrollments: z.array(z.string()).describe('Names of the campaigns whose goal this event is and whose enrolment of the contact it ended.'),
-  created_at: Timestamp,
-});
+export const Conversion = z
+  .object({
+    id: idOf('conversion'),
+    contact_id: idOf('contact'),
+    contact_created: z.boolean().describe('The contact did not exist before this conversion.'),
+    event: z.string().describe('The event tracked on the contact.'),
+    revenue: z.number().nullable().describe('In `currency` units; null when none was given.'),
+    currency: z.string().describe('ISO 4217 code of the revenue.'),
+    order_id: z.string().nullable(),
+    email_id: idOf('email').nullable().describe('Last touch: the most recent email sent to the address within the attribution window.'),
+    campaign_id: idOf('campaign').nullable().describe('The campaign that sent that email, if any.'),
+    attributed: z.boolean().describe('An email within the attribution window was credited (email_id is set).'),
+    ended_enrollments: z.array(z.string()).describe('Names of the campaigns whose goal this event is and whose enrolment of the contact it ended.'),
+    created_at: Timestamp,
+  })
+  .meta({ id: 'Conversion' });
 export type Conversion = z.infer<typeof Conversion>;
+
+export const CONVERSION_ROUTES = defineRoutes({
+  'conversions.create': {
+    summary: 'Record a conversion',
+    description:
+      'Credits the conversion (last touch) to the most recent email sent to the address within the attribution window (7 days unless the deployment sets another), and to that email\'s campaign; it counts in the team\'s and that campaign\'s stats. ' +
+      'The conversion is also tracked as `event` on the contact (created if the team has none with the address; a new one sends a `contact.created` webhook event), which ends the enrolments whose goal it is and can trigger campaigns. ' +
+      'A second conversion with the same `order_id` is refused with 409 and the existing `conversion_id`; a retry of the same body after an interrupted attempt finishes that attempt instead. Send an `Idempotency-Key` to make retries safe.',
+    body: ConversionBody,
+    responses: { 201: Conversion },
+    errors: ['conflict'],
+  },
+});

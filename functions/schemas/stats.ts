@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { idOf } from './common.js';
+import { defineRoutes } from './contract.js';
 import { COUNTERS, addDays, daySpan, isCalendarDay, todayUtc, type CounterName } from '../domain/stats.js';
 
 export const MAX_STATS_DAYS = 366;
@@ -13,8 +14,19 @@ export const Day = z.string().refine(isCalendarDay, 'A calendar date as YYYY-MM-
 
 const Revenue = z.record(z.string(), z.number()).describe('Conversion revenue per ISO 4217 currency, e.g. {"USD": 149.97}; on a campaign, only conversions attributed to it.');
 
-const counterShape = Object.fromEntries(COUNTERS.map((name) => [name, z.number().int()])) as Record<CounterName, z.ZodNumber>;
-export const Counters = z.object({ ...counterShape, revenue: Revenue });
+const COUNTER_MEANINGS: Record<CounterName, string> = {
+  sent: 'Recipients handed to SES.',
+  delivered: 'Recipients SES delivered to.',
+  opened: 'Recipients who opened (once per recipient).',
+  clicked: 'Recipients who clicked a link (once per recipient).',
+  bounced: 'Recipients that bounced.',
+  complained: 'Recipients who marked the email as spam.',
+  failed: 'Recipients never handed to SES, or refused by it.',
+  unsubscribed: 'Contacts who unsubscribed; on a campaign, through its emails.',
+  converted: 'Conversions; on a campaign, only those attributed to its emails.',
+};
+const counterShape = Object.fromEntries(COUNTERS.map((name) => [name, z.number().int().describe(COUNTER_MEANINGS[name])])) as Record<CounterName, z.ZodNumber>;
+export const Counters = z.object({ ...counterShape, revenue: Revenue }).meta({ id: 'StatsCounters' });
 export type Counters = z.infer<typeof Counters>;
 
 const Rate = z.number().min(0).nullable();
@@ -28,16 +40,21 @@ export const Rates = z
     unsubscribe_rate: Rate.describe('unsubscribed / delivered'),
     conversion_rate: Rate.describe('converted / delivered'),
   })
-  .describe('Ratios rounded to 4 decimals; null when the denominator is 0.');
+  .describe('Ratios rounded to 4 decimals; null when the denominator is 0.')
+  .meta({ id: 'StatsRates' });
 export type Rates = z.infer<typeof Rates>;
 
-export const StatsReport = z.object({
-  from: Day,
-  to: Day,
-  totals: Counters,
-  rates: Rates,
-  days: z.array(Counters.extend({ date: Day })).describe('Every day of the range, oldest first (days without activity are zeros).'),
-});
+export const StatsReport = z
+  .object({
+    from: Day.describe('First day of the report (UTC), inclusive.'),
+    to: Day.describe('Last day of the report (UTC), inclusive.'),
+    totals: Counters.describe('The counters summed over the range.'),
+    rates: Rates,
+    days: z
+      .array(Counters.extend({ date: Day.describe('The UTC day, YYYY-MM-DD.') }).meta({ id: 'StatsDay' }))
+      .describe('Every day of the range, oldest first (days without activity are zeros).'),
+  })
+  .meta({ id: 'StatsReport' });
 export type StatsReport = z.infer<typeof StatsReport>;
 
 /**
@@ -61,3 +78,23 @@ export const StatsQuery = z
 export type StatsQuery = z.output<typeof StatsQuery>;
 
 export const CampaignStatsParams = z.strictObject({ id: idOf('campaign') });
+
+export const STATS_ROUTES = defineRoutes({
+  'stats.get': {
+    summary: 'Get the team\'s sending statistics',
+    description:
+      'The team\'s counters per UTC day for `from`..`to` (both included; default: the 30 days ending today, at most 366 days), their totals, and the rates derived from them. ' +
+      'Counters are added to as events arrive (sends, SES outcomes, opens, clicks, unsubscribes, conversions), so recent days can still grow.',
+    query: StatsQuery,
+    responses: { 200: StatsReport },
+  },
+  'campaign-stats.get': {
+    summary: 'Get a campaign\'s statistics',
+    description:
+      'The same report as the team\'s statistics, counting only the emails this campaign sent, their outcomes and unsubscribes, and the conversions attributed to them (last touch). ' +
+      'Days are UTC, `from`..`to` both included (default: the 30 days ending today, at most 366 days).',
+    params: CampaignStatsParams,
+    query: StatsQuery,
+    responses: { 200: StatsReport },
+  },
+});
