@@ -61,15 +61,15 @@ const Group = z.strictObject({
   get conditions() {
     return z.array(ConditionNode).min(1).max(MAX_CONDITION_NODES);
   },
-});
+}).meta({ id: 'ConditionGroup' });
 const Not = z.strictObject({
   type: z.literal('not'),
   get condition() {
     return ConditionNode;
   },
-});
+}).meta({ id: 'ConditionNot' });
 
-const ConditionNode: z.ZodType<Condition> = z.discriminatedUnion('type', [PropertyCondition, TagCondition, ListCondition, SubscribedCondition, EventCondition, Group, Not]) as z.ZodType<Condition>;
+const ConditionNode: z.ZodType<Condition> = z.discriminatedUnion('type', [PropertyCondition, TagCondition, ListCondition, SubscribedCondition, EventCondition, Group, Not]).meta({ id: 'Condition' }) as z.ZodType<Condition>;
 
 function measure(condition: Condition, depth = 1): { nodes: number; depth: number } {
   if (condition.type === 'all' || condition.type === 'any') {
