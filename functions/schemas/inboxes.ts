@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { idOf, ListQuery, Timestamp } from './common.js';
+import { idOf, ListQuery, pageOf, Timestamp } from './common.js';
 import { ApiKeyCreated } from './api-keys.js';
+import { defineRoutes } from './contract.js';
 import { DomainName } from './domains.js';
 import { EmailAddress } from './emails.js';
 
@@ -60,11 +61,13 @@ const SenderList = z
 
 const OnBlocked = z.enum(['drop', 'label']).describe('drop: the message is discarded; label: it is kept with the label "blocked".');
 
-export const InboxRules = z.object({
-  allow: z.array(z.string()).describe('If not empty, only these senders are accepted.'),
-  block: z.array(z.string()).describe('Senders refused even if the allow list matches them.'),
-  on_blocked: OnBlocked,
-});
+export const InboxRules = z
+  .object({
+    allow: z.array(z.string()).describe('If not empty, only these senders are accepted.'),
+    block: z.array(z.string()).describe('Senders refused even if the allow list matches them.'),
+    on_blocked: OnBlocked,
+  })
+  .meta({ id: 'InboxRules' });
 export type InboxRules = z.infer<typeof InboxRules>;
 
 export const DEFAULT_RULES: InboxRules = { allow: [], block: [], on_blocked: 'drop' };
@@ -78,23 +81,27 @@ const StorageQuota = z
   .max(MAX_STORAGE_QUOTA_BYTES)
   .describe(`Bytes of mail the inbox may keep (default 1 GiB, at most 50 GiB); only a team admin key can change it.`);
 
-export const Inbox = z.object({
-  id: idOf('inbox'),
-  team_id: idOf('team'),
-  address: z.string().describe('The full address, lowercase. Immutable.'),
-  display_name: z.string().nullable(),
-  metadata: z.record(z.string(), z.string()),
-  rules: InboxRules,
-  storage_quota_bytes: z.number().int(),
-  storage_used_bytes: z.number().int().describe('Bytes of mail stored, kept up to date as mail arrives.'),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-  version: z.number().int().describe('Also the ETag: send it back as If-Match on PATCH.'),
-});
+export const Inbox = z
+  .object({
+    id: idOf('inbox'),
+    team_id: idOf('team'),
+    address: z.string().describe('The full address, lowercase. Immutable.'),
+    display_name: z.string().nullable().describe('The name in the From header of mail sent from the inbox.'),
+    metadata: z.record(z.string(), z.string()),
+    rules: InboxRules,
+    storage_quota_bytes: z.number().int().describe('Bytes of mail the inbox may keep; mail arriving beyond it is kept raw only, with status over_quota.'),
+    storage_used_bytes: z.number().int().describe('Bytes of mail stored, kept up to date as mail arrives.'),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    version: z.number().int().describe('Also the ETag: send it back as If-Match on PATCH.'),
+  })
+  .meta({ id: 'Inbox' });
 export type Inbox = z.infer<typeof Inbox>;
 
 /** The only response that ever contains the inbox key itself. */
-export const InboxCreated = Inbox.extend({ api_key: ApiKeyCreated });
+export const InboxCreated = Inbox.extend({
+  api_key: ApiKeyCreated.describe('The inbox key: scopes read and send, for this inbox only. Shown once: store it now.'),
+}).meta({ id: 'InboxCreated' });
 
 export const CreateInboxBody = z
   .strictObject({
@@ -111,7 +118,8 @@ export const CreateInboxBody = z
     for (const field of ['username', 'domain'] as const) {
       if (body[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'Give either address, or username with an optional domain.' });
     }
-  });
+  })
+  .meta({ id: 'CreateInboxBody' });
 export type CreateInboxBody = z.output<typeof CreateInboxBody>;
 
 export const UpdateInboxBody = z.strictObject({
@@ -119,8 +127,60 @@ export const UpdateInboxBody = z.strictObject({
   metadata: Metadata.optional().describe('Replaces the whole metadata object.'),
   rules: RulesInput.optional().describe('Fields given replace the current ones; fields left out stay as they are.'),
   storage_quota_bytes: StorageQuota.optional(),
-});
+}).meta({ id: 'UpdateInboxBody' });
 export type UpdateInboxBody = z.output<typeof UpdateInboxBody>;
 
 export const InboxParams = z.strictObject({ id: idOf('inbox') });
 export const ListInboxesQuery = ListQuery;
+
+export const InboxDeleted = z.object({ id: idOf('inbox'), deleted: z.literal(true) });
+export type InboxDeleted = z.infer<typeof InboxDeleted>;
+
+export const INBOX_ROUTES = defineRoutes({
+  'inboxes.create': {
+    summary: 'Create an inbox',
+    description: [
+      'Opens an inbox at `address`, or at `username` on `domain` (a verified domain of the team; default: the deployment\'s default domain), or at a generated `agent-…` name.',
+      'The answer holds the inbox key (scopes `read` and `send`, limited to this inbox) — the only time it is shown.',
+      'A taken address is a 409 `conflict`; `postmaster@` and `abuse@` on the shared default domain are reserved.',
+    ].join(' '),
+    body: CreateInboxBody,
+    responses: { 201: InboxCreated },
+    errors: ['conflict', 'validation_error'],
+  },
+  'inboxes.list': {
+    summary: 'List inboxes',
+    description: "The team's inboxes, newest first, a page of `limit` at a time; pass `next_cursor` back as `cursor` for the next page.",
+    query: ListInboxesQuery,
+    responses: { 200: pageOf(Inbox) },
+  },
+  'inboxes.get': {
+    summary: 'Get an inbox',
+    description: 'An inbox key sees only its own inbox: any other id answers 404, like one that does not exist.',
+    params: InboxParams,
+    responses: { 200: Inbox },
+  },
+  'inboxes.update': {
+    summary: 'Update an inbox',
+    description: [
+      'Changes the display name, the metadata (replaced whole) and the sender rules (the fields given replace the current ones).',
+      'Changing `storage_quota_bytes` needs the `admin` scope. The address is immutable.',
+      'A change that leaves the inbox as it is writes nothing and keeps its `version`.',
+    ].join(' '),
+    params: InboxParams,
+    body: UpdateInboxBody,
+    responses: { 200: Inbox },
+    headers: ['If-Match'],
+    errors: ['service_unavailable'],
+  },
+  'inboxes.delete': {
+    summary: 'Delete an inbox',
+    description: [
+      'The inbox disappears at once: its address is free again and its inbox key is revoked.',
+      'Its messages, threads and stored mail are purged in the background.',
+    ].join(' '),
+    params: InboxParams,
+    responses: { 200: InboxDeleted },
+    errors: ['service_unavailable'],
+  },
+});
