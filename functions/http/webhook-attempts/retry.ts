@@ -1,6 +1,6 @@
 import { httpHandler } from '../../shared/http/handler.js';
 import { notFound } from '../../shared/errors.js';
-import { WebhookAttemptParams } from '../../schemas/webhooks.js';
+import { WebhookAttemptParams, type WebhookRetryQueued } from '../../schemas/webhooks.js';
 import { webhookFor } from '../../domain/webhooks.js';
 import { queueDeliveries } from '../../domain/webhook-delivery.js';
 import { findAttempt, restartDelivery } from '../../repositories/webhook-deliveries.js';
@@ -16,5 +16,5 @@ export const handler = httpHandler('webhook-attempts.retry', { params: WebhookAt
   const delivery = await restartDelivery(params.id, attempt.event_id);
   if (!delivery) throw notFound('Delivery (older than 30 days)');
   await queueDeliveries([{ webhook_id: params.id, event_id: attempt.event_id, run: delivery.run }]);
-  return { status: 202, body: { webhook_id: params.id, event_id: attempt.event_id, status: 'queued' } };
+  return { status: 202, body: { webhook_id: params.id, event_id: attempt.event_id, status: 'queued' } satisfies WebhookRetryQueued };
 });

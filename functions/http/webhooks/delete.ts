@@ -1,5 +1,5 @@
 import { httpHandler } from '../../shared/http/handler.js';
-import { WebhookParams } from '../../schemas/webhooks.js';
+import { WebhookParams, type WebhookDeleted } from '../../schemas/webhooks.js';
 import { checkInboxKeyOwns } from '../../domain/webhooks.js';
 import { deleteWebhook } from '../../repositories/webhooks.js';
 
@@ -7,5 +7,5 @@ import { deleteWebhook } from '../../repositories/webhooks.js';
 export const handler = httpHandler('webhooks.delete', { params: WebhookParams }, async ({ params, principal }) => {
   await checkInboxKeyOwns(principal, params.id);
   await deleteWebhook(principal.teamId!, params.id);
-  return { status: 200, body: { id: params.id, deleted: true } };
+  return { status: 200, body: { id: params.id, deleted: true } satisfies WebhookDeleted };
 });

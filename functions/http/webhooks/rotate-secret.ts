@@ -1,5 +1,5 @@
 import { httpHandler } from '../../shared/http/handler.js';
-import { WebhookParams } from '../../schemas/webhooks.js';
+import { WebhookParams, type WebhookSecretRotated } from '../../schemas/webhooks.js';
 import { checkInboxKeyOwns } from '../../domain/webhooks.js';
 import { rotateWebhookSecret, SECRET_ROTATION_GRACE_MS } from '../../repositories/webhooks.js';
 
@@ -8,5 +8,5 @@ export const handler = httpHandler('webhooks.rotate-secret', { params: WebhookPa
   await checkInboxKeyOwns(principal, params.id);
   const { webhook, secret } = await rotateWebhookSecret(principal.teamId!, params.id);
   const previousSecretExpiresAt = new Date(Date.parse(webhook.secret_rotated_at!) + SECRET_ROTATION_GRACE_MS).toISOString();
-  return { status: 200, body: { ...webhook, secret, previous_secret_expires_at: previousSecretExpiresAt }, etag: webhook.version };
+  return { status: 200, body: { ...webhook, secret, previous_secret_expires_at: previousSecretExpiresAt } satisfies WebhookSecretRotated, etag: webhook.version };
 });
