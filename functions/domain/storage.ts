@@ -12,7 +12,7 @@ import { sendToQueue } from '../shared/queue/producer.js';
 import { config } from '../shared/config.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import type { Bucket, CreateBucketBody, CreateUploadBody, PutObjectBody, UpdateBucketBody } from '../schemas/storage.js';
+import type { Bucket, CreateBucketBody, CreateUploadBody, ObjectDetails, ObjectPage, PresignedUpload, PutObjectBody, PutObjectResult, UpdateBucketBody } from '../schemas/storage.js';
 import { MAX_DIRECT_UPLOAD_BYTES, MEDIA_KEY_PREFIX, PUBLIC_TAG } from '../schemas/storage.js';
 import { getTeam } from '../repositories/teams.js';
 import { createBucket, findBucket, getBucket, updateBucket, getStorageUsage, markBucketDeleting, removeBucket, type StoredBucket } from '../repositories/storage.js';
@@ -101,7 +101,7 @@ async function checkQuota(teamId: string, adding: number): Promise<void> {
 }
 
 /** A presigned PUT for exactly `size` bytes of `content_type`: S3 refuses a body of any other size or type. */
-export async function presignUpload(teamId: string, slug: string, body: CreateUploadBody) {
+export async function presignUpload(teamId: string, slug: string, body: CreateUploadBody): Promise<PresignedUpload> {
   await getBucket(teamId, slug);
   await checkQuota(teamId, body.size);
   // X-Amz-Date has whole seconds: sign at a whole second so expires_at is exactly when the URL stops working.
@@ -113,14 +113,14 @@ export async function presignUpload(teamId: string, slug: string, body: CreateUp
   );
   return {
     key: body.key,
-    method: 'PUT' as const,
+    method: 'PUT',
     url,
     headers: { 'content-type': body.content_type, 'content-length': String(body.size) },
     expires_at: new Date(signedAt.getTime() + body.expires_in * 1000).toISOString(),
   };
 }
 
-export async function putObjectDirect(teamId: string, slug: string, body: PutObjectBody) {
+export async function putObjectDirect(teamId: string, slug: string, body: PutObjectBody): Promise<PutObjectResult> {
   const bucket = await getBucket(teamId, slug);
   const content = Buffer.from(body.content, 'base64');
   if (content.length > MAX_DIRECT_UPLOAD_BYTES) {
@@ -141,7 +141,7 @@ export async function putObjectDirect(teamId: string, slug: string, body: PutObj
   return { key: body.key, size: content.length, etag: result.ETag ?? '', content_type: body.content_type };
 }
 
-export async function listObjects(teamId: string, slug: string, query: { prefix?: string; limit: number; cursor?: string }) {
+export async function listObjects(teamId: string, slug: string, query: { prefix?: string; limit: number; cursor?: string }): Promise<ObjectPage> {
   await getBucket(teamId, slug);
   const base = bucketPrefix(teamId, slug);
   const page = await s3
@@ -165,7 +165,7 @@ async function headObject(teamId: string, slug: string, key: string) {
   }
 }
 
-export async function objectDetails(teamId: string, slug: string, key: string, expiresIn: number) {
+export async function objectDetails(teamId: string, slug: string, key: string, expiresIn: number): Promise<ObjectDetails> {
   const bucket = await getBucket(teamId, slug);
   const head = await headObject(teamId, slug, key);
   const signedAt = new Date(Math.floor(Date.now() / 1000) * 1000);

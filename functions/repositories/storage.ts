@@ -13,7 +13,7 @@ import { DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dy
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
-import type { Bucket, CreateBucketBody, UpdateBucketBody } from '../schemas/storage.js';
+import type { Bucket, CreateBucketBody, StorageUsage, UpdateBucketBody } from '../schemas/storage.js';
 import { TABLE_SCHEMA, conditionalUpdate, listOwnerCollection, newOwnedItemPut, nowIso, tableName, versionedUpdate, type Page } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
@@ -113,12 +113,8 @@ export async function removeBucket(teamId: string, slug: string): Promise<void> 
   await documentClient.send(new DeleteCommand({ TableName: tableName(), Key: bucketKey(teamId, slug) }));
 }
 
-export interface StorageUsage {
-  used_bytes: number;
-  object_count: number;
-}
-
-export async function getStorageUsage(teamId: string): Promise<StorageUsage> {
+/** The team's counters; the quota is the team's setting, not counted here. */
+export async function getStorageUsage(teamId: string): Promise<Omit<StorageUsage, 'quota_bytes'>> {
   const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: usageKey(teamId) }));
   return { used_bytes: Number(Item?.used_bytes ?? 0), object_count: Number(Item?.object_count ?? 0) };
 }
