@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { BucketSlug, ObjectKey } from './storage.js';
-import { idOf, ListQuery, MimeType, StrictBase64, Timestamp } from './common.js';
+import { idOf, ListQuery, MimeType, pageOf, StrictBase64, Timestamp } from './common.js';
+import { defineRoutes, ErrorEnvelope } from './contract.js';
 
 /** Practical address rule: RFC 5321 lengths, one @, a dotted domain, nothing that could break a header. */
 const EMAIL_PATTERN = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
@@ -182,43 +183,71 @@ export const EMAIL_STATUSES = [
 export const EmailStatus = z.enum(EMAIL_STATUSES);
 export type EmailStatus = z.infer<typeof EmailStatus>;
 
-export const RecipientOutcome = z.object({
-  email: z.string(),
-  type: z.enum(['to', 'cc', 'bcc']),
-  status: z.string().describe('queued, suppressed, or the latest delivery status for this recipient'),
-  reason: z.string().nullable(),
-});
+export const RecipientOutcome = z
+  .object({
+    email: z.string(),
+    type: z.enum(['to', 'cc', 'bcc']),
+    status: z.string().describe('queued, suppressed, or the latest delivery status for this recipient'),
+    reason: z.string().nullable().describe('Why, for a suppressed, bounced, complained, delayed or failed recipient (e.g. the bounce type); null otherwise.'),
+  })
+  .meta({ id: 'EmailRecipient' });
 export type RecipientOutcome = z.infer<typeof RecipientOutcome>;
 
-export const Email = z.object({
-  id: idOf('email'),
-  team_id: idOf('team'),
-  status: EmailStatus,
-  from: z.string(),
-  to: z.array(z.string()),
-  cc: z.array(z.string()),
-  bcc: z.array(z.string()),
-  reply_to: z.array(z.string()),
-  subject: z.string(),
-  tags: z.record(z.string(), z.string()),
-  recipients: z.array(RecipientOutcome),
-  template: z.object({ id: z.string(), version: z.number() }).nullable(),
-  tracking: z.object({ opens: z.boolean(), clicks: z.boolean() }),
-  scheduled_at: Timestamp.nullable(),
-  ses_message_id: z.string().nullable(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-});
+export const Email = z
+  .object({
+    id: idOf('email'),
+    team_id: idOf('team'),
+    status: EmailStatus.describe(
+      'Moves forward only: scheduled → queued → sending → sent → delivery_delayed / delivered → opened → clicked. ' +
+        'bounced, complained, failed and canceled are final.',
+    ),
+    from: z.string().describe('As sent: `"Name" <address>` or the bare address.'),
+    to: z.array(z.string()),
+    cc: z.array(z.string()),
+    bcc: z.array(z.string()),
+    reply_to: z.array(z.string()),
+    subject: z.string().describe('The subject as sent (rendered, for a template).'),
+    tags: z.record(z.string(), z.string()),
+    recipients: z.array(RecipientOutcome).describe('Each distinct address of to, cc and bcc with its own outcome.'),
+    template: z
+      .object({ id: z.string(), version: z.number() })
+      .nullable()
+      .describe('The template and version the email was rendered from; null when sent with html/text.'),
+    tracking: z.object({ opens: z.boolean(), clicks: z.boolean() }),
+    scheduled_at: Timestamp.nullable().describe('When a scheduled email is due; null for one sent at once.'),
+    ses_message_id: z.string().nullable().describe('SES\'s message id, once SES accepted the email.'),
+    error: z
+      .object({ code: z.string(), message: z.string() })
+      .nullable()
+      .describe('Why a `failed` email was not sent (e.g. `rejected`, `send_retries_exhausted`); null otherwise.'),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: 'Email' });
 export type Email = z.infer<typeof Email>;
 
-export const EmailEvent = z.object({
-  type: z.string(),
-  at: Timestamp,
-  recipient: z.string().nullable(),
-  detail: z.record(z.string(), z.unknown()),
-});
+export const EmailEvent = z
+  .object({
+    type: z.string().describe('What happened: the status it recorded (queued, scheduled, sent, delivered, bounced, opened, clicked, failed, canceled, …).'),
+    at: Timestamp,
+    recipient: z.string().nullable().describe('The one recipient it concerns; null when it concerns the whole email or several recipients (`detail.recipients`).'),
+    detail: z.record(z.string(), z.unknown()).describe('Facts particular to the type, e.g. the bounce type or the clicked link.'),
+  })
+  .meta({ id: 'EmailEvent' });
 export type EmailEvent = z.infer<typeof EmailEvent>;
+
+export const EmailWithEvents = Email.extend({ events: z.array(EmailEvent).describe('The timeline, oldest first.') }).meta({ id: 'EmailWithEvents' });
+
+/** An email of a batch that was not accepted: the error envelope a single send would have answered, with no id. */
+export const BatchEmailRejected = ErrorEnvelope.extend({ id: z.null() }).meta({ id: 'BatchEmailRejected' });
+
+export const BatchEmailsAccepted = z
+  .object({
+    data: z
+      .array(z.union([Email, BatchEmailRejected]))
+      .describe('One entry per email of the request, in order: the accepted email, or (`id: null`) why that one was not sent.'),
+  })
+  .meta({ id: 'BatchEmailsAccepted' });
 
 export const EmailParams = z.strictObject({ id: idOf('email') });
 
@@ -231,3 +260,55 @@ export const ListEmailsQuery = ListQuery.extend({
   until: Timestamp.optional(),
 });
 export type ListEmailsQuery = z.output<typeof ListEmailsQuery>;
+
+const ACCEPTING =
+  'The `from` address must be on a verified domain of the team (or the deployment\'s default sending domain). ' +
+  'Suppressed recipients are skipped (`suppressed` in `recipients`); the others count against the team\'s daily and monthly send quotas ' +
+  '(`quota_exceeded` with `Retry-After` and `error.resets_at` when used up). Delivery happens in the background: follow `status` here or with ' +
+  'webhooks (`email.sent`, `email.delivered`, `email.bounced`, …). Send an `Idempotency-Key` so a retried request never sends twice.';
+
+export const EMAIL_ROUTES = defineRoutes({
+  'emails.send': {
+    summary: 'Send an email',
+    description:
+      'Accepts the email and answers 202 with it `queued`, or `scheduled` when `scheduled_at` is in the future (at most 30 days ahead). ' +
+      'Content is `html`/`text`, or a `template_id` rendered with `variables`. ' +
+      ACCEPTING +
+      ' An email whose every recipient is suppressed is refused with 422 `all_recipients_suppressed` (nothing is sent).',
+    body: SendEmailBody,
+    responses: { 202: Email },
+    errors: ['all_recipients_suppressed', 'quota_exceeded', 'service_unavailable'],
+  },
+  'emails.batch': {
+    summary: 'Send up to 100 emails at once',
+    description:
+      'Every email is validated first: one invalid email refuses the whole request (the error names it by index, e.g. `2.from`). ' +
+      'Then each is accepted like POST /v1/emails, except that an email whose every recipient is suppressed (or that the send queue did not take) ' +
+      'is answered in place as an error entry with `id: null` while the others are sent. ' +
+      ACCEPTING,
+    body: SendBatchBody,
+    responses: { 202: BatchEmailsAccepted },
+    errors: ['quota_exceeded', 'service_unavailable'],
+  },
+  'emails.list': {
+    summary: 'List emails',
+    description:
+      'The team\'s emails, newest first. Filter by `status`, one `tag` (`key:value`), `recipient` (any of to, cc and bcc) and ' +
+      '`since`/`until` (creation time); a filtered page may hold fewer than `limit` emails while `next_cursor` points further.',
+    query: ListEmailsQuery,
+    responses: { 200: pageOf(Email) },
+  },
+  'emails.get': {
+    summary: 'Get an email',
+    description: 'The email with each recipient\'s latest outcome and its event timeline (accepted, sent, delivered, opened, bounced, …).',
+    params: EmailParams,
+    responses: { 200: EmailWithEvents },
+  },
+  'emails.cancel': {
+    summary: 'Cancel a scheduled email',
+    description: 'Only a `scheduled` email can be canceled (409 `conflict` otherwise): it is never sent and its recipients no longer count against the quota.',
+    params: EmailParams,
+    responses: { 200: Email },
+    errors: ['conflict'],
+  },
+});

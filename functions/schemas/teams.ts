@@ -1,20 +1,21 @@
 import * as z from 'zod';
-import { idOf, ListQuery, Timestamp } from './common.js';
+import { idOf, ListQuery, pageOf, Timestamp } from './common.js';
 import { ApiKeyCreated } from './api-keys.js';
+import { defineRoutes } from './contract.js';
 
-export const Team = z.object({
-  id: idOf('team'),
-  slug: z.string(),
-  name: z.string(),
-  /** Emails a team may send per UTC day / calendar month; null means the deployment default. */
-  daily_quota: z.number().int().nullable(),
-  monthly_quota: z.number().int().nullable(),
-  /** Bytes the team may keep in media storage; null means the deployment default, 0 unlimited. */
-  storage_quota_bytes: z.number().int().nullable(),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-  version: z.number().int(),
-});
+export const Team = z
+  .object({
+    id: idOf('team'),
+    slug: z.string().describe('Unique across the deployment; free again once the team is deleted.'),
+    name: z.string(),
+    daily_quota: z.number().int().nullable().describe('Recipients the team may send to per UTC day; 0 stops sending; null means the deployment default.'),
+    monthly_quota: z.number().int().nullable().describe('Recipients the team may send to per calendar month (UTC); 0 stops sending; null means the deployment default.'),
+    storage_quota_bytes: z.number().int().nullable().describe('Bytes the team may keep in storage; null means the deployment default, 0 unlimited.'),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    version: z.number().int().describe('Increases with every change; the ETag, for If-Match.'),
+  })
+  .meta({ id: 'Team' });
 export type Team = z.infer<typeof Team>;
 
 const Slug = z
@@ -38,4 +39,51 @@ export const TeamParams = z.strictObject({ id: idOf('team') });
 export const ListTeamsQuery = ListQuery;
 
 /** Creating a team also creates its first admin key: the only way a team gets its first key. */
-export const TeamCreated = Team.extend({ api_key: ApiKeyCreated });
+export const TeamCreated = Team.extend({ api_key: ApiKeyCreated.describe('The team\'s first key, with the `admin` scope. Its `key` is shown only here.') }).meta({ id: 'TeamCreated' });
+
+export const TeamDeleted = z.object({
+  id: idOf('team'),
+  deleted: z.literal(true),
+  revoked_keys: z.number().int().describe('How many of the team\'s keys this request revoked.'),
+});
+
+export const TEAM_ROUTES = defineRoutes({
+  'teams.create': {
+    summary: 'Create a team',
+    description:
+      'Creates the team and its first API key (scope `admin`), returned once in `api_key.key`: store it now. ' +
+      'That key can create the team\'s other keys. A slug already taken is a 409 `conflict`.',
+    body: CreateTeamBody,
+    responses: { 201: TeamCreated },
+    errors: ['conflict'],
+  },
+  'teams.list': {
+    summary: 'List teams',
+    description: 'Every live team of the deployment, newest first.',
+    query: ListTeamsQuery,
+    responses: { 200: pageOf(Team) },
+  },
+  'teams.get': {
+    summary: 'Get a team',
+    params: TeamParams,
+    responses: { 200: Team },
+  },
+  'teams.update': {
+    summary: 'Update a team',
+    description:
+      'Renames the team or sets its quotas. A quota of `null` goes back to the deployment default; a send quota of 0 stops sending, ' +
+      'a storage quota of 0 lifts the limit. Honours If-Match.',
+    params: TeamParams,
+    body: UpdateTeamBody,
+    responses: { 200: Team },
+    headers: ['If-Match'],
+  },
+  'teams.delete': {
+    summary: 'Delete a team',
+    description:
+      'The team and its keys stop working at once and its slug is free again. Its data is purged in the background: ' +
+      'inboxes are closed and their mail deleted, domains released (SES identities included), storage emptied, webhooks deleted.',
+    params: TeamParams,
+    responses: { 200: TeamDeleted },
+  },
+});

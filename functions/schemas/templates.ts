@@ -36,7 +36,7 @@ export const TemplateVariable = z.strictObject({
     .optional()
     .describe('Rendered when a send gives no value (or null) for the variable; without a default it renders empty.'),
   description: bytesCapped(VARIABLE_TEXT_MAX_BYTES).optional(),
-});
+}).meta({ id: 'TemplateVariable' });
 
 export const Variables = z
   .array(TemplateVariable)
@@ -47,22 +47,24 @@ export const TemplateName = z.string().trim().min(1).max(100);
 export const Description = bytesCapped(DESCRIPTION_MAX_BYTES);
 const Version = z.number().int().min(1).max(2_147_483_647);
 
-export const Template = z.object({
-  id: idOf('template'),
-  name: z.string(),
-  description: z.string().nullable(),
-  subject: z.string(),
-  html: z.string(),
-  text: z.string().nullable(),
-  variables: z.array(TemplateVariable),
-  version: z.number().int().describe('Starts at 1; every change creates a new version. Also the ETag.'),
-  created_at: Timestamp,
-  updated_at: Timestamp.describe('When this version was created.'),
-});
+export const Template = z
+  .object({
+    id: idOf('template'),
+    name: z.string(),
+    description: z.string().nullable(),
+    subject: z.string().describe('Liquid source of the subject.'),
+    html: z.string().describe('Liquid source of the HTML part.'),
+    text: z.string().nullable().describe('Liquid source of the text part; null: generated from the rendered html.'),
+    variables: z.array(TemplateVariable),
+    version: z.number().int().describe('Starts at 1; every change creates a new version. Also the ETag.'),
+    created_at: Timestamp,
+    updated_at: Timestamp.describe('When this version was created.'),
+  })
+  .meta({ id: 'Template' });
 export type Template = z.infer<typeof Template>;
 
 /** Lists leave out the sources: a page of 100 templates could otherwise be tens of megabytes. */
-export const TemplateSummary = Template.pick({ id: true, name: true, description: true, version: true, created_at: true, updated_at: true });
+export const TemplateSummary = Template.pick({ id: true, name: true, description: true, version: true, created_at: true, updated_at: true }).meta({ id: 'TemplateSummary' });
 export type TemplateSummary = z.infer<typeof TemplateSummary>;
 
 export const TemplateParams = z.strictObject({ id: idOf('template') });
@@ -76,10 +78,14 @@ export const RenderTemplateBody = z.strictObject({
   version: Version.optional().describe('Render an earlier version; default the latest.'),
 });
 
-export const RenderedTemplate = z.object({
-  subject: z.string(),
-  html: z.string(),
-  text: z.string().describe('The text part, or text generated from the rendered html when the template has none.'),
-  template_version: z.number().int(),
-});
+export const RenderedTemplate = z
+  .object({
+    subject: z.string(),
+    html: z.string(),
+    text: z.string().describe('The text part, or text generated from the rendered html when the template has none.'),
+    template_version: z.number().int().describe('The version that was rendered.'),
+  })
+  .meta({ id: 'RenderedTemplate' });
 export type RenderedTemplate = z.infer<typeof RenderedTemplate>;
+
+export const TemplateDeleted = z.object({ id: idOf('template'), deleted: z.literal(true) });
