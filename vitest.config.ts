@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // Workspace packages resolve to their TypeScript source (the "mailroom-source" export condition of
-  // packages/*/package.json), not to a dist that may not be built; the others are Vite's server defaults.
-  ssr: { resolve: { conditions: ['mailroom-source', 'module', 'node', 'development|production'] } },
+  // packages/*/package.json), not to a dist that may not be built. The others are vitest's defaults (no
+  // "module": that would pick bundler-only builds, e.g. the AWS SDK's dist-es, that Node cannot load).
+  ssr: { resolve: { conditions: ['mailroom-source', 'node', 'development|production'] } },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/global-setup.ts'],
