@@ -7,9 +7,10 @@
  */
 import { ApiError } from '../shared/errors.js';
 import type { Contact } from '../schemas/contacts.js';
+import type { ContactEvent } from '../schemas/events.js';
 import { campaignRoutes } from '../repositories/campaigns.js';
 import { findContactIdByEmail, identifyContact } from '../repositories/contacts.js';
-import { contactWithEnrollments, recordContactEvent, type ContactEvent, type StoredEnrollment } from '../repositories/enrollments.js';
+import { contactWithEnrollments, recordContactEvent, type StoredEnrollment } from '../repositories/enrollments.js';
 import { announceContactChange } from './contacts.js';
 import { endOnGoal, enrolForTrigger, resumeWaitingRuns, type CampaignRef } from './enrolments.js';
 

@@ -13,6 +13,7 @@ import { documentClient } from '../shared/clients.js';
 import { deterministicId, newId } from '../shared/ids.js';
 import type { Contact } from '../schemas/contacts.js';
 import type { Enrollment } from '../schemas/campaigns.js';
+import type { ContactEvent } from '../schemas/events.js';
 import { conditionalUpdate, listCollection, nowIso, queryAll, tableName, type Page, getItem } from './table.js';
 import { toContact } from './contacts.js';
 
@@ -218,14 +219,6 @@ export function claimWake(e: StoredEnrollment): Promise<boolean> {
 export function listCampaignEnrollments(campaignId: string, query: { limit: number; cursor?: string; status?: string }): Promise<Page<Enrollment>> {
   const filters = query.status ? [{ path: 'status', op: '=' as const, value: query.status }] : [];
   return listCollection({ partition: campaignEnrollmentsPartition(campaignId), filters }, query, (item) => publicEnrollment(toEnrollment(item)));
-}
-
-export interface ContactEvent {
-  id: string;
-  event: string;
-  data: Record<string, unknown>;
-  source: string;
-  at: string;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { httpHandler } from '../../shared/http/handler.js';
 import { ApiError } from '../../shared/errors.js';
-import { IdentifyBody } from '../../schemas/contacts.js';
+import { IdentifyBody, type IdentifyResult } from '../../schemas/contacts.js';
 import { identifyContact } from '../../repositories/contacts.js';
 import { findList } from '../../repositories/lists.js';
 import { announceContactChange } from '../../domain/contacts.js';
@@ -21,7 +21,7 @@ export const handler = httpHandler('identify.upsert', { body: IdentifyBody }, as
   setResourceId(contact.id);
   await announceContactChange(teamId, before, contact);
   const response = { contact_id: contact.id, created: !before };
-  if (!list) return { status: before ? 200 : 201, body: { ...response, contact }, etag: contact.version };
+  if (!list) return { status: before ? 200 : 201, body: { ...response, contact } satisfies IdentifyResult, etag: contact.version };
   const outcome = await subscribeContact(teamId, list, contact, { param: 'list_id' });
   return {
     status: before ? 200 : 201,
@@ -30,7 +30,7 @@ export const handler = httpHandler('identify.upsert', { body: IdentifyBody }, as
       contact: outcome.contact,
       list: { id: list.id, status: outcome.member.status, first_subscription: outcome.first_subscription },
       enrolled_campaigns: outcome.enrolled_campaigns,
-    },
+    } satisfies IdentifyResult,
     etag: outcome.contact.version,
   };
 });
