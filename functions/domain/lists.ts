@@ -15,7 +15,7 @@ import { newId } from '../shared/ids.js';
 import { sendToQueue } from '../shared/queue/producer.js';
 import type { Contact } from '../schemas/contacts.js';
 import type { SendEmailBody } from '../schemas/emails.js';
-import type { CreateListBody, List, ListMember, MembershipStatus, UpdateListBody } from '../schemas/lists.js';
+import type { CreateListBody, List, ListConfirmation, ListMember, MembershipStatus, UpdateListBody } from '../schemas/lists.js';
 import { getTeamContact } from '../repositories/contacts.js';
 import { findTeam } from '../repositories/teams.js';
 import { nowIso } from '../repositories/table.js';
@@ -320,13 +320,8 @@ export async function subscribeContact(teamId: string, list: StoredList, contact
   throw lostRace();
 }
 
-export interface ConfirmOutcome {
-  list: List;
-  member: ListMember;
-  /** The link had been used before: nothing changed. */
-  already_confirmed: boolean;
-  enrolled_campaigns: string[];
-}
+/** The JSON answer of a confirmation link, less its constant `confirmed: true`. */
+export type ConfirmOutcome = Omit<ListConfirmation, 'confirmed'>;
 
 const linkProblem = (message: string, reason: string) => new ApiError('not_found', message, { details: { reason } });
 

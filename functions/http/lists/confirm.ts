@@ -1,7 +1,7 @@
 import { httpHandler } from '../../shared/http/handler.js';
 import { ApiError } from '../../shared/errors.js';
 import { htmlPage, wantsHtml } from '../../shared/http/html-page.js';
-import { ConfirmParams } from '../../schemas/lists.js';
+import { ConfirmParams, type ListConfirmation } from '../../schemas/lists.js';
 import { confirmSubscription } from '../../domain/lists.js';
 
 /**
@@ -12,7 +12,7 @@ export const handler = httpHandler('lists.confirm', { params: ConfirmParams }, a
   const html = wantsHtml(event);
   try {
     const outcome = await confirmSubscription(params.token);
-    if (!html) return { status: 200, body: { confirmed: true, ...outcome } };
+    if (!html) return { status: 200, body: { confirmed: true, ...outcome } satisfies ListConfirmation };
     const message = outcome.already_confirmed ? `You are already subscribed to ${outcome.list.name}.` : `You are now subscribed to ${outcome.list.name}. Thank you!`;
     return htmlPage(200, 'Subscription confirmed', message);
   } catch (error) {

@@ -1,6 +1,6 @@
 import { httpHandler } from '../../shared/http/handler.js';
 import { ApiError, notFound } from '../../shared/errors.js';
-import { ListParams, SubscribeBody } from '../../schemas/lists.js';
+import { ListParams, SubscribeBody, type ListSubscription } from '../../schemas/lists.js';
 import { getTeamList } from '../../repositories/lists.js';
 import { getTeamContact, identifyContact } from '../../repositories/contacts.js';
 import { announceContactChange } from '../../domain/contacts.js';
@@ -27,6 +27,6 @@ export const handler = httpHandler('lists.subscribe', { params: ListParams, body
   const outcome = await subscribeContact(teamId, list, contact);
   return {
     status: outcome.created ? 201 : 200,
-    body: { ...outcome.member, first_subscription: outcome.first_subscription, confirmation_email_id: outcome.confirmation_email_id, enrolled_campaigns: outcome.enrolled_campaigns },
+    body: { ...outcome.member, first_subscription: outcome.first_subscription, confirmation_email_id: outcome.confirmation_email_id, enrolled_campaigns: outcome.enrolled_campaigns } satisfies ListSubscription,
   };
 });
