@@ -17,7 +17,7 @@ export type ResponseCheck = (route: RouteDefinition | undefined, result: APIGate
 
 export function createResponseCheck(): ResponseCheck {
   const document: OpenApiDocument = buildOpenApiDocument({ version: 'check' });
-  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
+  const ajv = new Ajv2020({ strict: false, allErrors: true, inlineRefs: false });
   addFormats(ajv);
   ajv.addSchema({ $id: DOCUMENT_ID, components: document.components }, DOCUMENT_ID);
   const validators = new Map<string, ValidateFunction>();

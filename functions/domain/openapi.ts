@@ -120,7 +120,7 @@ class SchemaCollector {
       return result;
     };
     const nameOf = (id: string, io: string) => (io === 'input' && this.forms.has(`${id}${FORM}output`) && !same(id) ? `${id}Input` : id);
-    const rename = (json: string) => json.replace(FORM_MARK, (_, id: string, io: string) => nameOf(id, io));
+    const rename = (json: string) => json.replace(FORM_MARK, (_, id: string, io: string) => `#/components/schemas/${nameOf(id, io)}`);
     const schemas: Record<string, JsonSchema> = {};
     for (const [key, json] of [...this.forms].sort(([a], [b]) => a.localeCompare(b))) {
       const [id, io] = key.split(FORM) as [string, string];
