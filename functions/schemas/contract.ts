@@ -59,5 +59,3 @@ export const ErrorEnvelope = z
     request_id: z.string(),
   })
   .meta({ id: 'Error' });
-
-export const NO_CONTENT = null;
