@@ -65,8 +65,10 @@ const addressTaken = (address: string) => new ApiError('conflict', `The address 
  */
 export async function createInbox(input: NewInbox, alsoPut: NonNullable<TransactWriteCommandInput['TransactItems']> = []): Promise<Inbox> {
   const now = nowIso();
-  const inbox: Inbox = { ...input, storage_used_bytes: 0, created_at: now, updated_at: now, version: 1 };
-  const item: InboxItem = { ...inbox, status: 'active', key_id: input.key_id };
+  // The key id is the item's own bookkeeping, not part of the inbox the API answers with.
+  const { key_id: keyId, ...fields } = input;
+  const inbox: Inbox = { ...fields, storage_used_bytes: 0, created_at: now, updated_at: now, version: 1 };
+  const item: InboxItem = { ...inbox, status: 'active', key_id: keyId };
   try {
     await documentClient.send(
       new TransactWriteCommand({
