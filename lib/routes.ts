@@ -79,6 +79,9 @@ export const ROUTES = [
   { id: 'reference.openapi', method: 'GET', path: '/openapi.json', access: 'public' },
   { id: 'reference.docs', method: 'GET', path: '/docs', access: 'public' },
   { id: 'reference.llms', method: 'GET', path: '/llms.txt', access: 'public' },
+  // The MCP server over Streamable HTTP (packages/mcp): its tools call this API back with the caller's own key.
+  // A tool call may carry a send's inline attachments, hence the email body cap.
+  { id: 'mcp.post', method: 'POST', path: '/mcp', access: { scope: 'any', inboxKeys: true }, maxBodyBytes: EMAIL_MAX_BODY_BYTES },
 
   { id: 'teams.create', method: 'POST', path: '/v1/teams', access: 'root', idempotent: true },
   { id: 'teams.list', method: 'GET', path: '/v1/teams', access: 'root' },

@@ -62,6 +62,9 @@ export class AppFunction extends Construct {
         // The Node.js runtime ships every AWS SDK v3 client; the small helper libraries (lib-dynamodb,
         // lib-storage, the presigner) are bundled so no deploy depends on which of them it ships.
         externalModules: ['@aws-sdk/client-*'],
+        // Workspace packages (@mailroom/*) bundle from their TypeScript source, as in tsc and vitest; naming any
+        // condition drops esbuild's default `module`, so it is named too.
+        esbuildArgs: { '--conditions': 'mailroom-source,module' },
         // Some dependencies are CommonJS and call require(): give ESM bundles a require.
         banner: "import { createRequire as __mailroomCreateRequire } from 'module'; const require = __mailroomCreateRequire(import.meta.url);",
       },

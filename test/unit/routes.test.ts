@@ -112,6 +112,8 @@ describe('route table', () => {
       'campaigns.resume',
       'campaigns.archive',
       'campaigns.cancel',
+      // A transport: each tool call it carries applies its own route's idempotency.
+      'mcp.post',
     ]);
     for (const route of ROUTES as readonly RouteDefinition[]) {
       if (route.idempotent) expect(route.method, route.id).toBe('POST');
