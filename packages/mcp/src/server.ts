@@ -53,7 +53,7 @@ function withDefs(schema: JsonSchema, names: readonly string[]): JsonSchema {
   return names.length ? { ...schema, $defs: Object.fromEntries(names.map((name) => [name, SCHEMAS[name]!])) } : schema;
 }
 
-function describe(definition: ToolDefinition, operation: Operation, hints: ReturnType<typeof hintsOf>): string {
+function descriptionOf(definition: ToolDefinition, operation: Operation, hints: ReturnType<typeof hintsOf>): string {
   return [
     `${operation.summary}.`,
     operation.description,
@@ -86,7 +86,7 @@ function scopeTool(definition: ToolDefinition, prefilled: Record<string, string>
     listing: {
       name: definition.name,
       title: definition.title,
-      description: describe(definition, operation, hints),
+      description: descriptionOf(definition, operation, hints),
       inputSchema: withDefs({ type: 'object', properties, ...(required.length && { required }), additionalProperties: false }, operation.inputDefs) as Tool['inputSchema'],
       outputSchema: withDefs(operation.outputSchema, operation.outputDefs) as Tool['outputSchema'],
       annotations: { title: definition.title, ...hints },
