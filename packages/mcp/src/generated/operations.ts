@@ -247,18 +247,28 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "description": "Bumped by every change of steps; enrolments keep the version they started on."
       },
       "segment_id": {
-        "description": "Broadcasts: the segment mailed; null on triggered campaigns.",
-        "type": [
-          "string",
-          "null"
-        ]
+        "anyOf": [
+          {
+            "type": "string",
+            "pattern": "^seg_[0-9a-hjkmnp-tv-z]{26}$"
+          },
+          {
+            "type": "null"
+          }
+        ],
+        "description": "Broadcasts: the segment mailed; null on triggered campaigns."
       },
       "template_id": {
-        "description": "Broadcasts: the template sent; null on triggered campaigns.",
-        "type": [
-          "string",
-          "null"
-        ]
+        "anyOf": [
+          {
+            "type": "string",
+            "pattern": "^tpl_[0-9a-hjkmnp-tv-z]{26}$"
+          },
+          {
+            "type": "null"
+          }
+        ],
+        "description": "Broadcasts: the template sent; null on triggered campaigns."
       },
       "from": {
         "description": "Broadcasts: the sender, formatted like `\"Ann\" <ann@example.com>`.",
