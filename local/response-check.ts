@@ -37,9 +37,11 @@ export function createResponseCheck(): ResponseCheck {
     const where = route ? `${route.id} ${status}` : `unmatched route ${status}`;
     const declared = route ? document.paths[route.path]?.[route.method.toLowerCase()]?.responses[String(status)] : status >= 400 ? { description: '', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } : undefined;
     if (!declared) return `${where}: the status is not declared in the OpenAPI document.`;
-    const [declaredType, media] = Object.entries(declared.content ?? {})[0] ?? [];
-    if (!declaredType) return body ? `${where}: declared without a body, but answered one.` : undefined;
-    if (!String(contentType ?? '').startsWith(declaredType)) return `${where}: answered ${contentType ?? 'no content type'}, declared ${declaredType}.`;
+    const declaredTypes = Object.keys(declared.content ?? {});
+    if (!declaredTypes.length) return body ? `${where}: declared without a body, but answered one.` : undefined;
+    const declaredType = declaredTypes.find((type) => String(contentType ?? '').startsWith(type));
+    if (!declaredType) return `${where}: answered ${contentType ?? 'no content type'}, declared ${declaredTypes.join(' or ')}.`;
+    const media = declared.content![declaredType];
     if (declaredType !== 'application/json' || !media || route?.id === 'reference.openapi') return undefined;
     let parsed: unknown;
     try {

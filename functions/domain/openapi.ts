@@ -164,9 +164,10 @@ function pathParameters(route: RouteDefinition, contract: RouteContract, collect
 
 /** The errors a route can answer, from what the route table says about it plus the contract's own. */
 export function errorCodesOf(route: RouteDefinition, contract: RouteContract): ErrorCode[] {
-  const codes = new Set<ErrorCode>(['invalid_parameter', 'internal_error']);
+  // Every route caps and parses a body, even one it does not expect (then 400).
+  const codes = new Set<ErrorCode>(['invalid_parameter', 'payload_too_large', 'internal_error']);
   if (route.access !== 'public') ['authentication_required', 'insufficient_permissions', 'rate_limit_exceeded'].forEach((c) => codes.add(c as ErrorCode));
-  if (contract.body) ['payload_too_large', 'unsupported_media_type', 'validation_error'].forEach((c) => codes.add(c as ErrorCode));
+  if (contract.body) ['unsupported_media_type', 'validation_error'].forEach((c) => codes.add(c as ErrorCode));
   if (contract.query) codes.add('validation_error');
   if (route.path.includes('{')) codes.add('not_found');
   if (route.idempotent) codes.add('idempotency_conflict');
@@ -174,6 +175,8 @@ export function errorCodesOf(route: RouteDefinition, contract: RouteContract): E
   for (const code of contract.errors ?? []) codes.add(code);
   return [...codes].sort((a, b) => ERROR_STATUS[a] - ERROR_STATUS[b]);
 }
+
+const BROWSER_PAGE = { 'text/html': { schema: { type: 'string', description: 'A page for a person (sent when the request prefers text/html).' } } };
 
 const SUCCESS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No content', 302: 'Redirect', 303: 'Redirect' };
 
@@ -205,6 +208,9 @@ function operation(route: RouteDefinition, contract: RouteContract, collector: S
       ...((status === 429 || status === 503) && { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } } }),
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     };
+  }
+  if (contract.browserPage) {
+    for (const [status, response] of Object.entries(responses)) if (Number(status) < 500 && response.content?.['application/json']) Object.assign(response.content, BROWSER_PAGE);
   }
   const bodyOptional = contract.body?.safeParse(undefined).success ?? false;
   return {

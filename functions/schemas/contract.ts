@@ -34,6 +34,8 @@ export interface RouteContract {
    * added by the generator from the route table.
    */
   errors?: readonly ErrorCode[];
+  /** Links opened in a browser: with `Accept: text/html` the route answers a page instead of JSON (success and 4xx). */
+  browserPage?: true;
   /** Request headers the route reads beyond Authorization/Idempotency-Key (e.g. If-Match). */
   headers?: readonly ('If-Match')[];
 }

@@ -146,6 +146,7 @@ export const LIST_ROUTES = defineRoutes({
     params: ConfirmParams,
     responses: { 200: ListConfirmation },
     errors: ['not_found', 'conflict'],
+    browserPage: true,
   },
   'lists.confirm-one-click': {
     summary: 'Confirm a list subscription (one-click POST)',
