@@ -5,8 +5,8 @@ export const idOf = (kind: IdKind) =>
   z.string().regex(new RegExp(`^${ID_PREFIX[kind]}_[0-9a-hjkmnp-tv-z]{26}$`), `Must be a ${ID_PREFIX[kind]}_… id.`);
 
 export const ListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(2048).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('Items per page (1–100, default 20).'),
+  cursor: z.string().min(1).max(2048).optional().describe('The `next_cursor` of the previous page; omit for the first (newest) page.'),
 });
 
 export const Timestamp = z.iso.datetime({ offset: true });

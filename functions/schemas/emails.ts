@@ -252,12 +252,11 @@ export const BatchEmailsAccepted = z
 export const EmailParams = z.strictObject({ id: idOf('email') });
 
 export const ListEmailsQuery = ListQuery.extend({
-  status: EmailStatus.optional(),
-  /** `key:value` */
-  tag: z.string().max(330).regex(/^[A-Za-z0-9_-]+:[A-Za-z0-9_.@-]+$/, 'Use key:value.').optional(),
-  recipient: EmailAddress.optional(),
-  since: Timestamp.optional(),
-  until: Timestamp.optional(),
+  status: EmailStatus.optional().describe('Only emails in this status.'),
+  tag: z.string().max(330).regex(/^[A-Za-z0-9_-]+:[A-Za-z0-9_.@-]+$/, 'Use key:value.').optional().describe('Only emails carrying this tag, as `key:value`.'),
+  recipient: EmailAddress.optional().describe('Only emails sent to this address (to, cc or bcc).'),
+  since: Timestamp.optional().describe('Only emails created at or after this time.'),
+  until: Timestamp.optional().describe('Only emails created at or before this time.'),
 });
 export type ListEmailsQuery = z.output<typeof ListEmailsQuery>;
 
