@@ -223,8 +223,8 @@ export const Campaign = z
     goal_event: z.string().nullable().describe('Tracking this event ends an enrolment as converted.'),
     allow_reentry: z.boolean().describe('A contact that finished or exited may enrol again.'),
     definition_version: z.number().int().describe('Bumped by every change of steps; enrolments keep the version they started on.'),
-    segment_id: z.string().nullable().describe('Broadcasts: the segment mailed; null on triggered campaigns.'),
-    template_id: z.string().nullable().describe('Broadcasts: the template sent; null on triggered campaigns.'),
+    segment_id: idOf('segment').nullable().describe('Broadcasts: the segment mailed; null on triggered campaigns.'),
+    template_id: idOf('template').nullable().describe('Broadcasts: the template sent; null on triggered campaigns.'),
     from: z.string().nullable().describe('Broadcasts: the sender, formatted like `"Ann" <ann@example.com>`.'),
     subject: z.string().nullable().describe('Broadcasts: overrides the template subject when set.'),
     reply_to: z.string().nullable(),
@@ -248,8 +248,8 @@ export const EXIT_REASONS = ['unsubscribed', 'suppressed', 'converted', 'campaig
 
 export const Enrollment = z
   .object({
-    campaign_id: z.string(),
-    contact_id: z.string(),
+    campaign_id: idOf('campaign'),
+    contact_id: idOf('contact'),
     email: z.string(),
     status: z.enum(ENROLLMENT_STATUSES).describe('`starting` until its run has begun; `completed` after the last step; `exited` early (see exit_reason).'),
     exit_reason: z.enum(EXIT_REASONS).nullable(),
