@@ -197,7 +197,7 @@ function operation(route: RouteDefinition, contract: RouteContract, collector: S
   const responses: OpenApiOperation['responses'] = {};
   for (const [status, body] of Object.entries(contract.responses)) {
     if (body === null || body === undefined) responses[status] = { description: SUCCESS_TEXT[Number(status)] ?? 'OK' };
-    else if (isRaw(body)) responses[status] = { description: body.description, content: { [body.contentType]: { schema: { type: 'string' } } } };
+    else if (isRaw(body)) responses[status] = { description: body.description, content: { [body.contentType]: { schema: { type: body.contentType === 'application/json' ? 'object' : 'string' } } } };
     else responses[status] = { description: SUCCESS_TEXT[Number(status)] ?? 'OK', content: { 'application/json': { schema: collector.convert(body, 'output') } } };
   }
   const byStatus = new Map<number, ErrorCode[]>();
