@@ -40,7 +40,10 @@ afterAll(async () => {
 
 async function overHttp(key: string): Promise<Client> {
   const client = new Client({ name: 'mailroom-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${stack.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${key}` } } }));
+  // A connection per request: the local server drops sockets idle for 5 s, and this process, busy loading handlers
+  // between two tool calls, could reuse one it had just dropped (ECONNRESET).
+  const headers = { Authorization: `Bearer ${key}`, Connection: 'close' };
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${stack.url}/mcp`), { requestInit: { headers } }));
   clients.push(client);
   return client;
 }

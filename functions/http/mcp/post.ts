@@ -23,8 +23,9 @@ export const handler = httpHandler('mcp.post', { body: McpMessage }, async ({ bo
     if (value) headers.set(name, value);
   }
   // The tools call the API back with the caller's own key, so its scopes, rate limits and audit log apply to each call.
-  // No retries inside the function's time limit: a retryable failure goes back to the agent as a tool error saying so.
-  const mailroom = new Mailroom({ apiKey: header(event, 'authorization')!.replace(/^Bearer\s+/i, ''), baseUrl: config.publicApiUrl, maxRetries: 0, timeoutMs: 8_000 });
+  // No retries within the function's time limit (which also bounds a call that hangs): a retryable failure goes back
+  // to the agent as a tool error saying so.
+  const mailroom = new Mailroom({ apiKey: header(event, 'authorization')!.replace(/^Bearer\s+/i, ''), baseUrl: config.publicApiUrl, maxRetries: 0 });
   const response = await handleMcpPost(new Request(`${config.publicApiUrl}/mcp`, { method: 'POST', headers }), { mailroom, key: keyInfo(principal), parsedBody: body });
   const text = await response.text();
   if (!response.ok) {
