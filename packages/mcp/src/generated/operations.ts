@@ -4495,12 +4495,14 @@ export const OPERATIONS: Record<string, Operation> = {
           "default": 20,
           "type": "integer",
           "minimum": 1,
-          "maximum": 100
+          "maximum": 100,
+          "description": "Items per page (1–100, default 20)."
         },
         "cursor": {
           "type": "string",
           "minLength": 1,
-          "maxLength": 2048
+          "maxLength": 2048,
+          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
         },
         "kind": {
           "type": "string",
@@ -4726,12 +4728,14 @@ export const OPERATIONS: Record<string, Operation> = {
           "default": 20,
           "type": "integer",
           "minimum": 1,
-          "maximum": 100
+          "maximum": 100,
+          "description": "Items per page (1–100, default 20)."
         },
         "cursor": {
           "type": "string",
           "minLength": 1,
-          "maxLength": 2048
+          "maxLength": 2048,
+          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
         },
         "tag": {
           "type": "string",
@@ -4977,12 +4981,14 @@ export const OPERATIONS: Record<string, Operation> = {
           "default": 20,
           "type": "integer",
           "minimum": 1,
-          "maximum": 100
+          "maximum": 100,
+          "description": "Items per page (1–100, default 20)."
         },
         "cursor": {
           "type": "string",
           "minLength": 1,
-          "maxLength": 2048
+          "maxLength": 2048,
+          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
         }
       },
       "additionalProperties": false
@@ -5159,12 +5165,14 @@ export const OPERATIONS: Record<string, Operation> = {
           "default": 20,
           "type": "integer",
           "minimum": 1,
-          "maximum": 100
+          "maximum": 100,
+          "description": "Items per page (1–100, default 20)."
         },
         "cursor": {
           "type": "string",
           "minLength": 1,
-          "maxLength": 2048
+          "maxLength": 2048,
+          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
         },
         "status": {
           "type": "string",
@@ -5181,25 +5189,30 @@ export const OPERATIONS: Record<string, Operation> = {
             "complained",
             "failed",
             "canceled"
-          ]
+          ],
+          "description": "Only emails in this status."
         },
         "tag": {
           "type": "string",
           "maxLength": 330,
-          "pattern": "^[A-Za-z0-9_-]+:[A-Za-z0-9_.@-]+$"
+          "pattern": "^[A-Za-z0-9_-]+:[A-Za-z0-9_.@-]+$",
+          "description": "Only emails carrying this tag, as `key:value`."
         },
         "recipient": {
           "type": "string",
           "maxLength": 254,
-          "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+          "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$",
+          "description": "Only emails sent to this address (to, cc or bcc)."
         },
         "since": {
           "type": "string",
-          "format": "date-time"
+          "format": "date-time",
+          "description": "Only emails created at or after this time."
         },
         "until": {
           "type": "string",
-          "format": "date-time"
+          "format": "date-time",
+          "description": "Only emails created at or before this time."
         }
       },
       "additionalProperties": false
@@ -5923,12 +5936,14 @@ export const OPERATIONS: Record<string, Operation> = {
           "default": 20,
           "type": "integer",
           "minimum": 1,
-          "maximum": 100
+          "maximum": 100,
+          "description": "Items per page (1–100, default 20)."
         },
         "cursor": {
           "type": "string",
           "minLength": 1,
-          "maxLength": 2048
+          "maxLength": 2048,
+          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
         },
         "label": {
           "type": "string",
@@ -6671,12 +6686,14 @@ export const OPERATIONS: Record<string, Operation> = {
           "default": 20,
           "type": "integer",
           "minimum": 1,
-          "maximum": 100
+          "maximum": 100,
+          "description": "Items per page (1–100, default 20)."
         },
         "cursor": {
           "type": "string",
           "minLength": 1,
-          "maxLength": 2048
+          "maxLength": 2048,
+          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
         }
       },
       "required": [
@@ -6881,12 +6898,14 @@ export const OPERATIONS: Record<string, Operation> = {
           "default": 20,
           "type": "integer",
           "minimum": 1,
-          "maximum": 100
+          "maximum": 100,
+          "description": "Items per page (1–100, default 20)."
         },
         "cursor": {
           "type": "string",
           "minLength": 1,
-          "maxLength": 2048
+          "maxLength": 2048,
+          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
         }
       },
       "additionalProperties": false
@@ -7116,12 +7135,14 @@ export const OPERATIONS: Record<string, Operation> = {
           "default": 20,
           "type": "integer",
           "minimum": 1,
-          "maximum": 100
+          "maximum": 100,
+          "description": "Items per page (1–100, default 20)."
         },
         "cursor": {
           "type": "string",
           "minLength": 1,
-          "maxLength": 2048
+          "maxLength": 2048,
+          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
         }
       },
       "additionalProperties": false
@@ -7394,12 +7415,14 @@ export const OPERATIONS: Record<string, Operation> = {
           "default": 20,
           "type": "integer",
           "minimum": 1,
-          "maximum": 100
+          "maximum": 100,
+          "description": "Items per page (1–100, default 20)."
         },
         "cursor": {
           "type": "string",
           "minLength": 1,
-          "maxLength": 2048
+          "maxLength": 2048,
+          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
         }
       },
       "additionalProperties": false
