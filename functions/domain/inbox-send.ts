@@ -12,13 +12,14 @@ import { validationError } from '../shared/http/validation.js';
 import { SendEmailBody, type Email } from '../schemas/emails.js';
 import type { InboxMessage } from '../schemas/messages.js';
 import type { Inbox } from '../schemas/inboxes.js';
-import type { ForwardBody, InboxSendBody, ReplyBody } from '../schemas/inbox-sends.js';
+import type { ForwardBody, InboxSendBody, InboxSentMessage, ReplyBody } from '../schemas/inbox-sends.js';
 import { findMessage, storeMessage } from '../repositories/messages.js';
 import { findThread, threadWrites } from '../repositories/threads.js';
 import { putMailObject } from '../repositories/mail-store.js';
 import { acceptEmails } from './send-email.js';
 import { extractReplyText, normalizeSubject, subjectThreadKey } from './threading.js';
 import { textFromHtml } from './mime.js';
+import { messageSummary } from './inbox-messages.js';
 
 type Draft = Omit<Partial<InboxSendBody>, 'to'> & { to: unknown; subject: string; attachments?: unknown[] };
 
@@ -105,6 +106,9 @@ async function send(
   );
   return { email, message };
 }
+
+/** What a send answers: the new message as the message routes show it (no storage keys; a new message is at version 1) and its email. */
+export const sentMessageView = ({ message, email }: { message: InboxMessage; email: Email }): InboxSentMessage => ({ ...messageSummary({ ...message, version: 1 }), email });
 
 export function sendNew(inbox: Inbox, body: InboxSendBody) {
   return send(inbox, body, { id: null, inReplyTo: null, references: [] });

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { defineRoutes } from './contract.js';
 import { Email } from './emails.js';
 import { InboxParams } from './inboxes.js';
-import { InboxMessage, InboxMessageParams } from './messages.js';
+import { InboxMessageParams, MessageSummary } from './messages.js';
 
 const Recipients = z.union([z.string(), z.object({ email: z.string(), name: z.string().optional() }).loose(), z.array(z.unknown())]);
 const Content = {
@@ -31,11 +31,8 @@ export type ForwardBody = z.output<typeof ForwardBody>;
 
 export { InboxMessageParams };
 
-/**
- * What a send from an inbox answers: the outbound message as stored (S3 keys included, no version: unlike
- * the message routes, which show a summary) and the email that delivers it.
- */
-export const InboxSentMessage = InboxMessage.extend({
+/** What a send from an inbox answers: the new message as the message routes show it, and the email that delivers it. */
+export const InboxSentMessage = MessageSummary.extend({
   email: Email.describe('The email that delivers the message; GET /v1/emails/{id} follows its delivery.'),
 }).meta({ id: 'InboxSentMessage' });
 export type InboxSentMessage = z.infer<typeof InboxSentMessage>;

@@ -1,10 +1,10 @@
 import { httpHandler } from '../../shared/http/handler.js';
-import { ForwardBody, InboxMessageParams, type InboxSentMessage } from '../../schemas/inbox-sends.js';
+import { ForwardBody, InboxMessageParams } from '../../schemas/inbox-sends.js';
 import { inboxForPrincipal } from '../../domain/inboxes.js';
-import { forward } from '../../domain/inbox-send.js';
+import { forward, sentMessageView } from '../../domain/inbox-send.js';
 
 export const handler = httpHandler('inbox-sends.forward', { params: InboxMessageParams, body: ForwardBody }, async ({ params, body, principal, setResourceId }) => {
-  const { message, email } = await forward(await inboxForPrincipal(principal, params.id), params.message_id, body);
-  setResourceId(message.id);
-  return { status: 202, body: { ...message, email } satisfies InboxSentMessage };
+  const sent = await forward(await inboxForPrincipal(principal, params.id), params.message_id, body);
+  setResourceId(sent.message.id);
+  return { status: 202, body: sentMessageView(sent) };
 });
