@@ -35,7 +35,8 @@ export async function startApiServer(options: { port: number; host?: string; cor
       res.end(JSON.stringify({ message: 'Internal Server Error' }));
     });
   });
-  server.keepAliveTimeout = 5000;
+  // Longer than clients keep idle sockets (undici: 4 s), so a reused socket is never closed under a request.
+  server.keepAliveTimeout = 65_000;
   await listenOn(server, options.port, options.host);
   const { port } = server.address() as AddressInfo;
   return {

@@ -17,6 +17,7 @@ export const QUERY_PARAMETERS = {
   "api-keys.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -24,12 +25,14 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ],
   "audit-log.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -37,6 +40,7 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     },
     {
@@ -111,6 +115,7 @@ export const QUERY_PARAMETERS = {
   "buckets.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -118,12 +123,14 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ],
   "campaign-enrollments.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -131,6 +138,7 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     },
     {
@@ -159,6 +167,7 @@ export const QUERY_PARAMETERS = {
   "campaigns.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -166,6 +175,7 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     },
     {
@@ -193,6 +203,7 @@ export const QUERY_PARAMETERS = {
   "contact-events.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -200,6 +211,7 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     },
     {
@@ -211,6 +223,7 @@ export const QUERY_PARAMETERS = {
   "contact-imports.errors": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -218,12 +231,14 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ],
   "contact-imports.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -231,6 +246,7 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ],
@@ -248,6 +264,7 @@ export const QUERY_PARAMETERS = {
   "contacts.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -255,6 +272,7 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     },
     {
@@ -278,6 +296,7 @@ export const QUERY_PARAMETERS = {
   "domains.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -285,12 +304,14 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ],
   "emails.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -298,10 +319,12 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     },
     {
       "name": "status",
+      "description": "Only emails in this status.",
       "type": "string",
       "enum": [
         "scheduled",
@@ -320,19 +343,23 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "tag",
+      "description": "Only emails carrying this tag, as `key:value`.",
       "type": "string"
     },
     {
       "name": "recipient",
+      "description": "Only emails sent to this address (to, cc or bcc).",
       "type": "string"
     },
     {
       "name": "since",
+      "description": "Only emails created at or after this time.",
       "type": "string",
       "format": "date-time"
     },
     {
       "name": "until",
+      "description": "Only emails created at or before this time.",
       "type": "string",
       "format": "date-time"
     }
@@ -340,6 +367,7 @@ export const QUERY_PARAMETERS = {
   "inbox-messages.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -347,6 +375,7 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     },
     {
@@ -384,6 +413,7 @@ export const QUERY_PARAMETERS = {
   "inbox-threads.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -391,12 +421,14 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ],
   "inboxes.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -404,12 +436,14 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ],
   "lists.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -417,12 +451,14 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ],
   "lists.members": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -430,6 +466,7 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     },
     {
@@ -446,6 +483,7 @@ export const QUERY_PARAMETERS = {
   "segments.contacts": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -453,12 +491,14 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ],
   "segments.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -466,6 +506,7 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ],
@@ -484,6 +525,7 @@ export const QUERY_PARAMETERS = {
   "suppressions.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -491,12 +533,14 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ],
   "teams.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -504,6 +548,7 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ],
@@ -517,6 +562,7 @@ export const QUERY_PARAMETERS = {
   "templates.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -524,6 +570,7 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ],
@@ -551,6 +598,7 @@ export const QUERY_PARAMETERS = {
   "webhooks.list": [
     {
       "name": "limit",
+      "description": "Items per page (1–100, default 20).",
       "type": "integer",
       "minimum": 1,
       "maximum": 100,
@@ -558,6 +606,7 @@ export const QUERY_PARAMETERS = {
     },
     {
       "name": "cursor",
+      "description": "The `next_cursor` of the previous page; omit for the first (newest) page.",
       "type": "string"
     }
   ]

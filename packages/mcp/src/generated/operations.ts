@@ -2663,70 +2663,6 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "maximum": 9007199254740991,
         "description": "Bytes: the raw message for inbound mail, the text and HTML bodies for outbound."
       },
-      "attachments": {
-        "type": "array",
-        "items": {
-          "type": "object",
-          "properties": {
-            "id": {
-              "type": "string",
-              "description": "The attachment's id within its message (`att_0`, `att_1`, …)."
-            },
-            "filename": {
-              "type": [
-                "string",
-                "null"
-              ]
-            },
-            "content_type": {
-              "type": "string"
-            },
-            "size": {
-              "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
-              "description": "Bytes."
-            },
-            "content_id": {
-              "description": "The Content-ID of an inline part (referenced as `cid:` from the HTML).",
-              "type": [
-                "string",
-                "null"
-              ]
-            },
-            "key": {
-              "type": "string"
-            }
-          },
-          "required": [
-            "id",
-            "filename",
-            "content_type",
-            "size",
-            "content_id",
-            "key"
-          ],
-          "additionalProperties": false
-        }
-      },
-      "raw_key": {
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "text_key": {
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "html_key": {
-        "type": [
-          "string",
-          "null"
-        ]
-      },
       "ses_message_id": {
         "type": [
           "string",
@@ -2757,6 +2693,18 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "format": "date-time",
         "description": "When it arrived (inbound) or was accepted for sending (outbound)."
       },
+      "attachments": {
+        "type": "array",
+        "items": {
+          "$ref": "#/$defs/InboxMessageAttachment"
+        }
+      },
+      "version": {
+        "type": "integer",
+        "minimum": -9007199254740991,
+        "maximum": 9007199254740991,
+        "description": "Also the ETag: send it back as If-Match on PATCH."
+      },
       "email": {
         "description": "The email that delivers the message; GET /v1/emails/{id} follows its delivery.",
         "$ref": "#/$defs/Email"
@@ -2781,14 +2729,12 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       "read",
       "verdicts",
       "size",
-      "attachments",
-      "raw_key",
-      "text_key",
-      "html_key",
       "ses_message_id",
       "email_id",
       "error",
       "received_at",
+      "attachments",
+      "version",
       "email"
     ],
     "additionalProperties": false
@@ -6169,6 +6115,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "outputDefs": [
       "Email",
       "EmailRecipient",
+      "InboxMessageAttachment",
       "InboxSentMessage"
     ]
   },
@@ -6304,6 +6251,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "outputDefs": [
       "Email",
       "EmailRecipient",
+      "InboxMessageAttachment",
       "InboxSentMessage"
     ]
   },
@@ -6439,6 +6387,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "outputDefs": [
       "Email",
       "EmailRecipient",
+      "InboxMessageAttachment",
       "InboxSentMessage"
     ]
   },
@@ -6601,6 +6550,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "outputDefs": [
       "Email",
       "EmailRecipient",
+      "InboxMessageAttachment",
       "InboxSentMessage"
     ]
   },

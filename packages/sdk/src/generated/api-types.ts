@@ -2786,20 +2786,6 @@ export interface components {
             } | null;
             /** @description Bytes: the raw message for inbound mail, the text and HTML bodies for outbound. */
             size: number;
-            attachments: {
-                /** @description The attachment's id within its message (`att_0`, `att_1`, …). */
-                id: string;
-                filename: string | null;
-                content_type: string;
-                /** @description Bytes. */
-                size: number;
-                /** @description The Content-ID of an inline part (referenced as `cid:` from the HTML). */
-                content_id: string | null;
-                key: string;
-            }[];
-            raw_key: string | null;
-            text_key: string | null;
-            html_key: string | null;
             ses_message_id: string | null;
             /** @description Outbound messages: the email that delivers it (GET /v1/emails/{id} has its delivery status). */
             email_id: string | null;
@@ -2810,6 +2796,9 @@ export interface components {
              * @description When it arrived (inbound) or was accepted for sending (outbound).
              */
             received_at: string;
+            attachments: components["schemas"]["InboxMessageAttachment"][];
+            /** @description Also the ETag: send it back as If-Match on PATCH. */
+            version: number;
             /** @description The email that delivers the message; GET /v1/emails/{id} follows its delivery. */
             email: components["schemas"]["Email"];
         };
@@ -3386,6 +3375,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3442,6 +3440,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -3479,11 +3486,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": Record<string, never>;
                 };
             };
             /** @description `invalid_parameter` */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3529,6 +3545,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3560,6 +3585,15 @@ export interface operations {
             };
             /** @description `invalid_parameter` */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3686,7 +3720,9 @@ export interface operations {
     "teams.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -3727,6 +3763,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3934,6 +3979,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -4011,6 +4065,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4169,7 +4232,9 @@ export interface operations {
     "api-keys.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -4210,6 +4275,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4425,6 +4499,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -4500,6 +4583,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4657,7 +4749,9 @@ export interface operations {
     "audit-log.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
                 actor_key_id?: string;
                 action?: string;
@@ -4711,6 +4805,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `validation_error` */
             422: {
                 headers: {
@@ -4745,7 +4848,9 @@ export interface operations {
     "domains.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -4786,6 +4891,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5003,6 +5117,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -5078,6 +5201,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5183,6 +5315,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -5219,7 +5360,9 @@ export interface operations {
     "inboxes.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -5260,6 +5403,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5464,6 +5616,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -5539,6 +5700,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5714,7 +5884,9 @@ export interface operations {
     "inbox-messages.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
                 /** @description Only messages with this label. */
                 label?: string;
@@ -5776,6 +5948,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6003,6 +6184,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -6211,6 +6401,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -6236,7 +6435,9 @@ export interface operations {
     "inbox-threads.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -6288,6 +6489,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6383,6 +6593,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -6408,7 +6627,9 @@ export interface operations {
     "templates.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -6449,6 +6670,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6668,6 +6898,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `validation_error` */
             422: {
                 headers: {
@@ -6752,6 +6991,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7030,12 +7278,19 @@ export interface operations {
     "emails.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
+                /** @description Only emails in this status. */
                 status?: "scheduled" | "queued" | "sending" | "sent" | "delivery_delayed" | "delivered" | "opened" | "clicked" | "bounced" | "complained" | "failed" | "canceled";
+                /** @description Only emails carrying this tag, as `key:value`. */
                 tag?: string;
+                /** @description Only emails sent to this address (to, cc or bcc). */
                 recipient?: string;
+                /** @description Only emails created at or after this time. */
                 since?: string;
+                /** @description Only emails created at or before this time. */
                 until?: string;
             };
             header?: never;
@@ -7076,6 +7331,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7540,6 +7804,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -7627,6 +7900,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -7652,7 +7934,9 @@ export interface operations {
     "suppressions.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -7693,6 +7977,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7893,6 +8186,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8387,7 +8689,9 @@ export interface operations {
     "webhooks.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -8428,6 +8732,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8632,6 +8945,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -8707,6 +9029,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8925,6 +9256,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -8996,6 +9336,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9083,6 +9432,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9178,6 +9536,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -9203,7 +9570,9 @@ export interface operations {
     "buckets.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -9244,6 +9613,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9448,6 +9826,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -9535,6 +9922,15 @@ export interface operations {
             };
             /** @description `conflict` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9866,6 +10262,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `validation_error` */
             422: {
                 headers: {
@@ -10078,6 +10483,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `validation_error` */
             422: {
                 headers: {
@@ -10170,6 +10584,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -10230,6 +10653,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10407,7 +10839,9 @@ export interface operations {
     "contacts.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
                 tag?: string;
                 subscribed?: "true" | "false";
@@ -10452,6 +10886,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10546,6 +10989,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -10626,6 +11078,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10924,7 +11385,9 @@ export interface operations {
     "contact-events.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
                 /** @description Only events with this name. */
                 event?: string;
@@ -10985,6 +11448,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `validation_error` */
             422: {
                 headers: {
@@ -11019,7 +11491,9 @@ export interface operations {
     "campaigns.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
                 kind?: "triggered" | "broadcast";
                 status?: "draft" | "active" | "paused" | "archived" | "sending" | "completed" | "canceled";
@@ -11062,6 +11536,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11363,6 +11846,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -11657,6 +12149,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `validation_error` */
             422: {
                 headers: {
@@ -11764,6 +12265,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -11844,6 +12354,15 @@ export interface operations {
             };
             /** @description `conflict` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11949,6 +12468,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -12036,6 +12564,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `validation_error` */
             422: {
                 headers: {
@@ -12070,7 +12607,9 @@ export interface operations {
     "campaign-enrollments.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
                 status?: "starting" | "active" | "completed" | "exited";
             };
@@ -12123,6 +12662,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12306,6 +12854,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListConfirmation"];
+                    "text/html": string;
                 };
             };
             /** @description `invalid_parameter` */
@@ -12315,6 +12864,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                    "text/html": string;
                 };
             };
             /** @description `not_found` */
@@ -12324,6 +12874,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                    "text/html": string;
                 };
             };
             /** @description `conflict` */
@@ -12333,6 +12884,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                    "text/html": string;
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "text/html": string;
                 };
             };
             /** @description `internal_error` */
@@ -12416,7 +12978,9 @@ export interface operations {
     "lists.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -12457,6 +13021,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12683,6 +13256,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -12758,6 +13340,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12928,7 +13519,9 @@ export interface operations {
     "lists.members": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
                 /** @description Only members with this status. Without it: subscribed, then pending, then unsubscribed, each newest first. */
                 status?: "subscribed" | "pending" | "unsubscribed";
@@ -12982,6 +13575,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13231,6 +13833,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -13380,7 +13991,9 @@ export interface operations {
     "contact-imports.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -13421,6 +14034,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13515,6 +14137,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -13540,7 +14171,9 @@ export interface operations {
     "contact-imports.errors": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -13599,6 +14232,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `validation_error` */
             422: {
                 headers: {
@@ -13633,7 +14275,9 @@ export interface operations {
     "segments.list": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -13674,6 +14318,15 @@ export interface operations {
             };
             /** @description `insufficient_permissions` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13883,6 +14536,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limit_exceeded` */
             429: {
                 headers: {
@@ -13958,6 +14620,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14115,7 +14786,9 @@ export interface operations {
     "segments.contacts": {
         parameters: {
             query?: {
+                /** @description Items per page (1–100, default 20). */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page; omit for the first (newest) page. */
                 cursor?: string;
             };
             header?: never;
@@ -14164,6 +14837,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14378,6 +15060,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `validation_error` */
             422: {
                 headers: {
@@ -14463,6 +15154,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
