@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { ROUTES, type RouteDefinition, type RouteId } from '../../lib/routes.js';
 import { API_ROUTES } from '../schemas/api.js';
 import { ErrorEnvelope, type RawBody, type RouteContract } from '../schemas/contract.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../schemas/common.js';
 import { ERROR_STATUS, type ErrorCode } from '../shared/errors.js';
 import { config } from '../shared/config.js';
 
@@ -188,7 +189,7 @@ function operation(route: RouteDefinition, contract: RouteContract, collector: S
       in: 'header',
       required: false,
       description: 'Replays the first response for 24 h when the same key is sent with the same body; a retried send never sends twice.',
-      schema: { type: 'string', minLength: 1, maxLength: 255 },
+      schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
     });
   }
   if (contract.headers?.includes('If-Match')) {

@@ -36,3 +36,6 @@ export const someFieldGiven = [(body: object) => Object.values(body).some((value
 
 /** The name of a campaign or segment. */
 export const ResourceName = z.string().trim().min(1).max(200);
+
+/** What an `Idempotency-Key` header may hold (checked by functions/shared/http/idempotency.ts, published in OpenAPI). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9\-._~]{1,256}$/;

@@ -12,7 +12,7 @@ import type { ErrorCode } from '../shared/errors.js';
 
 export type SuccessStatus = 200 | 201 | 202 | 204 | 302 | 303;
 
-/** A non-JSON success body: the content type and, if it has a shape, its schema. */
+/** A success body that is not a JSON resource (a page, plain text, the OpenAPI document): its content type and what it is. */
 export interface RawBody {
   contentType: string;
   description: string;

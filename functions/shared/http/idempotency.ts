@@ -16,12 +16,12 @@ import { ApiError } from '../errors.js';
 import { seal, unseal, type Sealed } from '../crypto/sealed.js';
 import { TABLE_SCHEMA } from '../table-schema.js';
 import type { HttpResult } from './types.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../schemas/common.js';
 
-const KEY_PATTERN = /^[A-Za-z0-9\-._~]{1,256}$/;
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
 export function validateIdempotencyKey(key: string): void {
-  if (!KEY_PATTERN.test(key)) {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new ApiError('invalid_parameter', 'Idempotency-Key must be 1–256 characters of A–Z, a–z, 0–9, "-", ".", "_" or "~".', {
       param: 'Idempotency-Key',
     });
