@@ -91,6 +91,7 @@ describe.each([
       expect(Object.keys(tool.annotations ?? {}).sort(), tool.name).toEqual(['destructiveHint', 'idempotentHint', 'openWorldHint', 'readOnlyHint', 'title']);
     }
     expect(tools.find((t) => t.name === 'contacts_delete')!.inputSchema.required).toContain('confirm');
+    expect(tools.find((t) => t.name === 'campaigns_launch')!.inputSchema.required).toContain('confirm');
   });
 
   it('sends an email with cc, and the cc reaches the API', async () => {

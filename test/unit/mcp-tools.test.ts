@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Mailroom } from '@mailroom/sdk';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { callTool, RootKeyError, toolsFor, TOOLS, UNTRUSTED_CONTENT_WARNING, type KeyInfo, type ScopedTool } from '@mailroom/mcp';
+import { callTool, RootKeyError, secretNotice, toolsFor, TOOLS, UNTRUSTED_CONTENT_WARNING, type KeyInfo, type ScopedTool } from '@mailroom/mcp';
 
 interface SentRequest {
   method: string;
@@ -28,8 +28,8 @@ function recordingClient(answer: { status: number; body: unknown } = { status: 2
   return { mailroom, sent };
 }
 
-const ADMIN: KeyInfo = { kind: 'team', scopes: ['admin'], inbox_id: null };
-const INBOX: KeyInfo = { kind: 'inbox', scopes: ['read', 'send'], inbox_id: 'ib_01jzzzzzzzzzzzzzzzzzzzzzzz' };
+const ADMIN: KeyInfo = { kind: 'team', key_id: 'key_admin', scopes: ['admin'], inbox_id: null };
+const INBOX: KeyInfo = { kind: 'inbox', key_id: 'key_inbox', scopes: ['read', 'send'], inbox_id: 'ib_01jzzzzzzzzzzzzzzzzzzzzzzz' };
 
 const toolNamed = (tools: ScopedTool[], name: string) => tools.find((t) => t.definition.name === name)!;
 const inputNames = (tool: ScopedTool) => Object.keys(tool.listing.inputSchema.properties ?? {});
@@ -103,16 +103,46 @@ describe('tools for a team admin key', () => {
     expect(hints('campaigns_pause')).toMatchObject({ destructiveHint: false, idempotentHint: false });
   });
 
-  it('destructive tools require confirm: true and call nothing without it', async () => {
-    for (const tool of tools.filter((t) => t.destructive)) {
+  it('destructive tools and campaigns_launch require confirm: true and call nothing without it', async () => {
+    const confirming = tools.filter((t) => t.confirmation);
+    expect(confirming.map((t) => t.definition.name).sort()).toEqual(['campaigns_launch', 'contacts_delete', 'emails_cancel', 'webhooks_delete']);
+    for (const tool of tools) {
+      const destructive = tool.listing.annotations!.destructiveHint!;
+      if (destructive) expect(tool.confirmation, tool.definition.name).toBe('It cannot be undone.');
+      for (const place of [Object.keys(tool.listing.inputSchema.properties!), tool.listing.inputSchema.required ?? []]) {
+        expect(place.includes('confirm'), tool.definition.name).toBe(tool.confirmation !== null);
+      }
+    }
+    for (const tool of confirming) {
       expect(tool.listing.inputSchema.properties!.confirm).toMatchObject({ type: 'boolean', const: true });
-      expect(tool.listing.inputSchema.required).toContain('confirm');
+      expect(tool.listing.description).toContain('Ask the user first, then pass confirm: true.');
     }
     const { mailroom, sent } = recordingClient();
-    for (const confirm of [undefined, false, 'yes']) {
-      const result = await callTool(mailroom, toolNamed(tools, 'contacts_delete'), { id: 'ct_1', ...(confirm !== undefined && { confirm }) });
-      expect(result.isError).toBe(true);
-      expect(JSON.stringify(result.content)).toMatch(/confirm: true/);
+    for (const [name, args] of [['contacts_delete', { id: 'ct_1' }], ['campaigns_launch', { id: 'cmp_1' }]] as const) {
+      for (const confirm of [undefined, false, 'yes']) {
+        const result = await callTool(mailroom, toolNamed(tools, name), { ...args, ...(confirm !== undefined && { confirm }) });
+        expect(result.isError).toBe(true);
+        expect(JSON.stringify(result.content)).toMatch(/confirm: true/);
+      }
+    }
+    expect(sent).toHaveLength(0);
+    await callTool(mailroom, toolNamed(tools, 'campaigns_launch'), { id: 'cmp_1', confirm: true });
+    expect(sent.map((r) => `${r.method} ${r.url.pathname}`)).toEqual(['POST /v1/campaigns/cmp_1/launch']);
+  });
+
+  it('campaigns_launch asks for confirmation without claiming to be destructive', () => {
+    const launch = toolNamed(tools, 'campaigns_launch');
+    expect(launch.listing.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, openWorldHint: true });
+    expect(launch.listing.description).toContain('every contact of its segment');
+    expect(launch.listing.description).not.toContain('cannot be undone');
+  });
+
+  it('refuses confirm on a tool that does not take it, instead of dropping it', async () => {
+    const { mailroom, sent } = recordingClient();
+    for (const [name, args] of [['emails_send', { from: 'a@mailroom.test', to: 'b@example.com', subject: 'Hi', text: 'x' }], ['campaigns_pause', { id: 'cmp_1' }]] as const) {
+      const result = await callTool(mailroom, toolNamed(tools, name), { ...args, confirm: true });
+      expect(result.isError, name).toBe(true);
+      expect(JSON.stringify(result.content)).toContain('Unknown argument \\"confirm\\"');
     }
     expect(sent).toHaveLength(0);
   });
@@ -125,7 +155,7 @@ describe('tools for a team admin key', () => {
     expect(sent).toHaveLength(0);
   });
 
-  it('derives the Idempotency-Key of a send from its arguments, so a repeated call is replayed', async () => {
+  it('derives the Idempotency-Key of a send from the key and its arguments, so a repeated call is replayed', async () => {
     const { mailroom, sent } = recordingClient();
     const send = toolNamed(tools, 'emails_send');
     const args = { from: 'a@mailroom.test', to: 'b@example.com', subject: 'Hi', text: 'x' };
@@ -133,11 +163,39 @@ describe('tools for a team admin key', () => {
     await callTool(mailroom, send, { ...args });
     await callTool(mailroom, send, { ...args, text: 'y' });
     await callTool(mailroom, toolNamed(tools, 'emails_list'), {});
+    await callTool(mailroom, toolNamed(toolsFor(ADMIN), 'emails_send'), { ...args });
+    // Another key of the same team, with the same arguments, cannot land on this key's stored answer.
+    await callTool(mailroom, toolNamed(toolsFor({ ...ADMIN, key_id: 'key_other' }), 'emails_send'), { ...args });
     const keys = sent.map((r) => r.headers.get('idempotency-key'));
     expect(keys[0]).toMatch(/^mcp-[A-Za-z0-9_-]{43}$/);
     expect(keys[1]).toBe(keys[0]);
     expect(keys[2]).not.toBe(keys[0]);
     expect(keys[3]).toBeNull();
+    expect(keys[4]).toBe(keys[0]);
+    expect(keys[5]).toMatch(/^mcp-[A-Za-z0-9_-]{43}$/);
+    expect(keys[5]).not.toBe(keys[0]);
+  });
+
+  it('says a show-once secret is in the answer, and still returns it', async () => {
+    const secrets = { inboxes_create: ['api_key.key', { id: 'ib_1', api_key: { id: 'key_1', key: 'mr_inbox_secret' } }], webhooks_create: ['secret', { id: 'wh_1', secret: 'whsec_abc' }] } as const;
+    expect(Object.fromEntries(tools.filter((t) => t.definition.secret).map((t) => [t.definition.name, t.definition.secret]))).toEqual({ inboxes_create: 'api_key.key', webhooks_create: 'secret' });
+    for (const [name, [field, body]] of Object.entries(secrets)) {
+      const tool = toolNamed(tools, name);
+      expect(tool.listing.description).toContain(`The answer holds a secret (${field}) shown only this once`);
+      // The field is one the answer declares.
+      let schema = tool.listing.outputSchema as Record<string, any>;
+      for (const part of field.split('.')) {
+        while (schema.$ref) schema = (tool.listing.outputSchema as Record<string, any>).$defs[schema.$ref.slice('#/$defs/'.length)];
+        schema = schema.properties[part];
+        expect(schema, `${name} ${part}`).toBeDefined();
+      }
+      const { mailroom } = recordingClient({ status: 201, body });
+      const result = await callTool(mailroom, tool, {});
+      const text = (result.content[0] as { text: string }).text;
+      expect(text.startsWith(`${secretNotice(field)}\n\n`)).toBe(true);
+      expect(text).toContain(JSON.stringify(body, null, 2));
+      expect(result.structuredContent).toEqual(body);
+    }
   });
 
   it('turns an API error into a tool error with its code, message and fields', async () => {
@@ -165,14 +223,14 @@ describe('tools for a team admin key', () => {
 
 describe('tools for other keys', () => {
   it('a read-only key lists only read-only tools', () => {
-    const tools = toolsFor({ kind: 'team', scopes: ['read'], inbox_id: null });
+    const tools = toolsFor({ kind: 'team', key_id: 'key_read', scopes: ['read'], inbox_id: null });
     expect(tools.length).toBeGreaterThan(10);
     for (const tool of tools) expect(tool.listing.annotations?.readOnlyHint, tool.definition.name).toBe(true);
     expect(tools.map((t) => t.definition.name)).toContain('messages_get');
   });
 
   it('a send key can send but not delete or create', () => {
-    const names = toolsFor({ kind: 'team', scopes: ['send'], inbox_id: null }).map((t) => t.definition.name);
+    const names = toolsFor({ kind: 'team', key_id: 'key_send', scopes: ['send'], inbox_id: null }).map((t) => t.definition.name);
     expect(names).toEqual(expect.arrayContaining(['emails_send', 'messages_reply', 'emails_cancel']));
     expect(names).not.toContain('contacts_delete');
     expect(names).not.toContain('emails_list');
@@ -196,6 +254,6 @@ describe('tools for other keys', () => {
   });
 
   it('refuses the root key', () => {
-    expect(() => toolsFor({ kind: 'root', scopes: ['admin'], inbox_id: null })).toThrow(RootKeyError);
+    expect(() => toolsFor({ kind: 'root', key_id: 'root', scopes: ['admin'], inbox_id: null })).toThrow(RootKeyError);
   });
 });

@@ -12,6 +12,7 @@ const TRANSPORT_HEADERS = ['accept', 'content-type', 'mcp-protocol-version', 'mc
 
 const keyInfo = (principal: Principal): KeyInfo => ({
   kind: principal.kind,
+  key_id: principal.keyId,
   scopes: [...principal.scopes],
   inbox_id: principal.kind === 'inbox' ? principal.inboxId : null,
 });

@@ -45,9 +45,12 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * The Idempotency-Key of a call that creates or sends, from what it asks for: an agent that repeats a call
- * (a retry after a lost answer, a loop) gets the first answer back instead of a second email.
+ * The Idempotency-Key of a call that creates or sends, from the key that calls and what it asks for: an agent
+ * that repeats a call (a retry after a lost answer, a loop) gets the first answer back instead of a second email.
+ * The API keeps answers per team, so the key's id is hashed in: another key of the team that guesses the
+ * arguments cannot rebuild the Idempotency-Key and replay this key's answer (a new inbox's key) without also
+ * knowing this key's id, which only admin keys can list.
  */
-export function derivedIdempotencyKey(operationId: string, request: ToolRequest): string {
-  return `mcp-${createHash('sha256').update(`${operationId}\n${canonicalJson(request)}`).digest('base64url')}`;
+export function derivedIdempotencyKey(keyId: string, operationId: string, request: ToolRequest): string {
+  return `mcp-${createHash('sha256').update(`${keyId}\n${operationId}\n${canonicalJson(request)}`).digest('base64url')}`;
 }

@@ -1,4 +1,4 @@
-export { createMailroomMcpServer, callTool, toolsFor, RootKeyError, UNTRUSTED_CONTENT_WARNING, type KeyInfo, type ScopedTool } from './server.js';
+export { createMailroomMcpServer, callTool, toolsFor, RootKeyError, secretNotice, UNTRUSTED_CONTENT_WARNING, type KeyInfo, type ScopedTool } from './server.js';
 export { handleMcpPost } from './http.js';
 export { TOOLS, type ToolDefinition } from './tools.js';
 export type { InputLocation, JsonSchema, Operation } from './operation.js';

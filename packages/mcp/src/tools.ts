@@ -19,12 +19,19 @@ export interface ToolDefinition {
   untrusted?: true;
   /** Not a GET, yet changes nothing (a render). */
   readOnly?: true;
+  /**
+   * Not destructive, yet it runs only with `confirm: true`, for this reason (said to the agent): it mails many
+   * people at once, which an instruction planted in received mail must not be able to start alone.
+   */
+  confirm?: string;
+  /** The field of the answer that holds a secret the API shows only this once (`api_key.key`). */
+  secret?: string;
 }
 
 export const TOOLS: readonly ToolDefinition[] = [
   { name: 'inboxes_list', operationId: 'inboxes.list', title: 'List inboxes' },
   { name: 'inboxes_get', operationId: 'inboxes.get', title: 'Get an inbox' },
-  { name: 'inboxes_create', operationId: 'inboxes.create', title: 'Create an inbox' },
+  { name: 'inboxes_create', operationId: 'inboxes.create', title: 'Create an inbox', secret: 'api_key.key' },
 
   {
     name: 'messages_list',
@@ -70,7 +77,13 @@ export const TOOLS: readonly ToolDefinition[] = [
   { name: 'campaigns_list', operationId: 'campaigns.list', title: 'List campaigns' },
   { name: 'campaigns_get', operationId: 'campaigns.get', title: 'Get a campaign' },
   { name: 'campaigns_create', operationId: 'campaigns.create', title: 'Create a campaign' },
-  { name: 'campaigns_launch', operationId: 'campaigns.launch', title: 'Launch a campaign', openWorld: true },
+  {
+    name: 'campaigns_launch',
+    operationId: 'campaigns.launch',
+    title: 'Launch a campaign',
+    openWorld: true,
+    confirm: 'It starts mailing many people: a broadcast goes to every contact of its segment, a triggered campaign emails every contact it enrols.',
+  },
   { name: 'campaigns_pause', operationId: 'campaigns.pause', title: 'Pause a campaign' },
   { name: 'campaigns_stats', operationId: 'campaign-stats.get', title: "Get a campaign's stats" },
 
@@ -82,7 +95,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   { name: 'stats_get', operationId: 'stats.get', title: "Get the team's sending and audience stats" },
 
   { name: 'webhooks_list', operationId: 'webhooks.list', title: 'List webhook endpoints' },
-  { name: 'webhooks_create', operationId: 'webhooks.create', title: 'Add a webhook endpoint' },
+  { name: 'webhooks_create', operationId: 'webhooks.create', title: 'Add a webhook endpoint', secret: 'secret' },
   { name: 'webhooks_delete', operationId: 'webhooks.delete', title: 'Delete a webhook endpoint' },
   { name: 'webhooks_test', operationId: 'webhooks.test', title: 'Send a test event to a webhook endpoint', openWorld: true },
 ];
