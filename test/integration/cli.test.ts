@@ -164,6 +164,27 @@ describe.concurrent('mailroom CLI', () => {
     expect(await ok(['inboxes', 'get', inbox.id])).toMatch(new RegExp(`^Address:\\s+${inbox.address}$`, 'm'));
   });
 
+  it('received mail with terminal escapes in its sender, subject and body is shown without them; --json keeps them', async () => {
+    const inbox = await json(['inboxes', 'create', uniqueUsername('cli-esc')]);
+    const subject = `Escapes ${run} \u001b[2J\u001b]0;owned\u0007 \u009b31m`;
+    await smtp().sendMail({ from: '"Eve \u001b[5m" <eve@example.com>', to: inbox.address, subject, text: 'line one\u001b[31m\r\nline two\u0007\n' });
+    const { data } = await expectEventually(async () => {
+      const page = await json(['inboxes', 'messages', inbox.id]);
+      expect(page.data).toHaveLength(1);
+      return page;
+    }, 20_000, 300);
+    expect(data[0].subject).toBe(subject);
+
+    const listed = await ok(['inboxes', 'messages', inbox.id]);
+    const read = await ok(['inboxes', 'read', inbox.id, data[0].id]);
+    for (const shown of [listed, read]) expect(shown).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(read).toMatch(new RegExp(`^Subject:\\s+Escapes ${run} \\[2J\\]0;owned 31m$`, 'm'));
+    expect(read).toContain('line one[31m\nline two\n');
+    const raw = await ok(['inboxes', 'read', inbox.id, data[0].id, '--json']);
+    expect(raw).toContain('\\u001b[2J');
+    expect(JSON.parse(raw).subject).toBe(subject);
+  });
+
   it('tail prints the events of an email sent after it started, and of mail received, one line each, until stopped', async () => {
     // A team of its own, so nothing else sends while tail watches.
     const { adminKey: tailKey } = await createTeam(stack, 'cli-tail');

@@ -6,7 +6,7 @@
 import { Mailroom, MailroomError } from '@mailroom/sdk';
 import { GLOBAL_FLAGS, helpText, parseCommandLine, UsageError, type Command } from './command.js';
 import { CliError, resolveConnection } from './config.js';
-import { createOutput, type Io } from './output.js';
+import { createOutput, terminalSafe, type Io } from './output.js';
 import { emailsGet, emailsList } from './commands/emails.js';
 import { inboxesCreate, inboxesGet, inboxesList, inboxesMessages, inboxesRead, inboxesReply } from './commands/inboxes.js';
 import { keysCreate } from './commands/keys.js';
@@ -57,7 +57,8 @@ export async function main(argv: string[], io: Io, signal: AbortSignal): Promise
     return 0;
   } catch (error) {
     if (signal.aborted) return INTERRUPTED;
-    io.stderr.write(`${errorLine(error, command)}\n`);
+    // Error messages can quote what the API was sent or received: shown terminal-safe, like all API text.
+    io.stderr.write(`${terminalSafe(errorLine(error, command))}\n`);
     return 1;
   }
 }

@@ -9,7 +9,7 @@
  */
 import { MailroomError, type Mailroom } from '@mailroom/sdk';
 import { defineCommand, integerFlag, secondsFlag } from '../command.js';
-import { list, when, type Output } from '../output.js';
+import { list, oneLine, when, type Output } from '../output.js';
 
 const EMAIL_WINDOW = 100;
 
@@ -138,8 +138,9 @@ class EventWatcher {
 }
 
 function printEvent(out: Output, event: TailEvent) {
-  if (out.json) out.line(JSON.stringify(event));
-  else out.line(`${when(event.at)}  ${event.type.padEnd(22)}  ${event.id}  ${event.summary}`);
+  if (out.json) out.jsonLine(event);
+  // The summary quotes senders and subjects: kept to one line, without control characters.
+  else out.line(`${when(event.at)}  ${event.type.padEnd(22)}  ${event.id}  ${oneLine(event.summary)}`);
 }
 
 /** Waits, or returns early when the signal fires. */
