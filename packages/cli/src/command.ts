@@ -23,7 +23,11 @@ export type Values<F extends Flags> = { [K in keyof F]?: FlagValue<F[K]> };
 /** Every command takes these: connection overrides, JSON output and help. */
 export const GLOBAL_FLAGS = {
   json: { type: 'boolean', help: 'Print the raw JSON answer.' },
-  key: { type: 'string', arg: 'KEY', help: 'API key (default: MAILROOM_API_KEY, then the saved login).' },
+  key: {
+    type: 'string',
+    arg: 'KEY',
+    help: 'API key (default: MAILROOM_API_KEY, then the saved login). A flag shows in `ps` and shell history: prefer MAILROOM_API_KEY or `mailroom login` (key on stdin).',
+  },
   'base-url': { type: 'string', arg: 'URL', help: 'API URL (default: MAILROOM_BASE_URL, then the saved login, then the local stack).' },
   help: { type: 'boolean', short: 'h', help: 'Show this help.' },
 } as const satisfies Flags;
