@@ -1,11 +1,11 @@
 /**
  * Where the CLI connects: flags win over MAILROOM_API_KEY / MAILROOM_BASE_URL, which win over the login
- * saved in $MAILROOM_CONFIG (default ~/.config/mailroom/config.json). The file holds a key, so it is
- * written owner-only (0600) in an owner-only directory.
+ * saved in $MAILROOM_CONFIG (default ~/.config/mailroom/config.json). The file holds a key (see saveLogin).
  */
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** `npm run dev` serves the API here. */
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8787';
@@ -52,13 +52,38 @@ export async function readSavedLogin(env: NodeJS.ProcessEnv): Promise<Partial<Sa
   }
 }
 
+/**
+ * Saves the login so that the key is never readable by others, not even for a moment: it is written to a new
+ * owner-only (0600) file beside the config, then renamed over it (an existing 0644 config is replaced, never
+ * written into). The default directory is Mailroom's own and kept owner-only (0700); a directory named by
+ * MAILROOM_CONFIG may be shared (a project, /tmp), so only one this creates is made 0700.
+ */
 export async function saveLogin(env: NodeJS.ProcessEnv, login: SavedLogin): Promise<string> {
   const path = configPath(env);
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await writeFile(path, `${JSON.stringify(login, null, 2)}\n`, { mode: 0o600 });
-  // writeFile's mode applies only when it creates the file: tighten one that was already there.
-  await chmod(path, 0o600);
+  const directory = dirname(path);
+  const created = await mkdir(directory, { recursive: true, mode: 0o700 });
+  if (created === undefined && !env.MAILROOM_CONFIG) await tightenOwnDirectory(directory);
+  const temporary = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const file = await open(temporary, 'wx', 0o600);
+    try {
+      await file.writeFile(`${JSON.stringify(login, null, 2)}\n`);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
   return path;
+}
+
+/** chmod 0700 when the directory is the user's and more open than that (another user's is left alone). */
+async function tightenOwnDirectory(directory: string) {
+  const { uid, mode } = await stat(directory);
+  if (uid === process.getuid?.() && (mode & 0o077) !== 0) await chmod(directory, 0o700);
 }
 
 export async function resolveConnection(env: NodeJS.ProcessEnv, flags: { key?: string; 'base-url'?: string }): Promise<Connection> {
