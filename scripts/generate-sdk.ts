@@ -44,9 +44,18 @@ const METHOD_PATHS: Record<string, string[]> = {
 
 /**
  * Routes left out of the resources (still callable with `mailroom.request(id)`): links in mail that recipients
- * open, carrying their own signed token instead of a key.
+ * open, carrying their own signed token instead of a key; the MCP endpoint, spoken by MCP clients, not SDK users;
+ * and the API's own description (OpenAPI document, HTML reference, llms.txt), which is for tools and readers.
  */
-const NOT_IN_RESOURCES = new Set(['unsubscribe.confirm', 'lists.confirm', 'lists.confirm-one-click']);
+export const NOT_IN_RESOURCES = new Set([
+  'unsubscribe.confirm',
+  'lists.confirm',
+  'lists.confirm-one-click',
+  'mcp.post',
+  'reference.openapi',
+  'reference.docs',
+  'reference.llms',
+]);
 
 /** Named schemas whose name would shadow something a user already has in scope. */
 const SCHEMA_TYPE_NAMES: Record<string, string> = { Error: 'ErrorResponse' };

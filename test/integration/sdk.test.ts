@@ -1,7 +1,7 @@
 /**
  * @mailroom/sdk against the local stack (real HTTP, real handlers, every answer held to the OpenAPI document):
  * every resource, errors, pagination, idempotent replays, webhook verification, and retries through a local
- * front that injects 429s, 503s and dropped connections before forwarding to the stack.
+ * front that injects 429s, 409s, 503s and dropped connections before forwarding to the stack.
  *
  * The calls are typed with the generated types and assigned without casts: `tsc --noEmit` proves a client
  * generated from the OpenAPI document (openapi-typescript) type-checks against the real responses.
@@ -64,7 +64,8 @@ describe.concurrent('the client', () => {
   it('health, me and the self-description', async () => {
     expect(await mailroom.health()).toMatchObject({ ok: true });
     expect(await mailroom.me()).toMatchObject({ kind: 'team' });
-    const llms: string = await mailroom.reference.llms();
+    // The reference routes are left out of the resources: they are reached by id.
+    const llms: string = await mailroom.request('reference.llms');
     expect(llms).toContain('### POST /v1/emails');
     expect(await mailroom.request('reference.openapi')).toMatchObject({ openapi: '3.1.0' });
   });
@@ -83,10 +84,17 @@ describe.concurrent('the client', () => {
     await expect(unauthenticated.emails.list()).rejects.toMatchObject({ status: 401, code: 'authentication_required' });
   });
 
-  it('reports a refused connection as a retryable network_error after its retries', async () => {
-    const closed = new Mailroom({ apiKey: adminKey, baseUrl: 'http://127.0.0.1:9', maxRetries: 1 });
+  it('reports a refused connection as a retryable network_error after its retries, even for a POST that is not idempotent', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const closed = new Mailroom({ apiKey: adminKey, baseUrl: `http://127.0.0.1:${port}`, maxRetries: 1 });
     const started = Date.now();
-    await expect(closed.me()).rejects.toMatchObject({ status: 0, code: 'network_error', retryable: true });
+    // The connection never opened, so the request never reached a server: sending it again cannot act twice.
+    await expect(closed.campaigns.launch('cmp_00000000000000000000000000')).rejects.toMatchObject({ status: 0, code: 'network_error', retryable: true });
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 });
@@ -347,19 +355,20 @@ describe.concurrent('audiences', () => {
 });
 
 /** A front for the stack that scripts the answer to each request (by 1-based number) or forwards it. */
-async function startFront(script: (n: number) => 'forward' | 'drop' | { status: number; headers?: Record<string, string> }) {
-  const seen: Array<{ at: number; idempotencyKey: string | undefined }> = [];
+async function startFront(script: (n: number) => 'forward' | 'drop' | { status: number; code?: string; headers?: Record<string, string> }) {
+  const seen: Array<{ at: number; method: string; idempotencyKey: string | undefined }> = [];
   const target = new URL(stack.url);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      seen.push({ at: Date.now(), idempotencyKey: req.headers['idempotency-key'] as string | undefined });
+      seen.push({ at: Date.now(), method: req.method!, idempotencyKey: req.headers['idempotency-key'] as string | undefined });
       const action = script(seen.length);
       if (action === 'drop') return void req.socket.destroy();
       if (action !== 'forward') {
         res.writeHead(action.status, { 'content-type': 'application/json', ...action.headers });
-        return void res.end(JSON.stringify({ error: { code: action.status === 429 ? 'rate_limit_exceeded' : 'service_unavailable', message: 'injected', retryable: true }, request_id: 'req_injected' }));
+        const code = action.code ?? (action.status === 429 ? 'rate_limit_exceeded' : 'service_unavailable');
+        return void res.end(JSON.stringify({ error: { code, message: 'injected', retryable: true }, request_id: 'req_injected' }));
       }
       const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
         res.writeHead(answer.statusCode!, answer.headers);
@@ -409,6 +418,40 @@ describe.concurrent('retries', () => {
       expect(failing.seen).toHaveLength(3);
     } finally {
       await failing.close();
+    }
+  });
+
+  it('retries a 409 idempotency_conflict (the first request with the key still running) with the same key', async () => {
+    const front = await startFront((n) => (n === 1 ? { status: 409, code: 'idempotency_conflict', headers: { 'retry-after': '1' } } : 'forward'));
+    try {
+      const client = new Mailroom({ apiKey: adminKey, baseUrl: front.url });
+      const idempotencyKey = unique('in-flight');
+      expect(await client.emails.send({ from: FROM, to: SUCCESS, subject: 'In flight', text: 'Once' }, { idempotencyKey })).toMatchObject({ status: 'queued' });
+      expect(front.seen.map((s) => s.idempotencyKey)).toEqual([idempotencyKey, idempotencyKey]);
+    } finally {
+      await front.close();
+    }
+  });
+
+  it('sends a POST that is not idempotent again only after a 429, never after a 503 or a dropped connection', async () => {
+    const missing = 'em_00000000000000000000000000';
+    for (const answer of [{ status: 503 }, 'drop'] as const) {
+      const front = await startFront(() => answer);
+      try {
+        const client = new Mailroom({ apiKey: adminKey, baseUrl: front.url });
+        await expect(client.emails.cancel(missing)).rejects.toMatchObject({ retryable: true });
+        expect(front.seen.map((s) => s.method)).toEqual(['POST']);
+      } finally {
+        await front.close();
+      }
+    }
+    const limited = await startFront((n) => (n === 1 ? { status: 429, headers: { 'retry-after': '0' } } : 'forward'));
+    try {
+      const client = new Mailroom({ apiKey: adminKey, baseUrl: limited.url });
+      await expect(client.emails.cancel(missing)).rejects.toMatchObject({ status: 404, code: 'not_found' });
+      expect(limited.seen.map((s) => s.method)).toEqual(['POST', 'POST']);
+    } finally {
+      await limited.close();
     }
   });
 

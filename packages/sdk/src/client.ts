@@ -5,7 +5,7 @@
 import { MailroomError } from './errors.js';
 import { MailroomApi, OPERATIONS, SDK_VERSION } from './generated/resources.js';
 import { Page } from './pagination.js';
-import { backoffMs, isRetryableStatus, MAX_RETRY_AFTER_MS, retryAfterMs, sleep } from './retry.js';
+import { backoffMs, isRetryableStatus, MAX_RETRY_AFTER_MS, retryAfterMs, shouldRetry, sleep } from './retry.js';
 import type { OperationId, OperationMeta, OperationResult, PaginatedOperationId, RequestArgs, RequestOptions } from './types.js';
 
 export interface MailroomOptions {
@@ -13,7 +13,7 @@ export interface MailroomOptions {
   apiKey: string;
   /** Your deployment's API URL, e.g. `https://api.mail.example.com` or `http://127.0.0.1:8787`. */
   baseUrl: string;
-  /** Retries after the first attempt, on network errors, timeouts, 429 and 5xx (default 2: three attempts in all). */
+  /** Retries after the first attempt, when repeating the request is safe (see `Mailroom`; default 2: three attempts in all). */
   maxRetries?: number;
   /** Per-attempt timeout in milliseconds (default 60 000). */
   timeoutMs?: number;
@@ -33,6 +33,18 @@ function operationOf(id: string): OperationMeta {
   return operation;
 }
 
+/**
+ * The Mailroom API client.
+ *
+ * Retries (up to `maxRetries`, waiting what `Retry-After` asks for, else backing off with jitter) happen only when
+ * sending the request again cannot act twice:
+ * - GET, PUT, PATCH and DELETE, and the POSTs that create or send (they carry an `Idempotency-Key`, one per call
+ *   and reused by its retries, which the server answers with the first result): after any retryable failure —
+ *   network errors, timeouts, 429, 5xx, or a 409 `idempotency_conflict` while the first request is still running;
+ * - every other POST (launch, cancel, render, …): only after a 429 or a connection that never opened (refused,
+ *   unresolvable host), never after a timeout, a connection lost mid-request or a 5xx, since the server may have acted.
+ * Whether an error answer is retryable is the API's `error.retryable`, else its status (429 and 5xx).
+ */
 export class Mailroom extends MailroomApi {
   readonly #apiKey: string;
   readonly #baseUrl: string;
@@ -69,15 +81,15 @@ export class Mailroom extends MailroomApi {
 
   async #send(operation: OperationMeta, input: LooseInput, options: RequestOptions): Promise<unknown> {
     const url = this.#baseUrl + buildPath(operation, input.params ?? {}) + buildQuery(input.query);
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'user-agent': `mailroom-sdk/${SDK_VERSION}`,
-      ...options.headers,
-      authorization: `Bearer ${this.#apiKey}`,
-    };
+    // Names lower-cased: fetch joins `Idempotency-Key` and `idempotency-key` into one "a, b" value.
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': `mailroom-sdk/${SDK_VERSION}` };
+    for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
+    headers.authorization = `Bearer ${this.#apiKey}`;
     // One key per call, reused by every retry of it: a retried send is replayed, never sent twice.
-    const idempotencyKey = options.idempotencyKey ?? (operation.idempotent ? crypto.randomUUID() : undefined);
+    const idempotencyKey = options.idempotencyKey ?? headers['idempotency-key'] ?? (operation.idempotent ? crypto.randomUUID() : undefined);
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
+    // The server deduplicates only the routes it marks idempotent: another POST sent twice may act twice.
+    const replaySafe = operation.method !== 'POST' || operation.idempotent;
     let body: string | undefined;
     if (input.body !== undefined) {
       body = JSON.stringify(input.body);
@@ -89,7 +101,7 @@ export class Mailroom extends MailroomApi {
       const outcome = await this.#attempt(url, { method: operation.method, headers, body }, options);
       if (!(outcome instanceof MailroomError)) return outcome.value;
       const error = outcome;
-      if (!error.retryable || attempt >= maxRetries) throw error;
+      if (attempt >= maxRetries || !shouldRetry(error, replaySafe)) throw error;
       const serverDelay = retryAfterMs(error.headers.get('retry-after'));
       if (serverDelay !== undefined && serverDelay > MAX_RETRY_AFTER_MS) throw error;
       await sleep(serverDelay ?? backoffMs(attempt + 1), options.signal);
@@ -129,12 +141,21 @@ export class Mailroom extends MailroomApi {
   }
 }
 
-/** `/v1/inboxes/{id}/messages` with `{ id }` → `/v1/inboxes/ib_…/messages`; a `{key+}` value keeps its slashes. */
+/**
+ * `/v1/inboxes/{id}/messages` with `{ id }` → `/v1/inboxes/ib_…/messages`; a `{key+}` value keeps its slashes.
+ * A `.` or `..` segment is refused: encodeURIComponent leaves dots alone and the URL parser would resolve it, so
+ * `objects.delete('b', '../../../api-keys/key_1')` would otherwise reach `DELETE /v1/api-keys/key_1`. Everything
+ * else is percent-encoded (`%` too), so an encoded dot (`%2e`) arrives as the literal text it is.
+ */
 export function buildPath(operation: Pick<OperationMeta, 'path'>, params: Record<string, string>): string {
   return operation.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}/g, (_, name: string, greedy: string) => {
     const value = params[name];
     if (typeof value !== 'string' || value === '') throw new TypeError(`Missing path parameter "${name}" for ${operation.path}.`);
-    return greedy ? value.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(value);
+    const segments = greedy ? value.split('/') : [value];
+    if (segments.some((segment) => segment === '.' || segment === '..')) {
+      throw new TypeError(`Path parameter "${name}" for ${operation.path} may not be or contain a "." or ".." segment: ${JSON.stringify(value)}.`);
+    }
+    return segments.map(encodeURIComponent).join('/');
   });
 }
 
@@ -165,7 +186,7 @@ function errorFromResponse(response: Response, text: string): MailroomError {
   }
   const error = envelope?.error;
   const requestId = envelope?.request_id ?? response.headers.get('x-request-id') ?? undefined;
-  const retryable = isRetryableStatus(response.status);
+  const retryable = typeof error?.retryable === 'boolean' ? error.retryable : isRetryableStatus(response.status);
   if (!error || typeof error.code !== 'string') {
     return new MailroomError({ status: response.status, code: 'http_error', message: `HTTP ${response.status} ${response.statusText}`.trim(), requestId, retryable, headers: response.headers });
   }

@@ -31,6 +31,10 @@ export class MailroomError extends Error {
   readonly param: string | undefined;
   /** The API's `request_id` (also the `X-Request-Id` header): quote it when reporting a problem. */
   readonly requestId: string | undefined;
+  /**
+   * Whether the same request may succeed later (the API's `error.retryable`, else 429 and 5xx; true for no answer).
+   * The client has already retried when that was safe: a POST that is not idempotent may have acted.
+   */
   readonly retryable: boolean;
   /** Every invalid field when the input failed validation; empty otherwise. */
   readonly errors: FieldError[];

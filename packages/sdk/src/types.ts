@@ -61,7 +61,8 @@ export type PaginatedOperationId = {
 export interface RequestOptions {
   /**
    * Sent as `Idempotency-Key`. Operations that create or send get a fresh key per call automatically, reused by
-   * that call's retries; pass your own to make a retry of your own (e.g. after a crash) safe too.
+   * that call's retries; pass your own to make a retry of your own (e.g. after a crash) safe too. It wins over an
+   * `Idempotency-Key` in `headers` (in any case), which wins over the generated one: one key is sent, never two.
    */
   idempotencyKey?: string;
   /** Aborts the call, including any wait between retries. */

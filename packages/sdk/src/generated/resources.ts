@@ -209,64 +209,6 @@ export type WebhookSecretRotated = Schemas['WebhookSecretRotated'];
 export type WebhookWithSecret = Schemas['WebhookWithSecret'];
 
 /**
- * `mailroom.reference`
- */
-export class ReferenceResource {
-  constructor(protected readonly caller: Caller) {}
-
-  /**
-   * Get the OpenAPI document.
-   *
-   * This API as an OpenAPI 3.1 document, generated from the route table and its zod schemas.
-   *
-   * `GET /openapi.json` (`reference.openapi`). No key needed.
-   */
-  openapi(options?: RequestOptions): Promise<OperationResult<'reference.openapi'>> {
-    return this.caller.request('reference.openapi', {}, options);
-  }
-
-  /**
-   * Read the API reference.
-   *
-   * A readable HTML reference generated from the OpenAPI document.
-   *
-   * `GET /docs` (`reference.docs`). No key needed.
-   */
-  docs(options?: RequestOptions): Promise<OperationResult<'reference.docs'>> {
-    return this.caller.request('reference.docs', {}, options);
-  }
-
-  /**
-   * Get the API as plain text for coding agents.
-   *
-   * Every route with its parameters, body fields and answers, as plain text (the llms.txt convention).
-   *
-   * `GET /llms.txt` (`reference.llms`). No key needed.
-   */
-  llms(options?: RequestOptions): Promise<OperationResult<'reference.llms'>> {
-    return this.caller.request('reference.llms', {}, options);
-  }
-}
-
-/**
- * `mailroom.mcp`
- */
-export class McpResource {
-  constructor(protected readonly caller: Caller) {}
-
-  /**
-   * Talk to the MCP server.
-   *
-   * The Model Context Protocol over Streamable HTTP, stateless: one JSON-RPC message per POST (`initialize`, `tools/list`, `tools/call`, …), answered with JSON (200; 202 for a notification), with no SSE stream and no session. The tools act with the calling key, which answers for every call they make: a read-only key sees only the read tools, an inbox key only its own inbox's. A failed tool call is a result with `isError: true` and the API error's code and message. `npx mailroom-mcp` serves the same tools over stdio.
-   *
-   * `POST /mcp` (`mcp.post`). Any team key; an inbox key for its own inbox.
-   */
-  post(body: OperationBody<'mcp.post'>, options?: RequestOptions): Promise<OperationResult<'mcp.post'>> {
-    return this.caller.request('mcp.post', { body }, options);
-  }
-}
-
-/**
  * `mailroom.teams`
  */
 export class TeamsResource {
@@ -1640,8 +1582,6 @@ export class StatsResource {
  * Every resource and top-level method; `Mailroom` supplies the request pipeline.
  */
 export abstract class MailroomApi implements Caller {
-  readonly reference: ReferenceResource;
-  readonly mcp: McpResource;
   readonly teams: TeamsResource;
   readonly apiKeys: ApiKeysResource;
   readonly auditLog: AuditLogResource;
@@ -1661,8 +1601,6 @@ export abstract class MailroomApi implements Caller {
   readonly stats: StatsResource;
 
   constructor() {
-    this.reference = new ReferenceResource(this);
-    this.mcp = new McpResource(this);
     this.teams = new TeamsResource(this);
     this.apiKeys = new ApiKeysResource(this);
     this.auditLog = new AuditLogResource(this);
