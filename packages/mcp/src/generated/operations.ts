@@ -4,6 +4,1009 @@ import type { JsonSchema, Operation } from '../operation.js';
 /** The package version the server reports (packages/mcp/package.json). */
 export const MCP_VERSION = "0.1.0";
 
+// Schema parts that occur more than once, each written once here.
+const shared0 = {
+  "type": "object",
+  "$ref": "#/$defs/Email"
+};
+const shared1 = {
+  "type": "object",
+  "$ref": "#/$defs/Domain"
+};
+const shared2 = {
+  "type": "string",
+  "const": "wait_for_event"
+};
+const shared3 = {
+  "type": "string",
+  "const": "update_contact"
+};
+const shared4 = {
+  "type": "array",
+  "items": {
+    "type": "string"
+  }
+};
+const shared5 = {
+  "type": "object",
+  "$ref": "#/$defs/Contact"
+};
+const shared6 = {
+  "type": "object",
+  "$ref": "#/$defs/Campaign"
+};
+const shared7 = {
+  "type": "object",
+  "$ref": "#/$defs/Template"
+};
+const shared8 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 64
+};
+const shared9 = {
+  "type": "object",
+  "$ref": "#/$defs/StatsReport"
+};
+const shared10 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 100
+};
+const shared11 = {
+  "type": "string",
+  "enum": [
+    "inbound",
+    "outbound"
+  ]
+};
+const shared12 = [
+  {
+    "type": "number",
+    "minimum": 0
+  },
+  {
+    "type": "null"
+  }
+];
+const shared13 = {
+  "type": "string",
+  "pattern": "^[a-z0-9_-]{1,40}$"
+};
+const shared14 = {
+  "type": "string",
+  "enum": [
+    "triggered",
+    "broadcast"
+  ]
+};
+const shared15 = [
+  {
+    "type": "string",
+    "maxLength": 100
+  },
+  {
+    "type": "null"
+  }
+];
+const shared16 = {
+  "type": "object",
+  "$ref": "#/$defs/InboxSentMessage"
+};
+const shared17 = {
+  "email": {
+    "type": "string"
+  },
+  "name": {
+    "type": "string"
+  }
+};
+const shared18 = [
+  {
+    "type": "string",
+    "format": "date-time"
+  },
+  {
+    "type": "null"
+  }
+];
+const shared19 = {
+  "type": "string",
+  "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$"
+};
+const shared20 = {
+  "type": "string",
+  "pattern": "^ct_[0-9a-hjkmnp-tv-z]{26}$"
+};
+const shared21 = {
+  "type": "string",
+  "pattern": "^em_[0-9a-hjkmnp-tv-z]{26}$"
+};
+const shared22 = {
+  "type": "string",
+  "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
+};
+const shared23 = {
+  "type": "string",
+  "pattern": "^th_[0-9a-hjkmnp-tv-z]{26}$"
+};
+const shared24 = {
+  "type": "string",
+  "pattern": "^wh_[0-9a-hjkmnp-tv-z]{26}$"
+};
+const shared25 = {
+  "maxItems": 100,
+  "type": "array",
+  "items": {
+    "type": "string"
+  }
+};
+const shared26 = {
+  "type": "string",
+  "pattern": "^cmp_[0-9a-hjkmnp-tv-z]{26}$"
+};
+const shared27 = {
+  "type": "string",
+  "pattern": "^tpl_[0-9a-hjkmnp-tv-z]{26}$"
+};
+const shared28 = {
+  "type": "string",
+  "pattern": "^lst_[0-9a-hjkmnp-tv-z]{26}$"
+};
+const shared29 = {
+  "type": "string",
+  "pattern": "^dom_[0-9a-hjkmnp-tv-z]{26}$"
+};
+const shared30 = {
+  "type": "string",
+  "pattern": "^msg_[0-9a-hjkmnp-tv-z]{26}$"
+};
+const shared31 = {
+  "type": "string",
+  "pattern": "^team_[0-9a-hjkmnp-tv-z]{26}$"
+};
+const shared32 = {
+  "anyOf": shared15
+};
+const shared33 = {
+  "type": "array",
+  "items": {
+    "$ref": "#/$defs/InboxMessageAttachment"
+  }
+};
+const shared34 = {
+  "anyOf": shared18
+};
+const shared35 = [
+  "draft",
+  "active",
+  "paused",
+  "archived",
+  "sending",
+  "completed",
+  "canceled"
+];
+const shared36 = {
+  "type": "string",
+  "pattern": "^(?:\\d+d)?(?:\\d+h)?(?:\\d+m)?(?:\\d+s)?$"
+};
+const shared37 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991
+};
+const shared38 = {
+  "type": "string",
+  "description": "The full address, lowercase. Immutable."
+};
+const shared39 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 64,
+  "pattern": "^[^\\r\\n\\0,]+$"
+};
+const shared40 = {
+  "type": "string",
+  "description": "Last day (UTC), inclusive; default: today."
+};
+const shared41 = {
+  "type": "string",
+  "description": "The subject of the message that started it."
+};
+const shared42 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 100,
+  "pattern": "^[A-Za-z0-9_.:-]+$"
+};
+const shared43 = {
+  "type": "string",
+  "description": "The subject as sent (rendered, for a template)."
+};
+const shared44 = {
+  "description": "The In-Reply-To header, as on the wire.",
+  "type": [
+    "string",
+    "null"
+  ]
+};
+const shared45 = {
+  "type": "string",
+  "description": "As sent: `\"Name\" <address>` or the bare address."
+};
+const shared46 = {
+  "description": "Why an inbound message was kept raw only.",
+  "type": [
+    "string",
+    "null"
+  ]
+};
+const shared47 = {
+  "type": "string",
+  "format": "date-time",
+  "description": "When this version was created."
+};
+const shared48 = {
+  "description": "Used when the contact has no time zone (default UTC).",
+  "type": "string"
+};
+const shared49 = {
+  "description": "SES's message id, once SES accepted the email.",
+  "type": [
+    "string",
+    "null"
+  ]
+};
+const shared50 = [
+  shared37,
+  {
+    "type": "null"
+  }
+];
+const shared51 = {
+  "type": "string",
+  "description": "First day (UTC), inclusive; default: 29 days before `to`."
+};
+const shared52 = {
+  "type": "object",
+  "propertyNames": {
+    "type": "string"
+  },
+  "additionalProperties": {
+    "type": "string"
+  }
+};
+const shared53 = {
+  "type": "array",
+  "items": {
+    "type": "string"
+  },
+  "description": "The References header, oldest first."
+};
+const shared54 = {
+  "type": "string",
+  "description": "The first 200 characters of the text, without quoted history."
+};
+const shared55 = {
+  "type": "string",
+  "description": "The attachment's id within its message (`att_0`, `att_1`, …)."
+};
+const shared56 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Bytes."
+};
+const shared57 = {
+  "description": "The name in the From header of mail sent from the inbox.",
+  "type": [
+    "string",
+    "null"
+  ]
+};
+const shared58 = {
+  "description": "The RFC 5322 Message-ID, as on the wire (with angle brackets).",
+  "type": [
+    "string",
+    "null"
+  ]
+};
+const shared59 = {
+  "type": "object",
+  "propertyNames": shared10,
+  "additionalProperties": {}
+};
+const shared60 = {
+  "description": "Defaults to \"step_<n>\" (1-based position).",
+  "type": "string",
+  "pattern": "^[a-z0-9_-]{1,40}$"
+};
+const shared61 = {
+  "default": 20,
+  "type": "integer",
+  "minimum": 1,
+  "maximum": 100,
+  "description": "Items per page (1–100, default 20)."
+};
+const shared62 = {
+  "description": "The Content-ID of an inline part (referenced as `cid:` from the HTML).",
+  "type": [
+    "string",
+    "null"
+  ]
+};
+const shared63 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Recipients that bounced."
+};
+const shared64 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Recipients handed to SES."
+};
+const shared65 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Recipients SES delivered to."
+};
+const shared66 = {
+  "type": "string",
+  "format": "date-time",
+  "description": "When it arrived (inbound) or was accepted for sending (outbound)."
+};
+const shared67 = {
+  "type": "string",
+  "pattern": "^[a-z0-9_-]{1,40}$",
+  "description": "The id of the step to go to; \"exit\" ends the enrolment."
+};
+const shared68 = {
+  "description": "Overrides the template subject.",
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 998,
+  "pattern": "^[^\\r\\n\\0]*$"
+};
+const shared69 = {
+  "description": "Overwrites the stored name only when non-empty.",
+  "anyOf": shared15
+};
+const shared70 = {
+  "description": "Appended without duplicates.",
+  "maxItems": 50,
+  "type": "array",
+  "items": shared8
+};
+const shared71 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Recipients who marked the email as spam."
+};
+const shared72 = [
+  "scheduled",
+  "queued",
+  "sending",
+  "sent",
+  "delivery_delayed",
+  "delivered",
+  "opened",
+  "clicked",
+  "bounced",
+  "complained",
+  "failed",
+  "canceled"
+];
+const shared73 = {
+  "type": "object",
+  "properties": shared17,
+  "required": [
+    "email"
+  ],
+  "additionalProperties": false
+};
+const shared74 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Recipients who opened (once per recipient)."
+};
+const shared75 = {
+  "type": "string",
+  "enum": [
+    "drop",
+    "label"
+  ],
+  "description": "drop: the message is discarded; label: it is kept with the label \"blocked\"."
+};
+const shared76 = {
+  "type": "array",
+  "items": {
+    "type": "string"
+  },
+  "description": "Addresses that wrote or received its messages, other than the inbox, sorted."
+};
+const shared77 = {
+  "type": "array",
+  "items": {
+    "$ref": "#/$defs/EmailRecipient"
+  },
+  "description": "Each distinct address of to, cc and bcc with its own outcome."
+};
+const shared78 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 2048,
+  "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
+};
+const shared79 = {
+  "description": "Where to go when the event does not come in time (default: the next step).",
+  "type": "string",
+  "pattern": "^[a-z0-9_-]{1,40}$"
+};
+const shared80 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Also the ETag: send it back as If-Match on PATCH."
+};
+const shared81 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Recipients never handed to SES, or refused by it."
+};
+const shared82 = {
+  "anyOf": shared18,
+  "description": "When a scheduled email is due; null for one sent at once."
+};
+const shared83 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Recipients who clicked a link (once per recipient)."
+};
+const shared84 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Increases with every change; the ETag, for If-Match."
+};
+const shared85 = {
+  "type": "object",
+  "properties": {
+    "id": shared21
+  },
+  "required": [
+    "id"
+  ],
+  "additionalProperties": false
+};
+const shared86 = {
+  "type": "object",
+  "properties": {
+    "id": shared24
+  },
+  "required": [
+    "id"
+  ],
+  "additionalProperties": false
+};
+const shared87 = {
+  "type": "object",
+  "properties": {
+    "id": shared26
+  },
+  "required": [
+    "id"
+  ],
+  "additionalProperties": false
+};
+const shared88 = {
+  "type": "object",
+  "properties": {
+    "id": shared29
+  },
+  "required": [
+    "id"
+  ],
+  "additionalProperties": false
+};
+const shared89 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Bytes of mail stored, kept up to date as mail arrives."
+};
+const shared90 = {
+  "type": "object",
+  "properties": {
+    "opens": {
+      "type": "boolean"
+    },
+    "clicks": {
+      "type": "boolean"
+    }
+  },
+  "required": [
+    "opens",
+    "clicks"
+  ],
+  "additionalProperties": false
+};
+const shared91 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Contacts who unsubscribed; on a campaign, through its emails."
+};
+const shared92 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Starts at 1; every change creates a new version. Also the ETag."
+};
+const shared93 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Conversions; on a campaign, only those attributed to its emails."
+};
+const shared94 = {
+  "type": {
+    "type": "string",
+    "const": "tag"
+  },
+  "tag": shared8,
+  "op": {
+    "default": "has",
+    "type": "string",
+    "enum": [
+      "has",
+      "lacks"
+    ]
+  }
+};
+const shared95 = {
+  "type": "object",
+  "properties": {
+    "type": {
+      "type": "string",
+      "const": "subscribed"
+    },
+    "value": {
+      "type": "boolean"
+    }
+  },
+  "required": [
+    "type",
+    "value"
+  ],
+  "additionalProperties": false
+};
+const shared96 = {
+  "type": "array",
+  "items": {
+    "type": "string"
+  },
+  "description": "Your labels and the system's: `sent`, `spam`, `virus`, `auth-failed`, `blocked`, `unparsed`, `over_quota`."
+};
+const shared97 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Bytes: the raw message for inbound mail, the text and HTML bodies for outbound."
+};
+const shared98 = {
+  "anyOf": shared18,
+  "description": "First failed attempt since the last success; after 5 days of failures the endpoint is disabled."
+};
+const shared99 = {
+  "anyOf": [
+    {
+      "type": "string"
+    },
+    {
+      "type": "object",
+      "properties": shared17,
+      "required": [
+        "email"
+      ],
+      "additionalProperties": {}
+    },
+    {
+      "type": "array",
+      "items": {}
+    }
+  ]
+};
+const shared100 = {
+  "type": "integer",
+  "minimum": -9007199254740991,
+  "maximum": 9007199254740991,
+  "description": "Bytes of mail the inbox may keep; mail arriving beyond it is kept raw only, with status over_quota."
+};
+const shared101 = {
+  "anyOf": [
+    shared21,
+    {
+      "type": "null"
+    }
+  ],
+  "description": "Outbound messages: the email that delivers it (GET /v1/emails/{id} has its delivery status)."
+};
+const shared102 = {
+  "type": {
+    "type": "string",
+    "const": "list"
+  },
+  "list_id": shared28,
+  "op": {
+    "default": "subscribed",
+    "type": "string",
+    "enum": [
+      "subscribed",
+      "not_subscribed"
+    ]
+  }
+};
+const shared103 = {
+  "anyOf": [
+    {
+      "type": "array",
+      "items": shared22
+    },
+    {
+      "type": "null"
+    }
+  ],
+  "description": "Only events about these inboxes; null means events of the whole team."
+};
+const shared104 = {
+  "anyOf": [
+    {
+      "type": "string",
+      "enum": [
+        "manual",
+        "endpoint_gone",
+        "failing"
+      ]
+    },
+    {
+      "type": "null"
+    }
+  ],
+  "description": "Why it is disabled: you did it, the endpoint answered 410 Gone, or it kept failing for days."
+};
+const shared105 = {
+  "type": "array",
+  "items": {
+    "type": "object",
+    "properties": {
+      "id": shared26,
+      "name": {
+        "type": "string"
+      }
+    },
+    "required": [
+      "id",
+      "name"
+    ],
+    "additionalProperties": false
+  }
+};
+const shared106 = {
+  "type": "object",
+  "propertyNames": {
+    "type": "string"
+  },
+  "additionalProperties": {
+    "type": "number"
+  },
+  "description": "Conversion revenue per ISO 4217 currency, e.g. {\"USD\": 149.97}; on a campaign, only conversions attributed to it."
+};
+const shared107 = {
+  "anyOf": [
+    {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string"
+        },
+        "version": {
+          "type": "number"
+        }
+      },
+      "required": [
+        "id",
+        "version"
+      ],
+      "additionalProperties": false
+    },
+    {
+      "type": "null"
+    }
+  ],
+  "description": "The template and version the email was rendered from; null when sent with html/text."
+};
+const shared108 = {
+  "type": "string",
+  "enum": [
+    "received",
+    "unparsed",
+    "over_quota",
+    "queued"
+  ],
+  "description": "Inbound: `received`; `unparsed` (not valid MIME, kept raw only) or `over_quota` (the inbox was full, kept raw only). Outbound: `queued` (the email at `email_id` has its delivery status)."
+};
+const shared109 = {
+  "anyOf": [
+    {
+      "type": "object",
+      "properties": {
+        "code": {
+          "type": "string"
+        },
+        "message": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "code",
+        "message"
+      ],
+      "additionalProperties": false
+    },
+    {
+      "type": "null"
+    }
+  ],
+  "description": "Why a `failed` email was not sent (e.g. `rejected`, `send_retries_exhausted`); null otherwise."
+};
+const shared110 = {
+  "event": {
+    "description": "Enrol contacts when this event is tracked.",
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 100,
+    "pattern": "^[A-Za-z0-9_.:-]+$"
+  },
+  "list_id": {
+    "description": "Enrol contacts when they first subscribe to this list.",
+    "type": "string",
+    "pattern": "^lst_[0-9a-hjkmnp-tv-z]{26}$"
+  }
+};
+const shared111 = {
+  "type": "string",
+  "enum": [
+    "email.sent",
+    "email.delivered",
+    "email.delivery_delayed",
+    "email.bounced",
+    "email.complained",
+    "email.opened",
+    "email.clicked",
+    "email.failed",
+    "message.received",
+    "domain.verified",
+    "contact.created",
+    "contact.updated",
+    "contact.unsubscribed",
+    "webhook.disabled",
+    "webhook.test"
+  ]
+};
+const shared112 = {
+  "type": "object",
+  "properties": {
+    "limit": shared61,
+    "cursor": shared78
+  },
+  "additionalProperties": false
+};
+const shared113 = {
+  "type": "string",
+  "enum": shared72,
+  "description": "Moves forward only: scheduled → queued → sending → sent → delivery_delayed / delivered → opened → clicked. bounced, complained, failed and canceled are final."
+};
+const shared114 = {
+  "anyOf": [
+    {
+      "type": "object",
+      "properties": {
+        "spam": {
+          "type": "string"
+        },
+        "virus": {
+          "type": "string"
+        },
+        "spf": {
+          "type": "string"
+        },
+        "dkim": {
+          "type": "string"
+        },
+        "dmarc": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "spam",
+        "virus",
+        "spf",
+        "dkim",
+        "dmarc"
+      ],
+      "additionalProperties": false
+    },
+    {
+      "type": "null"
+    }
+  ],
+  "description": "Receipt checks of inbound mail; null for outbound messages."
+};
+const shared115 = [
+  {
+    "type": "string"
+  },
+  {
+    "type": "object",
+    "properties": {
+      "email": {
+        "type": "string",
+        "maxLength": 254,
+        "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+      },
+      "name": {
+        "type": "string",
+        "maxLength": 200,
+        "pattern": "^[^\\r\\n\\0]*$"
+      }
+    },
+    "required": [
+      "email"
+    ],
+    "additionalProperties": false
+  }
+];
+const shared116 = {
+  "anyOf": shared115
+};
+const shared117 = {
+  "anyOf": shared115,
+  "description": "(Only when kind is \"broadcast\".)"
+};
+const shared118 = {
+  "anyOf": [
+    {
+      "type": "array",
+      "items": shared111
+    },
+    {
+      "type": "null"
+    }
+  ],
+  "description": "The event types it receives; null means every type, including ones added later."
+};
+const shared119 = {
+  "type": {
+    "type": "string",
+    "const": "event"
+  },
+  "event": shared42,
+  "op": {
+    "default": "performed",
+    "type": "string",
+    "enum": [
+      "performed",
+      "not_performed"
+    ]
+  },
+  "within_days": {
+    "description": "Only count the event if it last happened within this many days.",
+    "type": "integer",
+    "minimum": 1,
+    "maximum": 3650
+  },
+  "min_count": {
+    "description": "Performed at least this many times (all time).",
+    "type": "integer",
+    "minimum": 1,
+    "maximum": 1000000
+  }
+};
+const shared120 = {
+  "type": "object",
+  "properties": {
+    "type": {
+      "type": "string",
+      "const": "property"
+    },
+    "key": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 200,
+      "pattern": "^[^.\\s][^\\s]*$",
+      "description": "Property name; dots reach into nested objects (\"address.city\")."
+    },
+    "op": {
+      "type": "string",
+      "enum": [
+        "eq",
+        "neq",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+        "contains",
+        "exists",
+        "not_exists"
+      ]
+    },
+    "value": {
+      "anyOf": [
+        {
+          "type": "string",
+          "maxLength": 500
+        },
+        {
+          "type": "number"
+        },
+        {
+          "type": "boolean"
+        }
+      ]
+    }
+  },
+  "required": [
+    "type",
+    "key",
+    "op"
+  ],
+  "additionalProperties": false
+};
+const shared121 = {
+  "anyOf": [
+    shared116,
+    {
+      "minItems": 1,
+      "maxItems": 1000,
+      "type": "array",
+      "items": shared116
+    }
+  ]
+};
+const shared122 = {
+  "type": "object",
+  "properties": {
+    "id": shared22,
+    "message_id": shared30,
+    "cc": shared99,
+    "bcc": shared99,
+    "html": {
+      "type": "string"
+    },
+    "text": {
+      "type": "string"
+    },
+    "attachments": {
+      "type": "array",
+      "items": {}
+    },
+    "headers": shared52,
+    "tags": shared52
+  },
+  "required": [
+    "id",
+    "message_id"
+  ],
+  "additionalProperties": false
+};
+
 /** The schemas the operations refer to as `#/$defs/<name>`. */
 export const SCHEMAS: Record<string, JsonSchema> = {
   "ApiKeyCreated": {
@@ -13,10 +1016,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "type": "string",
         "pattern": "^key_[0-9a-hjkmnp-tv-z]{26}$"
       },
-      "team_id": {
-        "type": "string",
-        "pattern": "^team_[0-9a-hjkmnp-tv-z]{26}$"
-      },
+      "team_id": shared31,
       "kind": {
         "type": "string",
         "enum": [
@@ -70,23 +1070,10 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "format": "date-time"
       },
       "last_used_at": {
-        "anyOf": [
-          {
-            "type": "string",
-            "format": "date-time"
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared18,
         "description": "When the key last authenticated a request (recorded at most about once a minute); null if never."
       },
-      "version": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Increases with every change; the ETag, for If-Match."
-      },
+      "version": shared84,
       "key": {
         "type": "string",
         "description": "The API key. Shown once: store it now."
@@ -112,16 +1099,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
     "type": "object",
     "properties": {
       "total": {
-        "anyOf": [
-          {
-            "type": "integer",
-            "minimum": -9007199254740991,
-            "maximum": 9007199254740991
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared50,
         "description": "Contacts in the segment when the broadcast started (known once the fan-out finished)."
       },
       "queued": {
@@ -161,10 +1139,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "Campaign": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^cmp_[0-9a-hjkmnp-tv-z]{26}$"
-      },
+      "id": shared26,
       "kind": {
         "type": "string",
         "enum": [
@@ -178,35 +1153,14 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       },
       "status": {
         "type": "string",
-        "enum": [
-          "draft",
-          "active",
-          "paused",
-          "archived",
-          "sending",
-          "completed",
-          "canceled"
-        ],
+        "enum": shared35,
         "description": "Triggered: `draft` → `active` ⇄ `paused`, `archived` from any of them. Broadcast: `draft` → `sending` ⇄ `paused`, ending `completed` (every page sent) or `canceled`; `archived` from draft, completed or canceled."
       },
       "trigger": {
         "anyOf": [
           {
             "type": "object",
-            "properties": {
-              "event": {
-                "description": "Enrol contacts when this event is tracked.",
-                "type": "string",
-                "minLength": 1,
-                "maxLength": 100,
-                "pattern": "^[A-Za-z0-9_.:-]+$"
-              },
-              "list_id": {
-                "description": "Enrol contacts when they first subscribe to this list.",
-                "type": "string",
-                "pattern": "^lst_[0-9a-hjkmnp-tv-z]{26}$"
-              }
-            },
+            "properties": shared110,
             "additionalProperties": false
           },
           {
@@ -260,10 +1214,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       },
       "template_id": {
         "anyOf": [
-          {
-            "type": "string",
-            "pattern": "^tpl_[0-9a-hjkmnp-tv-z]{26}$"
-          },
+          shared27,
           {
             "type": "null"
           }
@@ -302,15 +1253,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "description": "Broadcasts: how far the send got; null on triggered campaigns."
       },
       "launched_at": {
-        "anyOf": [
-          {
-            "type": "string",
-            "format": "date-time"
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared18,
         "description": "When it was launched; null while a draft."
       },
       "created_at": {
@@ -321,12 +1264,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "type": "string",
         "format": "date-time"
       },
-      "version": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Increases with every change; the ETag, for If-Match."
-      }
+      "version": shared84
     },
     "required": [
       "id",
@@ -356,55 +1294,15 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       {
         "type": "object",
         "properties": {
-          "id": {
-            "type": "string",
-            "pattern": "^[a-z0-9_-]{1,40}$"
-          },
+          "id": shared13,
           "type": {
             "type": "string",
             "const": "send"
           },
-          "template_id": {
-            "type": "string",
-            "pattern": "^tpl_[0-9a-hjkmnp-tv-z]{26}$"
-          },
-          "from": {
-            "type": "object",
-            "properties": {
-              "email": {
-                "type": "string"
-              },
-              "name": {
-                "type": "string"
-              }
-            },
-            "required": [
-              "email"
-            ],
-            "additionalProperties": false
-          },
-          "subject": {
-            "description": "Overrides the template subject.",
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 998,
-            "pattern": "^[^\\r\\n\\0]*$"
-          },
-          "reply_to": {
-            "type": "object",
-            "properties": {
-              "email": {
-                "type": "string"
-              },
-              "name": {
-                "type": "string"
-              }
-            },
-            "required": [
-              "email"
-            ],
-            "additionalProperties": false
-          }
+          "template_id": shared27,
+          "from": shared73,
+          "subject": shared68,
+          "reply_to": shared73
         },
         "required": [
           "id",
@@ -417,10 +1315,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       {
         "type": "object",
         "properties": {
-          "id": {
-            "type": "string",
-            "pattern": "^[a-z0-9_-]{1,40}$"
-          },
+          "id": shared13,
           "type": {
             "type": "string",
             "const": "wait"
@@ -442,22 +1337,13 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       {
         "type": "object",
         "properties": {
-          "id": {
-            "type": "string",
-            "pattern": "^[a-z0-9_-]{1,40}$"
-          },
+          "id": shared13,
           "type": {
             "type": "string",
             "const": "wait_until"
           },
-          "time": {
-            "type": "string",
-            "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$"
-          },
-          "timezone": {
-            "description": "Used when the contact has no time zone (default UTC).",
-            "type": "string"
-          }
+          "time": shared19,
+          "timezone": shared48
         },
         "required": [
           "id",
@@ -469,31 +1355,16 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       {
         "type": "object",
         "properties": {
-          "id": {
-            "type": "string",
-            "pattern": "^[a-z0-9_-]{1,40}$"
-          },
-          "type": {
-            "type": "string",
-            "const": "wait_for_event"
-          },
-          "event": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 100,
-            "pattern": "^[A-Za-z0-9_.:-]+$"
-          },
+          "id": shared13,
+          "type": shared2,
+          "event": shared42,
           "timeout": {
             "type": "integer",
             "minimum": 1,
             "maximum": 31536000,
             "description": "How long to wait for the event, in seconds."
           },
-          "on_timeout": {
-            "description": "Where to go when the event does not come in time (default: the next step).",
-            "type": "string",
-            "pattern": "^[a-z0-9_-]{1,40}$"
-          }
+          "on_timeout": shared79
         },
         "required": [
           "id",
@@ -506,10 +1377,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       {
         "type": "object",
         "properties": {
-          "id": {
-            "type": "string",
-            "pattern": "^[a-z0-9_-]{1,40}$"
-          },
+          "id": shared13,
           "type": {
             "type": "string",
             "const": "branch"
@@ -517,16 +1385,8 @@ export const SCHEMAS: Record<string, JsonSchema> = {
           "condition": {
             "$ref": "#/$defs/Condition"
           },
-          "then": {
-            "type": "string",
-            "pattern": "^[a-z0-9_-]{1,40}$",
-            "description": "The id of the step to go to; \"exit\" ends the enrolment."
-          },
-          "else": {
-            "type": "string",
-            "pattern": "^[a-z0-9_-]{1,40}$",
-            "description": "The id of the step to go to; \"exit\" ends the enrolment."
-          }
+          "then": shared67,
+          "else": shared67
         },
         "required": [
           "id",
@@ -540,33 +1400,10 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       {
         "type": "object",
         "properties": {
-          "id": {
-            "type": "string",
-            "pattern": "^[a-z0-9_-]{1,40}$"
-          },
-          "type": {
-            "type": "string",
-            "const": "update_contact"
-          },
-          "properties": {
-            "type": "object",
-            "propertyNames": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 100
-            },
-            "additionalProperties": {}
-          },
-          "tags": {
-            "description": "Appended without duplicates.",
-            "maxItems": 50,
-            "type": "array",
-            "items": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 64
-            }
-          }
+          "id": shared13,
+          "type": shared3,
+          "properties": shared59,
+          "tags": shared70
         },
         "required": [
           "id",
@@ -577,10 +1414,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       {
         "type": "object",
         "properties": {
-          "id": {
-            "type": "string",
-            "pattern": "^[a-z0-9_-]{1,40}$"
-          },
+          "id": shared13,
           "type": {
             "type": "string",
             "const": "exit"
@@ -596,77 +1430,10 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   },
   "Condition": {
     "oneOf": [
+      shared120,
       {
         "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "const": "property"
-          },
-          "key": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 200,
-            "pattern": "^[^.\\s][^\\s]*$",
-            "description": "Property name; dots reach into nested objects (\"address.city\")."
-          },
-          "op": {
-            "type": "string",
-            "enum": [
-              "eq",
-              "neq",
-              "gt",
-              "gte",
-              "lt",
-              "lte",
-              "contains",
-              "exists",
-              "not_exists"
-            ]
-          },
-          "value": {
-            "anyOf": [
-              {
-                "type": "string",
-                "maxLength": 500
-              },
-              {
-                "type": "number"
-              },
-              {
-                "type": "boolean"
-              }
-            ]
-          }
-        },
-        "required": [
-          "type",
-          "key",
-          "op"
-        ],
-        "additionalProperties": false
-      },
-      {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "const": "tag"
-          },
-          "tag": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 64
-          },
-          "op": {
-            "default": "has",
-            "type": "string",
-            "enum": [
-              "has",
-              "lacks"
-            ]
-          }
-        },
+        "properties": shared94,
         "required": [
           "type",
           "tag",
@@ -676,24 +1443,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       },
       {
         "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "const": "list"
-          },
-          "list_id": {
-            "type": "string",
-            "pattern": "^lst_[0-9a-hjkmnp-tv-z]{26}$"
-          },
-          "op": {
-            "default": "subscribed",
-            "type": "string",
-            "enum": [
-              "subscribed",
-              "not_subscribed"
-            ]
-          }
-        },
+        "properties": shared102,
         "required": [
           "type",
           "list_id",
@@ -701,57 +1451,10 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         ],
         "additionalProperties": false
       },
+      shared95,
       {
         "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "const": "subscribed"
-          },
-          "value": {
-            "type": "boolean"
-          }
-        },
-        "required": [
-          "type",
-          "value"
-        ],
-        "additionalProperties": false
-      },
-      {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "const": "event"
-          },
-          "event": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 100,
-            "pattern": "^[A-Za-z0-9_.:-]+$"
-          },
-          "op": {
-            "default": "performed",
-            "type": "string",
-            "enum": [
-              "performed",
-              "not_performed"
-            ]
-          },
-          "within_days": {
-            "description": "Only count the event if it last happened within this many days.",
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 3650
-          },
-          "min_count": {
-            "description": "Performed at least this many times (all time).",
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 1000000
-          }
-        },
+        "properties": shared119,
         "required": [
           "type",
           "event",
@@ -819,77 +1522,10 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   },
   "ConditionInput": {
     "oneOf": [
+      shared120,
       {
         "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "const": "property"
-          },
-          "key": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 200,
-            "pattern": "^[^.\\s][^\\s]*$",
-            "description": "Property name; dots reach into nested objects (\"address.city\")."
-          },
-          "op": {
-            "type": "string",
-            "enum": [
-              "eq",
-              "neq",
-              "gt",
-              "gte",
-              "lt",
-              "lte",
-              "contains",
-              "exists",
-              "not_exists"
-            ]
-          },
-          "value": {
-            "anyOf": [
-              {
-                "type": "string",
-                "maxLength": 500
-              },
-              {
-                "type": "number"
-              },
-              {
-                "type": "boolean"
-              }
-            ]
-          }
-        },
-        "required": [
-          "type",
-          "key",
-          "op"
-        ],
-        "additionalProperties": false
-      },
-      {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "const": "tag"
-          },
-          "tag": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 64
-          },
-          "op": {
-            "default": "has",
-            "type": "string",
-            "enum": [
-              "has",
-              "lacks"
-            ]
-          }
-        },
+        "properties": shared94,
         "required": [
           "type",
           "tag"
@@ -898,81 +1534,17 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       },
       {
         "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "const": "list"
-          },
-          "list_id": {
-            "type": "string",
-            "pattern": "^lst_[0-9a-hjkmnp-tv-z]{26}$"
-          },
-          "op": {
-            "default": "subscribed",
-            "type": "string",
-            "enum": [
-              "subscribed",
-              "not_subscribed"
-            ]
-          }
-        },
+        "properties": shared102,
         "required": [
           "type",
           "list_id"
         ],
         "additionalProperties": false
       },
+      shared95,
       {
         "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "const": "subscribed"
-          },
-          "value": {
-            "type": "boolean"
-          }
-        },
-        "required": [
-          "type",
-          "value"
-        ],
-        "additionalProperties": false
-      },
-      {
-        "type": "object",
-        "properties": {
-          "type": {
-            "type": "string",
-            "const": "event"
-          },
-          "event": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 100,
-            "pattern": "^[A-Za-z0-9_.:-]+$"
-          },
-          "op": {
-            "default": "performed",
-            "type": "string",
-            "enum": [
-              "performed",
-              "not_performed"
-            ]
-          },
-          "within_days": {
-            "description": "Only count the event if it last happened within this many days.",
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 3650
-          },
-          "min_count": {
-            "description": "Performed at least this many times (all time).",
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 1000000
-          }
-        },
+        "properties": shared119,
         "required": [
           "type",
           "event"
@@ -1024,10 +1596,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "Contact": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^ct_[0-9a-hjkmnp-tv-z]{26}$"
-      },
+      "id": shared20,
       "email": {
         "type": "string",
         "description": "Lowercase; the contact's key within the team, never changes."
@@ -1051,12 +1620,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         },
         "additionalProperties": {}
       },
-      "tags": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
+      "tags": shared4,
       "source": {
         "description": "Where the contact came from, as the first identify (or import) said.",
         "type": [
@@ -1076,23 +1640,12 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "description": "false: unsubscribed from everything (campaigns and broadcasts skip the contact)."
       },
       "unsubscribed_at": {
-        "anyOf": [
-          {
-            "type": "string",
-            "format": "date-time"
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared18,
         "description": "When the contact last unsubscribed from everything; null while subscribed."
       },
       "lists": {
         "type": "array",
-        "items": {
-          "type": "string",
-          "pattern": "^lst_[0-9a-hjkmnp-tv-z]{26}$"
-        },
+        "items": shared28,
         "description": "Lists the contact is subscribed to (confirmed)."
       },
       "event_summary": {
@@ -1103,11 +1656,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "additionalProperties": {
           "type": "object",
           "properties": {
-            "count": {
-              "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991
-            },
+            "count": shared37,
             "first_at": {
               "type": "string",
               "format": "date-time"
@@ -1134,12 +1683,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "type": "string",
         "format": "date-time"
       },
-      "version": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Increases with every change; the ETag, for If-Match."
-      }
+      "version": shared84
     },
     "required": [
       "id",
@@ -1219,10 +1763,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "Domain": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^dom_[0-9a-hjkmnp-tv-z]{26}$"
-      },
+      "id": shared29,
       "name": {
         "type": "string"
       },
@@ -1255,27 +1796,11 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "format": "date-time"
       },
       "verified_at": {
-        "anyOf": [
-          {
-            "type": "string",
-            "format": "date-time"
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared18,
         "description": "When the domain first became verified."
       },
       "last_checked_at": {
-        "anyOf": [
-          {
-            "type": "string",
-            "format": "date-time"
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared18,
         "description": "When POST /v1/domains/{id}/verify last asked SES."
       },
       "version": {
@@ -1302,163 +1827,22 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "Email": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^em_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "team_id": {
-        "type": "string",
-        "pattern": "^team_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "status": {
-        "type": "string",
-        "enum": [
-          "scheduled",
-          "queued",
-          "sending",
-          "sent",
-          "delivery_delayed",
-          "delivered",
-          "opened",
-          "clicked",
-          "bounced",
-          "complained",
-          "failed",
-          "canceled"
-        ],
-        "description": "Moves forward only: scheduled → queued → sending → sent → delivery_delayed / delivered → opened → clicked. bounced, complained, failed and canceled are final."
-      },
-      "from": {
-        "type": "string",
-        "description": "As sent: `\"Name\" <address>` or the bare address."
-      },
-      "to": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
-      "cc": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
-      "bcc": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
-      "reply_to": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
-      "subject": {
-        "type": "string",
-        "description": "The subject as sent (rendered, for a template)."
-      },
-      "tags": {
-        "type": "object",
-        "propertyNames": {
-          "type": "string"
-        },
-        "additionalProperties": {
-          "type": "string"
-        }
-      },
-      "recipients": {
-        "type": "array",
-        "items": {
-          "$ref": "#/$defs/EmailRecipient"
-        },
-        "description": "Each distinct address of to, cc and bcc with its own outcome."
-      },
-      "template": {
-        "anyOf": [
-          {
-            "type": "object",
-            "properties": {
-              "id": {
-                "type": "string"
-              },
-              "version": {
-                "type": "number"
-              }
-            },
-            "required": [
-              "id",
-              "version"
-            ],
-            "additionalProperties": false
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "The template and version the email was rendered from; null when sent with html/text."
-      },
-      "tracking": {
-        "type": "object",
-        "properties": {
-          "opens": {
-            "type": "boolean"
-          },
-          "clicks": {
-            "type": "boolean"
-          }
-        },
-        "required": [
-          "opens",
-          "clicks"
-        ],
-        "additionalProperties": false
-      },
-      "scheduled_at": {
-        "anyOf": [
-          {
-            "type": "string",
-            "format": "date-time"
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "When a scheduled email is due; null for one sent at once."
-      },
-      "ses_message_id": {
-        "description": "SES's message id, once SES accepted the email.",
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "error": {
-        "anyOf": [
-          {
-            "type": "object",
-            "properties": {
-              "code": {
-                "type": "string"
-              },
-              "message": {
-                "type": "string"
-              }
-            },
-            "required": [
-              "code",
-              "message"
-            ],
-            "additionalProperties": false
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "Why a `failed` email was not sent (e.g. `rejected`, `send_retries_exhausted`); null otherwise."
-      },
+      "id": shared21,
+      "team_id": shared31,
+      "status": shared113,
+      "from": shared45,
+      "to": shared4,
+      "cc": shared4,
+      "bcc": shared4,
+      "reply_to": shared4,
+      "subject": shared43,
+      "tags": shared52,
+      "recipients": shared77,
+      "template": shared107,
+      "tracking": shared90,
+      "scheduled_at": shared82,
+      "ses_message_id": shared49,
+      "error": shared109,
       "created_at": {
         "type": "string",
         "format": "date-time"
@@ -1562,163 +1946,22 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "EmailWithEvents": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^em_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "team_id": {
-        "type": "string",
-        "pattern": "^team_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "status": {
-        "type": "string",
-        "enum": [
-          "scheduled",
-          "queued",
-          "sending",
-          "sent",
-          "delivery_delayed",
-          "delivered",
-          "opened",
-          "clicked",
-          "bounced",
-          "complained",
-          "failed",
-          "canceled"
-        ],
-        "description": "Moves forward only: scheduled → queued → sending → sent → delivery_delayed / delivered → opened → clicked. bounced, complained, failed and canceled are final."
-      },
-      "from": {
-        "type": "string",
-        "description": "As sent: `\"Name\" <address>` or the bare address."
-      },
-      "to": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
-      "cc": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
-      "bcc": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
-      "reply_to": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
-      "subject": {
-        "type": "string",
-        "description": "The subject as sent (rendered, for a template)."
-      },
-      "tags": {
-        "type": "object",
-        "propertyNames": {
-          "type": "string"
-        },
-        "additionalProperties": {
-          "type": "string"
-        }
-      },
-      "recipients": {
-        "type": "array",
-        "items": {
-          "$ref": "#/$defs/EmailRecipient"
-        },
-        "description": "Each distinct address of to, cc and bcc with its own outcome."
-      },
-      "template": {
-        "anyOf": [
-          {
-            "type": "object",
-            "properties": {
-              "id": {
-                "type": "string"
-              },
-              "version": {
-                "type": "number"
-              }
-            },
-            "required": [
-              "id",
-              "version"
-            ],
-            "additionalProperties": false
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "The template and version the email was rendered from; null when sent with html/text."
-      },
-      "tracking": {
-        "type": "object",
-        "properties": {
-          "opens": {
-            "type": "boolean"
-          },
-          "clicks": {
-            "type": "boolean"
-          }
-        },
-        "required": [
-          "opens",
-          "clicks"
-        ],
-        "additionalProperties": false
-      },
-      "scheduled_at": {
-        "anyOf": [
-          {
-            "type": "string",
-            "format": "date-time"
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "When a scheduled email is due; null for one sent at once."
-      },
-      "ses_message_id": {
-        "description": "SES's message id, once SES accepted the email.",
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "error": {
-        "anyOf": [
-          {
-            "type": "object",
-            "properties": {
-              "code": {
-                "type": "string"
-              },
-              "message": {
-                "type": "string"
-              }
-            },
-            "required": [
-              "code",
-              "message"
-            ],
-            "additionalProperties": false
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "Why a `failed` email was not sent (e.g. `rejected`, `send_retries_exhausted`); null otherwise."
-      },
+      "id": shared21,
+      "team_id": shared31,
+      "status": shared113,
+      "from": shared45,
+      "to": shared4,
+      "cc": shared4,
+      "bcc": shared4,
+      "reply_to": shared4,
+      "subject": shared43,
+      "tags": shared52,
+      "recipients": shared77,
+      "template": shared107,
+      "tracking": shared90,
+      "scheduled_at": shared82,
+      "ses_message_id": shared49,
+      "error": shared109,
       "created_at": {
         "type": "string",
         "format": "date-time"
@@ -1761,10 +2004,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "IdentifyResult": {
     "type": "object",
     "properties": {
-      "contact_id": {
-        "type": "string",
-        "pattern": "^ct_[0-9a-hjkmnp-tv-z]{26}$"
-      },
+      "contact_id": shared20,
       "created": {
         "type": "boolean",
         "description": "The contact is new (the status is then 201)."
@@ -1776,10 +2016,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "description": "Only with list_id: the membership.",
         "type": "object",
         "properties": {
-          "id": {
-            "type": "string",
-            "pattern": "^lst_[0-9a-hjkmnp-tv-z]{26}$"
-          },
+          "id": shared28,
           "status": {
             "type": "string",
             "enum": [
@@ -1819,49 +2056,16 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "Inbox": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "team_id": {
-        "type": "string",
-        "pattern": "^team_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "address": {
-        "type": "string",
-        "description": "The full address, lowercase. Immutable."
-      },
-      "display_name": {
-        "description": "The name in the From header of mail sent from the inbox.",
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "metadata": {
-        "type": "object",
-        "propertyNames": {
-          "type": "string"
-        },
-        "additionalProperties": {
-          "type": "string"
-        }
-      },
+      "id": shared22,
+      "team_id": shared31,
+      "address": shared38,
+      "display_name": shared57,
+      "metadata": shared52,
       "rules": {
         "$ref": "#/$defs/InboxRules"
       },
-      "storage_quota_bytes": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Bytes of mail the inbox may keep; mail arriving beyond it is kept raw only, with status over_quota."
-      },
-      "storage_used_bytes": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Bytes of mail stored, kept up to date as mail arrives."
-      },
+      "storage_quota_bytes": shared100,
+      "storage_used_bytes": shared89,
       "created_at": {
         "type": "string",
         "format": "date-time"
@@ -1870,12 +2074,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "type": "string",
         "format": "date-time"
       },
-      "version": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Also the ETag: send it back as If-Match on PATCH."
-      }
+      "version": shared80
     },
     "required": [
       "id",
@@ -1895,49 +2094,16 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "InboxCreated": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "team_id": {
-        "type": "string",
-        "pattern": "^team_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "address": {
-        "type": "string",
-        "description": "The full address, lowercase. Immutable."
-      },
-      "display_name": {
-        "description": "The name in the From header of mail sent from the inbox.",
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "metadata": {
-        "type": "object",
-        "propertyNames": {
-          "type": "string"
-        },
-        "additionalProperties": {
-          "type": "string"
-        }
-      },
+      "id": shared22,
+      "team_id": shared31,
+      "address": shared38,
+      "display_name": shared57,
+      "metadata": shared52,
       "rules": {
         "$ref": "#/$defs/InboxRules"
       },
-      "storage_quota_bytes": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Bytes of mail the inbox may keep; mail arriving beyond it is kept raw only, with status over_quota."
-      },
-      "storage_used_bytes": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Bytes of mail stored, kept up to date as mail arrives."
-      },
+      "storage_quota_bytes": shared100,
+      "storage_used_bytes": shared89,
       "created_at": {
         "type": "string",
         "format": "date-time"
@@ -1946,12 +2112,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "type": "string",
         "format": "date-time"
       },
-      "version": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Also the ETag: send it back as If-Match on PATCH."
-      },
+      "version": shared80,
       "api_key": {
         "description": "The inbox key: scopes read and send, for this inbox only. Shown once: store it now.",
         "$ref": "#/$defs/ApiKeyCreated"
@@ -1976,176 +2137,48 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "InboxMessage": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^msg_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "inbox_id": {
-        "type": "string",
-        "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "team_id": {
-        "type": "string",
-        "pattern": "^team_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "thread_id": {
-        "type": "string",
-        "pattern": "^th_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "direction": {
-        "type": "string",
-        "enum": [
-          "inbound",
-          "outbound"
-        ]
-      },
-      "status": {
-        "type": "string",
-        "enum": [
-          "received",
-          "unparsed",
-          "over_quota",
-          "queued"
-        ],
-        "description": "Inbound: `received`; `unparsed` (not valid MIME, kept raw only) or `over_quota` (the inbox was full, kept raw only). Outbound: `queued` (the email at `email_id` has its delivery status)."
-      },
+      "id": shared30,
+      "inbox_id": shared22,
+      "team_id": shared31,
+      "thread_id": shared23,
+      "direction": shared11,
+      "status": shared108,
       "from": {
         "type": [
           "string",
           "null"
         ]
       },
-      "to": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
-      "cc": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
+      "to": shared4,
+      "cc": shared4,
       "subject": {
         "type": "string"
       },
-      "message_id": {
-        "description": "The RFC 5322 Message-ID, as on the wire (with angle brackets).",
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "in_reply_to": {
-        "description": "The In-Reply-To header, as on the wire.",
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "references": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        },
-        "description": "The References header, oldest first."
-      },
-      "preview": {
-        "type": "string",
-        "description": "The first 200 characters of the text, without quoted history."
-      },
-      "labels": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        },
-        "description": "Your labels and the system's: `sent`, `spam`, `virus`, `auth-failed`, `blocked`, `unparsed`, `over_quota`."
-      },
+      "message_id": shared58,
+      "in_reply_to": shared44,
+      "references": shared53,
+      "preview": shared54,
+      "labels": shared96,
       "read": {
         "type": "boolean"
       },
-      "verdicts": {
-        "anyOf": [
-          {
-            "type": "object",
-            "properties": {
-              "spam": {
-                "type": "string"
-              },
-              "virus": {
-                "type": "string"
-              },
-              "spf": {
-                "type": "string"
-              },
-              "dkim": {
-                "type": "string"
-              },
-              "dmarc": {
-                "type": "string"
-              }
-            },
-            "required": [
-              "spam",
-              "virus",
-              "spf",
-              "dkim",
-              "dmarc"
-            ],
-            "additionalProperties": false
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "Receipt checks of inbound mail; null for outbound messages."
-      },
-      "size": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Bytes: the raw message for inbound mail, the text and HTML bodies for outbound."
-      },
+      "verdicts": shared114,
+      "size": shared97,
       "ses_message_id": {
         "type": [
           "string",
           "null"
         ]
       },
-      "email_id": {
-        "anyOf": [
-          {
-            "type": "string",
-            "pattern": "^em_[0-9a-hjkmnp-tv-z]{26}$"
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "Outbound messages: the email that delivers it (GET /v1/emails/{id} has its delivery status)."
-      },
-      "error": {
-        "description": "Why an inbound message was kept raw only.",
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "received_at": {
-        "type": "string",
-        "format": "date-time",
-        "description": "When it arrived (inbound) or was accepted for sending (outbound)."
-      },
+      "email_id": shared101,
+      "error": shared46,
+      "received_at": shared66,
       "attachments": {
         "type": "array",
         "items": {
           "type": "object",
           "properties": {
-            "id": {
-              "type": "string",
-              "description": "The attachment's id within its message (`att_0`, `att_1`, …)."
-            },
+            "id": shared55,
             "filename": {
               "type": [
                 "string",
@@ -2155,19 +2188,8 @@ export const SCHEMAS: Record<string, JsonSchema> = {
             "content_type": {
               "type": "string"
             },
-            "size": {
-              "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
-              "description": "Bytes."
-            },
-            "content_id": {
-              "description": "The Content-ID of an inline part (referenced as `cid:` from the HTML).",
-              "type": [
-                "string",
-                "null"
-              ]
-            },
+            "size": shared56,
+            "content_id": shared62,
             "download_url": {
               "type": "string",
               "format": "uri",
@@ -2190,12 +2212,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
           "additionalProperties": false
         }
       },
-      "version": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Also the ETag: send it back as If-Match on PATCH."
-      },
+      "version": shared80,
       "text": {
         "type": [
           "string",
@@ -2255,10 +2272,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "InboxMessageAttachment": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "description": "The attachment's id within its message (`att_0`, `att_1`, …)."
-      },
+      "id": shared55,
       "filename": {
         "type": [
           "string",
@@ -2268,19 +2282,8 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       "content_type": {
         "type": "string"
       },
-      "size": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Bytes."
-      },
-      "content_id": {
-        "description": "The Content-ID of an inline part (referenced as `cid:` from the HTML).",
-        "type": [
-          "string",
-          "null"
-        ]
-      }
+      "size": shared56,
+      "content_id": shared62
     },
     "required": [
       "id",
@@ -2294,179 +2297,44 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "InboxMessageSummary": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^msg_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "inbox_id": {
-        "type": "string",
-        "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "team_id": {
-        "type": "string",
-        "pattern": "^team_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "thread_id": {
-        "type": "string",
-        "pattern": "^th_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "direction": {
-        "type": "string",
-        "enum": [
-          "inbound",
-          "outbound"
-        ]
-      },
-      "status": {
-        "type": "string",
-        "enum": [
-          "received",
-          "unparsed",
-          "over_quota",
-          "queued"
-        ],
-        "description": "Inbound: `received`; `unparsed` (not valid MIME, kept raw only) or `over_quota` (the inbox was full, kept raw only). Outbound: `queued` (the email at `email_id` has its delivery status)."
-      },
+      "id": shared30,
+      "inbox_id": shared22,
+      "team_id": shared31,
+      "thread_id": shared23,
+      "direction": shared11,
+      "status": shared108,
       "from": {
         "type": [
           "string",
           "null"
         ]
       },
-      "to": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
-      "cc": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
+      "to": shared4,
+      "cc": shared4,
       "subject": {
         "type": "string"
       },
-      "message_id": {
-        "description": "The RFC 5322 Message-ID, as on the wire (with angle brackets).",
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "in_reply_to": {
-        "description": "The In-Reply-To header, as on the wire.",
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "references": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        },
-        "description": "The References header, oldest first."
-      },
-      "preview": {
-        "type": "string",
-        "description": "The first 200 characters of the text, without quoted history."
-      },
-      "labels": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        },
-        "description": "Your labels and the system's: `sent`, `spam`, `virus`, `auth-failed`, `blocked`, `unparsed`, `over_quota`."
-      },
+      "message_id": shared58,
+      "in_reply_to": shared44,
+      "references": shared53,
+      "preview": shared54,
+      "labels": shared96,
       "read": {
         "type": "boolean"
       },
-      "verdicts": {
-        "anyOf": [
-          {
-            "type": "object",
-            "properties": {
-              "spam": {
-                "type": "string"
-              },
-              "virus": {
-                "type": "string"
-              },
-              "spf": {
-                "type": "string"
-              },
-              "dkim": {
-                "type": "string"
-              },
-              "dmarc": {
-                "type": "string"
-              }
-            },
-            "required": [
-              "spam",
-              "virus",
-              "spf",
-              "dkim",
-              "dmarc"
-            ],
-            "additionalProperties": false
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "Receipt checks of inbound mail; null for outbound messages."
-      },
-      "size": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Bytes: the raw message for inbound mail, the text and HTML bodies for outbound."
-      },
+      "verdicts": shared114,
+      "size": shared97,
       "ses_message_id": {
         "type": [
           "string",
           "null"
         ]
       },
-      "email_id": {
-        "anyOf": [
-          {
-            "type": "string",
-            "pattern": "^em_[0-9a-hjkmnp-tv-z]{26}$"
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "Outbound messages: the email that delivers it (GET /v1/emails/{id} has its delivery status)."
-      },
-      "error": {
-        "description": "Why an inbound message was kept raw only.",
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "received_at": {
-        "type": "string",
-        "format": "date-time",
-        "description": "When it arrived (inbound) or was accepted for sending (outbound)."
-      },
-      "attachments": {
-        "type": "array",
-        "items": {
-          "$ref": "#/$defs/InboxMessageAttachment"
-        }
-      },
-      "version": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Also the ETag: send it back as If-Match on PATCH."
-      }
+      "email_id": shared101,
+      "error": shared46,
+      "received_at": shared66,
+      "attachments": shared33,
+      "version": shared80
     },
     "required": [
       "id",
@@ -2513,14 +2381,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         },
         "description": "Senders refused even if the allow list matches them."
       },
-      "on_blocked": {
-        "type": "string",
-        "enum": [
-          "drop",
-          "label"
-        ],
-        "description": "drop: the message is discarded; label: it is kept with the label \"blocked\"."
-      }
+      "on_blocked": shared75
     },
     "required": [
       "allow",
@@ -2532,179 +2393,44 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "InboxSentMessage": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^msg_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "inbox_id": {
-        "type": "string",
-        "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "team_id": {
-        "type": "string",
-        "pattern": "^team_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "thread_id": {
-        "type": "string",
-        "pattern": "^th_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "direction": {
-        "type": "string",
-        "enum": [
-          "inbound",
-          "outbound"
-        ]
-      },
-      "status": {
-        "type": "string",
-        "enum": [
-          "received",
-          "unparsed",
-          "over_quota",
-          "queued"
-        ],
-        "description": "Inbound: `received`; `unparsed` (not valid MIME, kept raw only) or `over_quota` (the inbox was full, kept raw only). Outbound: `queued` (the email at `email_id` has its delivery status)."
-      },
+      "id": shared30,
+      "inbox_id": shared22,
+      "team_id": shared31,
+      "thread_id": shared23,
+      "direction": shared11,
+      "status": shared108,
       "from": {
         "type": [
           "string",
           "null"
         ]
       },
-      "to": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
-      "cc": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      },
+      "to": shared4,
+      "cc": shared4,
       "subject": {
         "type": "string"
       },
-      "message_id": {
-        "description": "The RFC 5322 Message-ID, as on the wire (with angle brackets).",
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "in_reply_to": {
-        "description": "The In-Reply-To header, as on the wire.",
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "references": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        },
-        "description": "The References header, oldest first."
-      },
-      "preview": {
-        "type": "string",
-        "description": "The first 200 characters of the text, without quoted history."
-      },
-      "labels": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        },
-        "description": "Your labels and the system's: `sent`, `spam`, `virus`, `auth-failed`, `blocked`, `unparsed`, `over_quota`."
-      },
+      "message_id": shared58,
+      "in_reply_to": shared44,
+      "references": shared53,
+      "preview": shared54,
+      "labels": shared96,
       "read": {
         "type": "boolean"
       },
-      "verdicts": {
-        "anyOf": [
-          {
-            "type": "object",
-            "properties": {
-              "spam": {
-                "type": "string"
-              },
-              "virus": {
-                "type": "string"
-              },
-              "spf": {
-                "type": "string"
-              },
-              "dkim": {
-                "type": "string"
-              },
-              "dmarc": {
-                "type": "string"
-              }
-            },
-            "required": [
-              "spam",
-              "virus",
-              "spf",
-              "dkim",
-              "dmarc"
-            ],
-            "additionalProperties": false
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "Receipt checks of inbound mail; null for outbound messages."
-      },
-      "size": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Bytes: the raw message for inbound mail, the text and HTML bodies for outbound."
-      },
+      "verdicts": shared114,
+      "size": shared97,
       "ses_message_id": {
         "type": [
           "string",
           "null"
         ]
       },
-      "email_id": {
-        "anyOf": [
-          {
-            "type": "string",
-            "pattern": "^em_[0-9a-hjkmnp-tv-z]{26}$"
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "Outbound messages: the email that delivers it (GET /v1/emails/{id} has its delivery status)."
-      },
-      "error": {
-        "description": "Why an inbound message was kept raw only.",
-        "type": [
-          "string",
-          "null"
-        ]
-      },
-      "received_at": {
-        "type": "string",
-        "format": "date-time",
-        "description": "When it arrived (inbound) or was accepted for sending (outbound)."
-      },
-      "attachments": {
-        "type": "array",
-        "items": {
-          "$ref": "#/$defs/InboxMessageAttachment"
-        }
-      },
-      "version": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Also the ETag: send it back as If-Match on PATCH."
-      },
+      "email_id": shared101,
+      "error": shared46,
+      "received_at": shared66,
+      "attachments": shared33,
+      "version": shared80,
       "email": {
         "description": "The email that delivers the message; GET /v1/emails/{id} follows its delivery.",
         "$ref": "#/$defs/Email"
@@ -2742,34 +2468,12 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "InboxThread": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^th_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "inbox_id": {
-        "type": "string",
-        "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "team_id": {
-        "type": "string",
-        "pattern": "^team_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "subject": {
-        "type": "string",
-        "description": "The subject of the message that started it."
-      },
-      "participants": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        },
-        "description": "Addresses that wrote or received its messages, other than the inbox, sorted."
-      },
-      "message_count": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991
-      },
+      "id": shared23,
+      "inbox_id": shared22,
+      "team_id": shared31,
+      "subject": shared41,
+      "participants": shared76,
+      "message_count": shared37,
       "last_message_at": {
         "type": "string",
         "format": "date-time"
@@ -2794,34 +2498,12 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "InboxThreadDetail": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^th_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "inbox_id": {
-        "type": "string",
-        "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "team_id": {
-        "type": "string",
-        "pattern": "^team_[0-9a-hjkmnp-tv-z]{26}$"
-      },
-      "subject": {
-        "type": "string",
-        "description": "The subject of the message that started it."
-      },
-      "participants": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        },
-        "description": "Addresses that wrote or received its messages, other than the inbox, sorted."
-      },
-      "message_count": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991
-      },
+      "id": shared23,
+      "inbox_id": shared22,
+      "team_id": shared31,
+      "subject": shared41,
+      "participants": shared76,
+      "message_count": shared37,
       "last_message_at": {
         "type": "string",
         "format": "date-time"
@@ -2882,70 +2564,16 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "StatsCounters": {
     "type": "object",
     "properties": {
-      "sent": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients handed to SES."
-      },
-      "delivered": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients SES delivered to."
-      },
-      "opened": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients who opened (once per recipient)."
-      },
-      "clicked": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients who clicked a link (once per recipient)."
-      },
-      "bounced": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients that bounced."
-      },
-      "complained": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients who marked the email as spam."
-      },
-      "failed": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients never handed to SES, or refused by it."
-      },
-      "unsubscribed": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Contacts who unsubscribed; on a campaign, through its emails."
-      },
-      "converted": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Conversions; on a campaign, only those attributed to its emails."
-      },
-      "revenue": {
-        "type": "object",
-        "propertyNames": {
-          "type": "string"
-        },
-        "additionalProperties": {
-          "type": "number"
-        },
-        "description": "Conversion revenue per ISO 4217 currency, e.g. {\"USD\": 149.97}; on a campaign, only conversions attributed to it."
-      }
+      "sent": shared64,
+      "delivered": shared65,
+      "opened": shared74,
+      "clicked": shared83,
+      "bounced": shared63,
+      "complained": shared71,
+      "failed": shared81,
+      "unsubscribed": shared91,
+      "converted": shared93,
+      "revenue": shared106
     },
     "required": [
       "sent",
@@ -2964,70 +2592,16 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "StatsDay": {
     "type": "object",
     "properties": {
-      "sent": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients handed to SES."
-      },
-      "delivered": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients SES delivered to."
-      },
-      "opened": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients who opened (once per recipient)."
-      },
-      "clicked": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients who clicked a link (once per recipient)."
-      },
-      "bounced": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients that bounced."
-      },
-      "complained": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients who marked the email as spam."
-      },
-      "failed": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Recipients never handed to SES, or refused by it."
-      },
-      "unsubscribed": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Contacts who unsubscribed; on a campaign, through its emails."
-      },
-      "converted": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Conversions; on a campaign, only those attributed to its emails."
-      },
-      "revenue": {
-        "type": "object",
-        "propertyNames": {
-          "type": "string"
-        },
-        "additionalProperties": {
-          "type": "number"
-        },
-        "description": "Conversion revenue per ISO 4217 currency, e.g. {\"USD\": 149.97}; on a campaign, only conversions attributed to it."
-      },
+      "sent": shared64,
+      "delivered": shared65,
+      "opened": shared74,
+      "clicked": shared83,
+      "bounced": shared63,
+      "complained": shared71,
+      "failed": shared81,
+      "unsubscribed": shared91,
+      "converted": shared93,
+      "revenue": shared106,
       "date": {
         "type": "string",
         "description": "The UTC day, YYYY-MM-DD."
@@ -3052,87 +2626,31 @@ export const SCHEMAS: Record<string, JsonSchema> = {
     "type": "object",
     "properties": {
       "delivery_rate": {
-        "anyOf": [
-          {
-            "type": "number",
-            "minimum": 0
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared12,
         "description": "delivered / sent"
       },
       "open_rate": {
-        "anyOf": [
-          {
-            "type": "number",
-            "minimum": 0
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared12,
         "description": "opened / delivered (unique per recipient)"
       },
       "click_rate": {
-        "anyOf": [
-          {
-            "type": "number",
-            "minimum": 0
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared12,
         "description": "clicked / delivered (unique per recipient)"
       },
       "bounce_rate": {
-        "anyOf": [
-          {
-            "type": "number",
-            "minimum": 0
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared12,
         "description": "bounced / sent"
       },
       "complaint_rate": {
-        "anyOf": [
-          {
-            "type": "number",
-            "minimum": 0
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared12,
         "description": "complained / delivered"
       },
       "unsubscribe_rate": {
-        "anyOf": [
-          {
-            "type": "number",
-            "minimum": 0
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared12,
         "description": "unsubscribed / delivered"
       },
       "conversion_rate": {
-        "anyOf": [
-          {
-            "type": "number",
-            "minimum": 0
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared12,
         "description": "converted / delivered"
       }
     },
@@ -3186,10 +2704,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "Template": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^tpl_[0-9a-hjkmnp-tv-z]{26}$"
-      },
+      "id": shared27,
       "name": {
         "type": "string"
       },
@@ -3220,21 +2735,12 @@ export const SCHEMAS: Record<string, JsonSchema> = {
           "$ref": "#/$defs/TemplateVariable"
         }
       },
-      "version": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Starts at 1; every change creates a new version. Also the ETag."
-      },
+      "version": shared92,
       "created_at": {
         "type": "string",
         "format": "date-time"
       },
-      "updated_at": {
-        "type": "string",
-        "format": "date-time",
-        "description": "When this version was created."
-      }
+      "updated_at": shared47
     },
     "required": [
       "id",
@@ -3253,10 +2759,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "TemplateSummary": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^tpl_[0-9a-hjkmnp-tv-z]{26}$"
-      },
+      "id": shared27,
       "name": {
         "type": "string"
       },
@@ -3266,21 +2769,12 @@ export const SCHEMAS: Record<string, JsonSchema> = {
           "null"
         ]
       },
-      "version": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Starts at 1; every change creates a new version. Also the ETag."
-      },
+      "version": shared92,
       "created_at": {
         "type": "string",
         "format": "date-time"
       },
-      "updated_at": {
-        "type": "string",
-        "format": "date-time",
-        "description": "When this version was created."
-      }
+      "updated_at": shared47
     },
     "required": [
       "id",
@@ -3327,19 +2821,12 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "pattern": "^cev_[0-9a-hjkmnp-tv-z]{26}$",
         "description": "The event on the contact's timeline (GET /v1/contacts/{id}/events)."
       },
-      "contact_id": {
-        "type": "string",
-        "pattern": "^ct_[0-9a-hjkmnp-tv-z]{26}$"
-      },
+      "contact_id": shared20,
       "contact_created": {
         "type": "boolean",
         "description": "The address was new: a contact (email only, source \"api\") was created."
       },
-      "enrollments_created": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991
-      },
+      "enrollments_created": shared37,
       "enrolled_campaigns": {
         "type": "array",
         "items": {
@@ -3370,66 +2857,9 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       "campaigns": {
         "type": "object",
         "properties": {
-          "enrolled": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "string",
-                  "pattern": "^cmp_[0-9a-hjkmnp-tv-z]{26}$"
-                },
-                "name": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "id",
-                "name"
-              ],
-              "additionalProperties": false
-            }
-          },
-          "skipped": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "string",
-                  "pattern": "^cmp_[0-9a-hjkmnp-tv-z]{26}$"
-                },
-                "name": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "id",
-                "name"
-              ],
-              "additionalProperties": false
-            }
-          },
-          "converted": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "properties": {
-                "id": {
-                  "type": "string",
-                  "pattern": "^cmp_[0-9a-hjkmnp-tv-z]{26}$"
-                },
-                "name": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "id",
-                "name"
-              ],
-              "additionalProperties": false
-            }
-          }
+          "enrolled": shared105,
+          "skipped": shared105,
+          "converted": shared105
         },
         "required": [
           "enrolled",
@@ -3457,59 +2887,12 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "Webhook": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^wh_[0-9a-hjkmnp-tv-z]{26}$"
-      },
+      "id": shared24,
       "url": {
         "type": "string"
       },
-      "event_types": {
-        "anyOf": [
-          {
-            "type": "array",
-            "items": {
-              "type": "string",
-              "enum": [
-                "email.sent",
-                "email.delivered",
-                "email.delivery_delayed",
-                "email.bounced",
-                "email.complained",
-                "email.opened",
-                "email.clicked",
-                "email.failed",
-                "message.received",
-                "domain.verified",
-                "contact.created",
-                "contact.updated",
-                "contact.unsubscribed",
-                "webhook.disabled",
-                "webhook.test"
-              ]
-            }
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "The event types it receives; null means every type, including ones added later."
-      },
-      "inbox_ids": {
-        "anyOf": [
-          {
-            "type": "array",
-            "items": {
-              "type": "string",
-              "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-            }
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "Only events about these inboxes; null means events of the whole team."
-      },
+      "event_types": shared118,
+      "inbox_ids": shared103,
       "description": {
         "type": [
           "string",
@@ -3519,45 +2902,9 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       "enabled": {
         "type": "boolean"
       },
-      "disabled_reason": {
-        "anyOf": [
-          {
-            "type": "string",
-            "enum": [
-              "manual",
-              "endpoint_gone",
-              "failing"
-            ]
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "Why it is disabled: you did it, the endpoint answered 410 Gone, or it kept failing for days."
-      },
-      "failing_since": {
-        "anyOf": [
-          {
-            "type": "string",
-            "format": "date-time"
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "First failed attempt since the last success; after 5 days of failures the endpoint is disabled."
-      },
-      "secret_rotated_at": {
-        "anyOf": [
-          {
-            "type": "string",
-            "format": "date-time"
-          },
-          {
-            "type": "null"
-          }
-        ]
-      },
+      "disabled_reason": shared104,
+      "failing_since": shared98,
+      "secret_rotated_at": shared34,
       "created_at": {
         "type": "string",
         "format": "date-time"
@@ -3566,12 +2913,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "type": "string",
         "format": "date-time"
       },
-      "version": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Also the ETag: send it back as If-Match on PATCH."
-      }
+      "version": shared80
     },
     "required": [
       "id",
@@ -3596,35 +2938,13 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "type": "string",
         "pattern": "^wha_[0-9a-hjkmnp-tv-z]{26}$"
       },
-      "webhook_id": {
-        "type": "string",
-        "pattern": "^wh_[0-9a-hjkmnp-tv-z]{26}$"
-      },
+      "webhook_id": shared24,
       "event_id": {
         "type": "string",
         "pattern": "^evt_[0-9a-hjkmnp-tv-z]{26}$",
         "description": "The event delivered; also the `webhook-id` header the endpoint received."
       },
-      "event_type": {
-        "type": "string",
-        "enum": [
-          "email.sent",
-          "email.delivered",
-          "email.delivery_delayed",
-          "email.bounced",
-          "email.complained",
-          "email.opened",
-          "email.clicked",
-          "email.failed",
-          "message.received",
-          "domain.verified",
-          "contact.created",
-          "contact.updated",
-          "contact.unsubscribed",
-          "webhook.disabled",
-          "webhook.test"
-        ]
-      },
+      "event_type": shared111,
       "attempt": {
         "type": "integer",
         "minimum": -9007199254740991,
@@ -3639,23 +2959,10 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         ]
       },
       "status_code": {
-        "anyOf": [
-          {
-            "type": "integer",
-            "minimum": -9007199254740991,
-            "maximum": 9007199254740991
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared50,
         "description": "The endpoint's HTTP status; null when no response arrived."
       },
-      "duration_ms": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991
-      },
+      "duration_ms": shared37,
       "error": {
         "type": [
           "string",
@@ -3670,15 +2977,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         ]
       },
       "next_retry_at": {
-        "anyOf": [
-          {
-            "type": "string",
-            "format": "date-time"
-          },
-          {
-            "type": "null"
-          }
-        ],
+        "anyOf": shared18,
         "description": "When the next automatic try is due; null when none will follow."
       },
       "created_at": {
@@ -3705,59 +3004,12 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   "WebhookWithSecret": {
     "type": "object",
     "properties": {
-      "id": {
-        "type": "string",
-        "pattern": "^wh_[0-9a-hjkmnp-tv-z]{26}$"
-      },
+      "id": shared24,
       "url": {
         "type": "string"
       },
-      "event_types": {
-        "anyOf": [
-          {
-            "type": "array",
-            "items": {
-              "type": "string",
-              "enum": [
-                "email.sent",
-                "email.delivered",
-                "email.delivery_delayed",
-                "email.bounced",
-                "email.complained",
-                "email.opened",
-                "email.clicked",
-                "email.failed",
-                "message.received",
-                "domain.verified",
-                "contact.created",
-                "contact.updated",
-                "contact.unsubscribed",
-                "webhook.disabled",
-                "webhook.test"
-              ]
-            }
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "The event types it receives; null means every type, including ones added later."
-      },
-      "inbox_ids": {
-        "anyOf": [
-          {
-            "type": "array",
-            "items": {
-              "type": "string",
-              "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-            }
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "Only events about these inboxes; null means events of the whole team."
-      },
+      "event_types": shared118,
+      "inbox_ids": shared103,
       "description": {
         "type": [
           "string",
@@ -3767,45 +3019,9 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       "enabled": {
         "type": "boolean"
       },
-      "disabled_reason": {
-        "anyOf": [
-          {
-            "type": "string",
-            "enum": [
-              "manual",
-              "endpoint_gone",
-              "failing"
-            ]
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "Why it is disabled: you did it, the endpoint answered 410 Gone, or it kept failing for days."
-      },
-      "failing_since": {
-        "anyOf": [
-          {
-            "type": "string",
-            "format": "date-time"
-          },
-          {
-            "type": "null"
-          }
-        ],
-        "description": "First failed attempt since the last success; after 5 days of failures the endpoint is disabled."
-      },
-      "secret_rotated_at": {
-        "anyOf": [
-          {
-            "type": "string",
-            "format": "date-time"
-          },
-          {
-            "type": "null"
-          }
-        ]
-      },
+      "disabled_reason": shared104,
+      "failing_since": shared98,
+      "secret_rotated_at": shared34,
       "created_at": {
         "type": "string",
         "format": "date-time"
@@ -3814,12 +3030,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         "type": "string",
         "format": "date-time"
       },
-      "version": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991,
-        "description": "Also the ETag: send it back as If-Match on PATCH."
-      },
+      "version": shared80,
       "secret": {
         "type": "string",
         "description": "The signing secret (whsec_…). Shown only here; verify deliveries with any Standard Webhooks library."
@@ -3866,18 +3077,9 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^cmp_[0-9a-hjkmnp-tv-z]{26}$"
-        },
-        "from": {
-          "type": "string",
-          "description": "First day (UTC), inclusive; default: 29 days before `to`."
-        },
-        "to": {
-          "type": "string",
-          "description": "Last day (UTC), inclusive; default: today."
-        }
+        "id": shared26,
+        "from": shared51,
+        "to": shared40
       },
       "required": [
         "id"
@@ -3885,10 +3087,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "additionalProperties": false
     },
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/StatsReport"
-    },
+    "outputSchema": shared9,
     "inputDefs": [],
     "outputDefs": [
       "StatsCounters",
@@ -3924,13 +3123,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "kind": {
-          "type": "string",
-          "enum": [
-            "triggered",
-            "broadcast"
-          ]
-        },
+        "kind": shared14,
         "name": {
           "type": "string",
           "minLength": 1,
@@ -3938,20 +3131,7 @@ export const OPERATIONS: Record<string, Operation> = {
         },
         "trigger": {
           "type": "object",
-          "properties": {
-            "event": {
-              "description": "Enrol contacts when this event is tracked.",
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 100,
-              "pattern": "^[A-Za-z0-9_.:-]+$"
-            },
-            "list_id": {
-              "description": "Enrol contacts when they first subscribe to this list.",
-              "type": "string",
-              "pattern": "^lst_[0-9a-hjkmnp-tv-z]{26}$"
-            }
-          },
+          "properties": shared110,
           "additionalProperties": false,
           "description": "(Only when kind is \"triggered\".)"
         },
@@ -3964,78 +3144,15 @@ export const OPERATIONS: Record<string, Operation> = {
               {
                 "type": "object",
                 "properties": {
-                  "id": {
-                    "description": "Defaults to \"step_<n>\" (1-based position).",
-                    "type": "string",
-                    "pattern": "^[a-z0-9_-]{1,40}$"
-                  },
+                  "id": shared60,
                   "type": {
                     "type": "string",
                     "const": "send"
                   },
-                  "template_id": {
-                    "type": "string",
-                    "pattern": "^tpl_[0-9a-hjkmnp-tv-z]{26}$"
-                  },
-                  "from": {
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "object",
-                        "properties": {
-                          "email": {
-                            "type": "string",
-                            "maxLength": 254,
-                            "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-                          },
-                          "name": {
-                            "type": "string",
-                            "maxLength": 200,
-                            "pattern": "^[^\\r\\n\\0]*$"
-                          }
-                        },
-                        "required": [
-                          "email"
-                        ],
-                        "additionalProperties": false
-                      }
-                    ]
-                  },
-                  "subject": {
-                    "description": "Overrides the template subject.",
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 998,
-                    "pattern": "^[^\\r\\n\\0]*$"
-                  },
-                  "reply_to": {
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "object",
-                        "properties": {
-                          "email": {
-                            "type": "string",
-                            "maxLength": 254,
-                            "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-                          },
-                          "name": {
-                            "type": "string",
-                            "maxLength": 200,
-                            "pattern": "^[^\\r\\n\\0]*$"
-                          }
-                        },
-                        "required": [
-                          "email"
-                        ],
-                        "additionalProperties": false
-                      }
-                    ]
-                  }
+                  "template_id": shared27,
+                  "from": shared116,
+                  "subject": shared68,
+                  "reply_to": shared116
                 },
                 "required": [
                   "type",
@@ -4047,19 +3164,12 @@ export const OPERATIONS: Record<string, Operation> = {
               {
                 "type": "object",
                 "properties": {
-                  "id": {
-                    "description": "Defaults to \"step_<n>\" (1-based position).",
-                    "type": "string",
-                    "pattern": "^[a-z0-9_-]{1,40}$"
-                  },
+                  "id": shared60,
                   "type": {
                     "type": "string",
                     "const": "wait"
                   },
-                  "duration": {
-                    "type": "string",
-                    "pattern": "^(?:\\d+d)?(?:\\d+h)?(?:\\d+m)?(?:\\d+s)?$"
-                  }
+                  "duration": shared36
                 },
                 "required": [
                   "type",
@@ -4070,23 +3180,13 @@ export const OPERATIONS: Record<string, Operation> = {
               {
                 "type": "object",
                 "properties": {
-                  "id": {
-                    "description": "Defaults to \"step_<n>\" (1-based position).",
-                    "type": "string",
-                    "pattern": "^[a-z0-9_-]{1,40}$"
-                  },
+                  "id": shared60,
                   "type": {
                     "type": "string",
                     "const": "wait_until"
                   },
-                  "time": {
-                    "type": "string",
-                    "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$"
-                  },
-                  "timezone": {
-                    "description": "Used when the contact has no time zone (default UTC).",
-                    "type": "string"
-                  }
+                  "time": shared19,
+                  "timezone": shared48
                 },
                 "required": [
                   "type",
@@ -4097,30 +3197,11 @@ export const OPERATIONS: Record<string, Operation> = {
               {
                 "type": "object",
                 "properties": {
-                  "id": {
-                    "description": "Defaults to \"step_<n>\" (1-based position).",
-                    "type": "string",
-                    "pattern": "^[a-z0-9_-]{1,40}$"
-                  },
-                  "type": {
-                    "type": "string",
-                    "const": "wait_for_event"
-                  },
-                  "event": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 100,
-                    "pattern": "^[A-Za-z0-9_.:-]+$"
-                  },
-                  "timeout": {
-                    "type": "string",
-                    "pattern": "^(?:\\d+d)?(?:\\d+h)?(?:\\d+m)?(?:\\d+s)?$"
-                  },
-                  "on_timeout": {
-                    "description": "Where to go when the event does not come in time (default: the next step).",
-                    "type": "string",
-                    "pattern": "^[a-z0-9_-]{1,40}$"
-                  }
+                  "id": shared60,
+                  "type": shared2,
+                  "event": shared42,
+                  "timeout": shared36,
+                  "on_timeout": shared79
                 },
                 "required": [
                   "type",
@@ -4132,11 +3213,7 @@ export const OPERATIONS: Record<string, Operation> = {
               {
                 "type": "object",
                 "properties": {
-                  "id": {
-                    "description": "Defaults to \"step_<n>\" (1-based position).",
-                    "type": "string",
-                    "pattern": "^[a-z0-9_-]{1,40}$"
-                  },
+                  "id": shared60,
                   "type": {
                     "type": "string",
                     "const": "branch"
@@ -4144,16 +3221,8 @@ export const OPERATIONS: Record<string, Operation> = {
                   "condition": {
                     "$ref": "#/$defs/ConditionInput"
                   },
-                  "then": {
-                    "type": "string",
-                    "pattern": "^[a-z0-9_-]{1,40}$",
-                    "description": "The id of the step to go to; \"exit\" ends the enrolment."
-                  },
-                  "else": {
-                    "type": "string",
-                    "pattern": "^[a-z0-9_-]{1,40}$",
-                    "description": "The id of the step to go to; \"exit\" ends the enrolment."
-                  }
+                  "then": shared67,
+                  "else": shared67
                 },
                 "required": [
                   "type",
@@ -4166,34 +3235,10 @@ export const OPERATIONS: Record<string, Operation> = {
               {
                 "type": "object",
                 "properties": {
-                  "id": {
-                    "description": "Defaults to \"step_<n>\" (1-based position).",
-                    "type": "string",
-                    "pattern": "^[a-z0-9_-]{1,40}$"
-                  },
-                  "type": {
-                    "type": "string",
-                    "const": "update_contact"
-                  },
-                  "properties": {
-                    "type": "object",
-                    "propertyNames": {
-                      "type": "string",
-                      "minLength": 1,
-                      "maxLength": 100
-                    },
-                    "additionalProperties": {}
-                  },
-                  "tags": {
-                    "description": "Appended without duplicates.",
-                    "maxItems": 50,
-                    "type": "array",
-                    "items": {
-                      "type": "string",
-                      "minLength": 1,
-                      "maxLength": 64
-                    }
-                  }
+                  "id": shared60,
+                  "type": shared3,
+                  "properties": shared59,
+                  "tags": shared70
                 },
                 "required": [
                   "type"
@@ -4203,11 +3248,7 @@ export const OPERATIONS: Record<string, Operation> = {
               {
                 "type": "object",
                 "properties": {
-                  "id": {
-                    "description": "Defaults to \"step_<n>\" (1-based position).",
-                    "type": "string",
-                    "pattern": "^[a-z0-9_-]{1,40}$"
-                  },
+                  "id": shared60,
                   "type": {
                     "type": "string",
                     "const": "exit"
@@ -4244,33 +3285,7 @@ export const OPERATIONS: Record<string, Operation> = {
           "pattern": "^tpl_[0-9a-hjkmnp-tv-z]{26}$",
           "description": "(Only when kind is \"broadcast\".)"
         },
-        "from": {
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "object",
-              "properties": {
-                "email": {
-                  "type": "string",
-                  "maxLength": 254,
-                  "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-                },
-                "name": {
-                  "type": "string",
-                  "maxLength": 200,
-                  "pattern": "^[^\\r\\n\\0]*$"
-                }
-              },
-              "required": [
-                "email"
-              ],
-              "additionalProperties": false
-            }
-          ],
-          "description": "(Only when kind is \"broadcast\".)"
-        },
+        "from": shared117,
         "subject": {
           "type": "string",
           "minLength": 1,
@@ -4278,33 +3293,7 @@ export const OPERATIONS: Record<string, Operation> = {
           "pattern": "^[^\\r\\n\\0]*$",
           "description": "(Only when kind is \"broadcast\".)"
         },
-        "reply_to": {
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "object",
-              "properties": {
-                "email": {
-                  "type": "string",
-                  "maxLength": 254,
-                  "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-                },
-                "name": {
-                  "type": "string",
-                  "maxLength": 200,
-                  "pattern": "^[^\\r\\n\\0]*$"
-                }
-              },
-              "required": [
-                "email"
-              ],
-              "additionalProperties": false
-            }
-          ],
-          "description": "(Only when kind is \"broadcast\".)"
-        }
+        "reply_to": shared117
       },
       "required": [
         "kind",
@@ -4313,10 +3302,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "additionalProperties": false
     },
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/Campaign"
-    },
+    "outputSchema": shared6,
     "inputDefs": [
       "ConditionGroupInput",
       "ConditionInput",
@@ -4346,24 +3332,9 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputs": {
       "id": "path"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^cmp_[0-9a-hjkmnp-tv-z]{26}$"
-        }
-      },
-      "required": [
-        "id"
-      ],
-      "additionalProperties": false
-    },
+    "inputSchema": shared87,
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/Campaign"
-    },
+    "outputSchema": shared6,
     "inputDefs": [],
     "outputDefs": [
       "BroadcastProgress",
@@ -4388,24 +3359,9 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputs": {
       "id": "path"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^cmp_[0-9a-hjkmnp-tv-z]{26}$"
-        }
-      },
-      "required": [
-        "id"
-      ],
-      "additionalProperties": false
-    },
+    "inputSchema": shared87,
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/Campaign"
-    },
+    "outputSchema": shared6,
     "inputDefs": [],
     "outputDefs": [
       "BroadcastProgress",
@@ -4437,37 +3393,12 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "limit": {
-          "default": 20,
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 100,
-          "description": "Items per page (1–100, default 20)."
-        },
-        "cursor": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 2048,
-          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
-        },
-        "kind": {
-          "type": "string",
-          "enum": [
-            "triggered",
-            "broadcast"
-          ]
-        },
+        "limit": shared61,
+        "cursor": shared78,
+        "kind": shared14,
         "status": {
           "type": "string",
-          "enum": [
-            "draft",
-            "active",
-            "paused",
-            "archived",
-            "sending",
-            "completed",
-            "canceled"
-          ]
+          "enum": shared35
         }
       },
       "additionalProperties": false
@@ -4519,24 +3450,9 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputs": {
       "id": "path"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^cmp_[0-9a-hjkmnp-tv-z]{26}$"
-        }
-      },
-      "required": [
-        "id"
-      ],
-      "additionalProperties": false
-    },
+    "inputSchema": shared87,
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/Campaign"
-    },
+    "outputSchema": shared6,
     "inputDefs": [],
     "outputDefs": [
       "BroadcastProgress",
@@ -4565,10 +3481,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^ct_[0-9a-hjkmnp-tv-z]{26}$"
-        },
+        "id": shared20,
         "erase": {
           "type": "string",
           "enum": [
@@ -4587,10 +3500,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "outputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^ct_[0-9a-hjkmnp-tv-z]{26}$"
-        },
+        "id": shared20,
         "deleted": {
           "type": "boolean",
           "const": true
@@ -4628,10 +3538,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^ct_[0-9a-hjkmnp-tv-z]{26}$"
-        }
+        "id": shared20
       },
       "required": [
         "id"
@@ -4639,10 +3546,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "additionalProperties": false
     },
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/Contact"
-    },
+    "outputSchema": shared5,
     "inputDefs": [],
     "outputDefs": [
       "Contact"
@@ -4670,25 +3574,9 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "limit": {
-          "default": 20,
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 100,
-          "description": "Items per page (1–100, default 20)."
-        },
-        "cursor": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 2048,
-          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
-        },
-        "tag": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 64,
-          "pattern": "^[^\\r\\n\\0,]+$"
-        },
+        "limit": shared61,
+        "cursor": shared78,
+        "tag": shared39,
         "subscribed": {
           "type": "string",
           "enum": [
@@ -4756,52 +3644,20 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^ct_[0-9a-hjkmnp-tv-z]{26}$"
-        },
-        "first_name": {
-          "anyOf": [
-            {
-              "type": "string",
-              "maxLength": 100
-            },
-            {
-              "type": "null"
-            }
-          ]
-        },
-        "last_name": {
-          "anyOf": [
-            {
-              "type": "string",
-              "maxLength": 100
-            },
-            {
-              "type": "null"
-            }
-          ]
-        },
+        "id": shared20,
+        "first_name": shared32,
+        "last_name": shared32,
         "properties": {
           "description": "Merged like identify (null removes a key).",
           "type": "object",
-          "propertyNames": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 100
-          },
+          "propertyNames": shared10,
           "additionalProperties": {}
         },
         "tags": {
           "description": "Replaces the tags.",
           "maxItems": 50,
           "type": "array",
-          "items": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 64,
-            "pattern": "^[^\\r\\n\\0,]+$"
-          }
+          "items": shared39
         },
         "timezone": {
           "type": [
@@ -4820,10 +3676,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "additionalProperties": false
     },
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/Contact"
-    },
+    "outputSchema": shared5,
     "inputDefs": [],
     "outputDefs": [
       "Contact"
@@ -4855,10 +3708,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "additionalProperties": false
     },
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/Domain"
-    },
+    "outputSchema": shared1,
     "inputDefs": [],
     "outputDefs": [
       "DnsRecord",
@@ -4880,24 +3730,9 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputs": {
       "id": "path"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^dom_[0-9a-hjkmnp-tv-z]{26}$"
-        }
-      },
-      "required": [
-        "id"
-      ],
-      "additionalProperties": false
-    },
+    "inputSchema": shared88,
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/Domain"
-    },
+    "outputSchema": shared1,
     "inputDefs": [],
     "outputDefs": [
       "DnsRecord",
@@ -4920,25 +3755,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "limit": "query",
       "cursor": "query"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "limit": {
-          "default": 20,
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 100,
-          "description": "Items per page (1–100, default 20)."
-        },
-        "cursor": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 2048,
-          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
-        }
-      },
-      "additionalProperties": false
-    },
+    "inputSchema": shared112,
     "output": "object",
     "outputSchema": {
       "type": "object",
@@ -4981,24 +3798,9 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputs": {
       "id": "path"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^dom_[0-9a-hjkmnp-tv-z]{26}$"
-        }
-      },
-      "required": [
-        "id"
-      ],
-      "additionalProperties": false
-    },
+    "inputSchema": shared88,
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/Domain"
-    },
+    "outputSchema": shared1,
     "inputDefs": [],
     "outputDefs": [
       "DnsRecord",
@@ -5019,24 +3821,9 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputs": {
       "id": "path"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^em_[0-9a-hjkmnp-tv-z]{26}$"
-        }
-      },
-      "required": [
-        "id"
-      ],
-      "additionalProperties": false
-    },
+    "inputSchema": shared85,
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/Email"
-    },
+    "outputSchema": shared0,
     "inputDefs": [],
     "outputDefs": [
       "Email",
@@ -5058,19 +3845,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputs": {
       "id": "path"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^em_[0-9a-hjkmnp-tv-z]{26}$"
-        }
-      },
-      "required": [
-        "id"
-      ],
-      "additionalProperties": false
-    },
+    "inputSchema": shared85,
     "output": "object",
     "outputSchema": {
       "type": "object",
@@ -5107,35 +3882,11 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "limit": {
-          "default": 20,
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 100,
-          "description": "Items per page (1–100, default 20)."
-        },
-        "cursor": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 2048,
-          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
-        },
+        "limit": shared61,
+        "cursor": shared78,
         "status": {
           "type": "string",
-          "enum": [
-            "scheduled",
-            "queued",
-            "sending",
-            "sent",
-            "delivery_delayed",
-            "delivered",
-            "opened",
-            "clicked",
-            "bounced",
-            "complained",
-            "failed",
-            "canceled"
-          ],
+          "enum": shared72,
           "description": "Only emails in this status."
         },
         "tag": {
@@ -5225,276 +3976,11 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "from": {
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "object",
-              "properties": {
-                "email": {
-                  "type": "string",
-                  "maxLength": 254,
-                  "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-                },
-                "name": {
-                  "type": "string",
-                  "maxLength": 200,
-                  "pattern": "^[^\\r\\n\\0]*$"
-                }
-              },
-              "required": [
-                "email"
-              ],
-              "additionalProperties": false
-            }
-          ]
-        },
-        "to": {
-          "anyOf": [
-            {
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "object",
-                  "properties": {
-                    "email": {
-                      "type": "string",
-                      "maxLength": 254,
-                      "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-                    },
-                    "name": {
-                      "type": "string",
-                      "maxLength": 200,
-                      "pattern": "^[^\\r\\n\\0]*$"
-                    }
-                  },
-                  "required": [
-                    "email"
-                  ],
-                  "additionalProperties": false
-                }
-              ]
-            },
-            {
-              "minItems": 1,
-              "maxItems": 1000,
-              "type": "array",
-              "items": {
-                "anyOf": [
-                  {
-                    "type": "string"
-                  },
-                  {
-                    "type": "object",
-                    "properties": {
-                      "email": {
-                        "type": "string",
-                        "maxLength": 254,
-                        "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-                      },
-                      "name": {
-                        "type": "string",
-                        "maxLength": 200,
-                        "pattern": "^[^\\r\\n\\0]*$"
-                      }
-                    },
-                    "required": [
-                      "email"
-                    ],
-                    "additionalProperties": false
-                  }
-                ]
-              }
-            }
-          ]
-        },
-        "cc": {
-          "anyOf": [
-            {
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "object",
-                  "properties": {
-                    "email": {
-                      "type": "string",
-                      "maxLength": 254,
-                      "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-                    },
-                    "name": {
-                      "type": "string",
-                      "maxLength": 200,
-                      "pattern": "^[^\\r\\n\\0]*$"
-                    }
-                  },
-                  "required": [
-                    "email"
-                  ],
-                  "additionalProperties": false
-                }
-              ]
-            },
-            {
-              "minItems": 1,
-              "maxItems": 1000,
-              "type": "array",
-              "items": {
-                "anyOf": [
-                  {
-                    "type": "string"
-                  },
-                  {
-                    "type": "object",
-                    "properties": {
-                      "email": {
-                        "type": "string",
-                        "maxLength": 254,
-                        "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-                      },
-                      "name": {
-                        "type": "string",
-                        "maxLength": 200,
-                        "pattern": "^[^\\r\\n\\0]*$"
-                      }
-                    },
-                    "required": [
-                      "email"
-                    ],
-                    "additionalProperties": false
-                  }
-                ]
-              }
-            }
-          ]
-        },
-        "bcc": {
-          "anyOf": [
-            {
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "object",
-                  "properties": {
-                    "email": {
-                      "type": "string",
-                      "maxLength": 254,
-                      "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-                    },
-                    "name": {
-                      "type": "string",
-                      "maxLength": 200,
-                      "pattern": "^[^\\r\\n\\0]*$"
-                    }
-                  },
-                  "required": [
-                    "email"
-                  ],
-                  "additionalProperties": false
-                }
-              ]
-            },
-            {
-              "minItems": 1,
-              "maxItems": 1000,
-              "type": "array",
-              "items": {
-                "anyOf": [
-                  {
-                    "type": "string"
-                  },
-                  {
-                    "type": "object",
-                    "properties": {
-                      "email": {
-                        "type": "string",
-                        "maxLength": 254,
-                        "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-                      },
-                      "name": {
-                        "type": "string",
-                        "maxLength": 200,
-                        "pattern": "^[^\\r\\n\\0]*$"
-                      }
-                    },
-                    "required": [
-                      "email"
-                    ],
-                    "additionalProperties": false
-                  }
-                ]
-              }
-            }
-          ]
-        },
-        "reply_to": {
-          "anyOf": [
-            {
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "object",
-                  "properties": {
-                    "email": {
-                      "type": "string",
-                      "maxLength": 254,
-                      "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-                    },
-                    "name": {
-                      "type": "string",
-                      "maxLength": 200,
-                      "pattern": "^[^\\r\\n\\0]*$"
-                    }
-                  },
-                  "required": [
-                    "email"
-                  ],
-                  "additionalProperties": false
-                }
-              ]
-            },
-            {
-              "minItems": 1,
-              "maxItems": 1000,
-              "type": "array",
-              "items": {
-                "anyOf": [
-                  {
-                    "type": "string"
-                  },
-                  {
-                    "type": "object",
-                    "properties": {
-                      "email": {
-                        "type": "string",
-                        "maxLength": 254,
-                        "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-                      },
-                      "name": {
-                        "type": "string",
-                        "maxLength": 200,
-                        "pattern": "^[^\\r\\n\\0]*$"
-                      }
-                    },
-                    "required": [
-                      "email"
-                    ],
-                    "additionalProperties": false
-                  }
-                ]
-              }
-            }
-          ]
-        },
+        "from": shared116,
+        "to": shared121,
+        "cc": shared121,
+        "bcc": shared121,
+        "reply_to": shared121,
         "subject": {
           "type": "string",
           "minLength": 1,
@@ -5570,10 +4056,7 @@ export const OPERATIONS: Record<string, Operation> = {
             "pattern": "^[A-Za-z0-9_.@-]+$"
           }
         },
-        "template_id": {
-          "type": "string",
-          "pattern": "^tpl_[0-9a-hjkmnp-tv-z]{26}$"
-        },
+        "template_id": shared27,
         "template_version": {
           "type": "integer",
           "minimum": 1,
@@ -5616,10 +4099,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "additionalProperties": false
     },
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/Email"
-    },
+    "outputSchema": shared0,
     "inputDefs": [],
     "outputDefs": [
       "Email",
@@ -5662,11 +4142,7 @@ export const OPERATIONS: Record<string, Operation> = {
         "data": {
           "description": "Stored with the event on the contact timeline.",
           "type": "object",
-          "propertyNames": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 100
-          },
+          "propertyNames": shared10,
           "additionalProperties": {}
         },
         "timestamp": {
@@ -5721,50 +4197,19 @@ export const OPERATIONS: Record<string, Operation> = {
           "maxLength": 254,
           "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
         },
-        "first_name": {
-          "description": "Overwrites the stored name only when non-empty.",
-          "anyOf": [
-            {
-              "type": "string",
-              "maxLength": 100
-            },
-            {
-              "type": "null"
-            }
-          ]
-        },
-        "last_name": {
-          "description": "Overwrites the stored name only when non-empty.",
-          "anyOf": [
-            {
-              "type": "string",
-              "maxLength": 100
-            },
-            {
-              "type": "null"
-            }
-          ]
-        },
+        "first_name": shared69,
+        "last_name": shared69,
         "properties": {
           "description": "Deep-merged into the stored properties: new keys are added, given keys replaced, null removes a key.",
           "type": "object",
-          "propertyNames": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 100
-          },
+          "propertyNames": shared10,
           "additionalProperties": {}
         },
         "tags": {
           "description": "Appended to the stored tags, without duplicates.",
           "maxItems": 50,
           "type": "array",
-          "items": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 64,
-            "pattern": "^[^\\r\\n\\0,]+$"
-          }
+          "items": shared39
         },
         "source": {
           "description": "Where the contact came from; kept from the first identify.",
@@ -5820,14 +4265,8 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-        },
-        "message_id": {
-          "type": "string",
-          "pattern": "^msg_[0-9a-hjkmnp-tv-z]{26}$"
-        }
+        "id": shared22,
+        "message_id": shared30
       },
       "required": [
         "id",
@@ -5874,23 +4313,9 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-        },
-        "limit": {
-          "default": 20,
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 100,
-          "description": "Items per page (1–100, default 20)."
-        },
-        "cursor": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 2048,
-          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
-        },
+        "id": shared22,
+        "limit": shared61,
+        "cursor": shared78,
         "label": {
           "type": "string",
           "pattern": "^[a-z0-9_-]{1,32}$",
@@ -5984,92 +4409,11 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-        },
-        "message_id": {
-          "type": "string",
-          "pattern": "^msg_[0-9a-hjkmnp-tv-z]{26}$"
-        },
-        "to": {
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "object",
-              "properties": {
-                "email": {
-                  "type": "string"
-                },
-                "name": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "email"
-              ],
-              "additionalProperties": {}
-            },
-            {
-              "type": "array",
-              "items": {}
-            }
-          ]
-        },
-        "cc": {
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "object",
-              "properties": {
-                "email": {
-                  "type": "string"
-                },
-                "name": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "email"
-              ],
-              "additionalProperties": {}
-            },
-            {
-              "type": "array",
-              "items": {}
-            }
-          ]
-        },
-        "bcc": {
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "object",
-              "properties": {
-                "email": {
-                  "type": "string"
-                },
-                "name": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "email"
-              ],
-              "additionalProperties": {}
-            },
-            {
-              "type": "array",
-              "items": {}
-            }
-          ]
-        },
+        "id": shared22,
+        "message_id": shared30,
+        "to": shared99,
+        "cc": shared99,
+        "bcc": shared99,
         "html": {
           "type": "string"
         },
@@ -6080,24 +4424,8 @@ export const OPERATIONS: Record<string, Operation> = {
           "type": "array",
           "items": {}
         },
-        "headers": {
-          "type": "object",
-          "propertyNames": {
-            "type": "string"
-          },
-          "additionalProperties": {
-            "type": "string"
-          }
-        },
-        "tags": {
-          "type": "object",
-          "propertyNames": {
-            "type": "string"
-          },
-          "additionalProperties": {
-            "type": "string"
-          }
-        }
+        "headers": shared52,
+        "tags": shared52
       },
       "required": [
         "id",
@@ -6107,10 +4435,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "additionalProperties": false
     },
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/InboxSentMessage"
-    },
+    "outputSchema": shared16,
     "inputDefs": [],
     "outputDefs": [
       "Email",
@@ -6144,109 +4469,9 @@ export const OPERATIONS: Record<string, Operation> = {
       "headers": "body",
       "tags": "body"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-        },
-        "message_id": {
-          "type": "string",
-          "pattern": "^msg_[0-9a-hjkmnp-tv-z]{26}$"
-        },
-        "cc": {
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "object",
-              "properties": {
-                "email": {
-                  "type": "string"
-                },
-                "name": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "email"
-              ],
-              "additionalProperties": {}
-            },
-            {
-              "type": "array",
-              "items": {}
-            }
-          ]
-        },
-        "bcc": {
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "object",
-              "properties": {
-                "email": {
-                  "type": "string"
-                },
-                "name": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "email"
-              ],
-              "additionalProperties": {}
-            },
-            {
-              "type": "array",
-              "items": {}
-            }
-          ]
-        },
-        "html": {
-          "type": "string"
-        },
-        "text": {
-          "type": "string"
-        },
-        "attachments": {
-          "type": "array",
-          "items": {}
-        },
-        "headers": {
-          "type": "object",
-          "propertyNames": {
-            "type": "string"
-          },
-          "additionalProperties": {
-            "type": "string"
-          }
-        },
-        "tags": {
-          "type": "object",
-          "propertyNames": {
-            "type": "string"
-          },
-          "additionalProperties": {
-            "type": "string"
-          }
-        }
-      },
-      "required": [
-        "id",
-        "message_id"
-      ],
-      "additionalProperties": false
-    },
+    "inputSchema": shared122,
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/InboxSentMessage"
-    },
+    "outputSchema": shared16,
     "inputDefs": [],
     "outputDefs": [
       "Email",
@@ -6280,109 +4505,9 @@ export const OPERATIONS: Record<string, Operation> = {
       "headers": "body",
       "tags": "body"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-        },
-        "message_id": {
-          "type": "string",
-          "pattern": "^msg_[0-9a-hjkmnp-tv-z]{26}$"
-        },
-        "cc": {
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "object",
-              "properties": {
-                "email": {
-                  "type": "string"
-                },
-                "name": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "email"
-              ],
-              "additionalProperties": {}
-            },
-            {
-              "type": "array",
-              "items": {}
-            }
-          ]
-        },
-        "bcc": {
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "object",
-              "properties": {
-                "email": {
-                  "type": "string"
-                },
-                "name": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "email"
-              ],
-              "additionalProperties": {}
-            },
-            {
-              "type": "array",
-              "items": {}
-            }
-          ]
-        },
-        "html": {
-          "type": "string"
-        },
-        "text": {
-          "type": "string"
-        },
-        "attachments": {
-          "type": "array",
-          "items": {}
-        },
-        "headers": {
-          "type": "object",
-          "propertyNames": {
-            "type": "string"
-          },
-          "additionalProperties": {
-            "type": "string"
-          }
-        },
-        "tags": {
-          "type": "object",
-          "propertyNames": {
-            "type": "string"
-          },
-          "additionalProperties": {
-            "type": "string"
-          }
-        }
-      },
-      "required": [
-        "id",
-        "message_id"
-      ],
-      "additionalProperties": false
-    },
+    "inputSchema": shared122,
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/InboxSentMessage"
-    },
+    "outputSchema": shared16,
     "inputDefs": [],
     "outputDefs": [
       "Email",
@@ -6420,88 +4545,10 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-        },
-        "to": {
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "object",
-              "properties": {
-                "email": {
-                  "type": "string"
-                },
-                "name": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "email"
-              ],
-              "additionalProperties": {}
-            },
-            {
-              "type": "array",
-              "items": {}
-            }
-          ]
-        },
-        "cc": {
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "object",
-              "properties": {
-                "email": {
-                  "type": "string"
-                },
-                "name": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "email"
-              ],
-              "additionalProperties": {}
-            },
-            {
-              "type": "array",
-              "items": {}
-            }
-          ]
-        },
-        "bcc": {
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "object",
-              "properties": {
-                "email": {
-                  "type": "string"
-                },
-                "name": {
-                  "type": "string"
-                }
-              },
-              "required": [
-                "email"
-              ],
-              "additionalProperties": {}
-            },
-            {
-              "type": "array",
-              "items": {}
-            }
-          ]
-        },
+        "id": shared22,
+        "to": shared99,
+        "cc": shared99,
+        "bcc": shared99,
         "subject": {
           "type": "string"
         },
@@ -6515,24 +4562,8 @@ export const OPERATIONS: Record<string, Operation> = {
           "type": "array",
           "items": {}
         },
-        "headers": {
-          "type": "object",
-          "propertyNames": {
-            "type": "string"
-          },
-          "additionalProperties": {
-            "type": "string"
-          }
-        },
-        "tags": {
-          "type": "object",
-          "propertyNames": {
-            "type": "string"
-          },
-          "additionalProperties": {
-            "type": "string"
-          }
-        }
+        "headers": shared52,
+        "tags": shared52
       },
       "required": [
         "id",
@@ -6542,10 +4573,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "additionalProperties": false
     },
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/InboxSentMessage"
-    },
+    "outputSchema": shared16,
     "inputDefs": [],
     "outputDefs": [
       "Email",
@@ -6577,14 +4605,8 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-        },
-        "thread_id": {
-          "type": "string",
-          "pattern": "^th_[0-9a-hjkmnp-tv-z]{26}$"
-        }
+        "id": shared22,
+        "thread_id": shared23
       },
       "required": [
         "id",
@@ -6628,23 +4650,9 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-        },
-        "limit": {
-          "default": 20,
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 100,
-          "description": "Items per page (1–100, default 20)."
-        },
-        "cursor": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 2048,
-          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
-        }
+        "id": shared22,
+        "limit": shared61,
+        "cursor": shared78
       },
       "required": [
         "id"
@@ -6736,28 +4744,9 @@ export const OPERATIONS: Record<string, Operation> = {
         "rules": {
           "type": "object",
           "properties": {
-            "allow": {
-              "maxItems": 100,
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            },
-            "block": {
-              "maxItems": 100,
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            },
-            "on_blocked": {
-              "type": "string",
-              "enum": [
-                "drop",
-                "label"
-              ],
-              "description": "drop: the message is discarded; label: it is kept with the label \"blocked\"."
-            }
+            "allow": shared25,
+            "block": shared25,
+            "on_blocked": shared75
           },
           "additionalProperties": false
         },
@@ -6804,10 +4793,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-        }
+        "id": shared22
       },
       "required": [
         "id"
@@ -6841,25 +4827,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "limit": "query",
       "cursor": "query"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "limit": {
-          "default": 20,
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 100,
-          "description": "Items per page (1–100, default 20)."
-        },
-        "cursor": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 2048,
-          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
-        }
-      },
-      "additionalProperties": false
-    },
+    "inputSchema": shared112,
     "output": "object",
     "outputSchema": {
       "type": "object",
@@ -6908,22 +4876,13 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "from": {
-          "type": "string",
-          "description": "First day (UTC), inclusive; default: 29 days before `to`."
-        },
-        "to": {
-          "type": "string",
-          "description": "Last day (UTC), inclusive; default: today."
-        }
+        "from": shared51,
+        "to": shared40
       },
       "additionalProperties": false
     },
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/StatsReport"
-    },
+    "outputSchema": shared9,
     "inputDefs": [],
     "outputDefs": [
       "StatsCounters",
@@ -6954,11 +4913,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "name": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 100
-        },
+        "name": shared10,
         "description": {
           "default": null,
           "type": [
@@ -7006,10 +4961,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "additionalProperties": false
     },
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/Template"
-    },
+    "outputSchema": shared7,
     "inputDefs": [
       "TemplateVariable"
     ],
@@ -7037,10 +4989,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^tpl_[0-9a-hjkmnp-tv-z]{26}$"
-        },
+        "id": shared27,
         "version": {
           "type": "number",
           "description": "An earlier version (the latest 50 are kept); default the latest."
@@ -7052,10 +5001,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "additionalProperties": false
     },
     "output": "object",
-    "outputSchema": {
-      "type": "object",
-      "$ref": "#/$defs/Template"
-    },
+    "outputSchema": shared7,
     "inputDefs": [],
     "outputDefs": [
       "Template",
@@ -7078,25 +5024,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "limit": "query",
       "cursor": "query"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "limit": {
-          "default": 20,
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 100,
-          "description": "Items per page (1–100, default 20)."
-        },
-        "cursor": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 2048,
-          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
-        }
-      },
-      "additionalProperties": false
-    },
+    "inputSchema": shared112,
     "output": "object",
     "outputSchema": {
       "type": "object",
@@ -7145,10 +5073,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^tpl_[0-9a-hjkmnp-tv-z]{26}$"
-        },
+        "id": shared27,
         "variables": {
           "default": {},
           "type": "object",
@@ -7211,26 +5136,7 @@ export const OPERATIONS: Record<string, Operation> = {
             {
               "minItems": 1,
               "type": "array",
-              "items": {
-                "type": "string",
-                "enum": [
-                  "email.sent",
-                  "email.delivered",
-                  "email.delivery_delayed",
-                  "email.bounced",
-                  "email.complained",
-                  "email.opened",
-                  "email.clicked",
-                  "email.failed",
-                  "message.received",
-                  "domain.verified",
-                  "contact.created",
-                  "contact.updated",
-                  "contact.unsubscribed",
-                  "webhook.disabled",
-                  "webhook.test"
-                ]
-              }
+              "items": shared111
             },
             {
               "type": "null"
@@ -7244,10 +5150,7 @@ export const OPERATIONS: Record<string, Operation> = {
               "minItems": 1,
               "maxItems": 20,
               "type": "array",
-              "items": {
-                "type": "string",
-                "pattern": "^ib_[0-9a-hjkmnp-tv-z]{26}$"
-              }
+              "items": shared22
             },
             {
               "type": "null"
@@ -7303,27 +5206,12 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputs": {
       "id": "path"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^wh_[0-9a-hjkmnp-tv-z]{26}$"
-        }
-      },
-      "required": [
-        "id"
-      ],
-      "additionalProperties": false
-    },
+    "inputSchema": shared86,
     "output": "object",
     "outputSchema": {
       "type": "object",
       "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^wh_[0-9a-hjkmnp-tv-z]{26}$"
-        },
+        "id": shared24,
         "deleted": {
           "type": "boolean",
           "const": true
@@ -7358,25 +5246,7 @@ export const OPERATIONS: Record<string, Operation> = {
       "limit": "query",
       "cursor": "query"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "limit": {
-          "default": 20,
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 100,
-          "description": "Items per page (1–100, default 20)."
-        },
-        "cursor": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 2048,
-          "description": "The `next_cursor` of the previous page; omit for the first (newest) page."
-        }
-      },
-      "additionalProperties": false
-    },
+    "inputSchema": shared112,
     "output": "object",
     "outputSchema": {
       "type": "object",
@@ -7422,19 +5292,7 @@ export const OPERATIONS: Record<string, Operation> = {
     "inputs": {
       "id": "path"
     },
-    "inputSchema": {
-      "type": "object",
-      "properties": {
-        "id": {
-          "type": "string",
-          "pattern": "^wh_[0-9a-hjkmnp-tv-z]{26}$"
-        }
-      },
-      "required": [
-        "id"
-      ],
-      "additionalProperties": false
-    },
+    "inputSchema": shared86,
     "output": "object",
     "outputSchema": {
       "type": "object",
