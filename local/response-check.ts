@@ -7,7 +7,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { buildOpenApiDocument, type OpenApiDocument } from '../functions/domain/openapi.js';
+import { buildOpenApiDocument, openApiPath, type OpenApiDocument } from '../functions/domain/openapi.js';
 import type { RouteDefinition } from '../lib/routes.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
@@ -35,7 +35,7 @@ export function createResponseCheck(): ResponseCheck {
     const body = result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString('utf8') : result.body;
     const contentType = Object.entries(result.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
     const where = route ? `${route.id} ${status}` : `unmatched route ${status}`;
-    const declared = route ? document.paths[route.path]?.[route.method.toLowerCase()]?.responses[String(status)] : status >= 400 ? { description: '', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } : undefined;
+    const declared = route ? document.paths[openApiPath(route)]?.[route.method.toLowerCase()]?.responses[String(status)] : status >= 400 ? { description: '', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } : undefined;
     if (!declared) return `${where}: the status is not declared in the OpenAPI document.`;
     const declaredTypes = Object.keys(declared.content ?? {});
     if (!declaredTypes.length) return body ? `${where}: declared without a body, but answered one.` : undefined;

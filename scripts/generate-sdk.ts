@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import { buildOpenApiDocument, type OpenApiDocument, type OpenApiOperation } from '../functions/domain/openapi.js';
+import { routeById, type RouteId } from '../lib/routes.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SDK_DIR = join(ROOT, 'packages/sdk');
@@ -112,8 +113,10 @@ function isPageResponse(document: OpenApiDocument, operation: OpenApiOperation):
 }
 
 export function operationsOf(document: OpenApiDocument): OperationInfo[] {
-  return Object.entries(document.paths).flatMap(([path, methods]) =>
+  return Object.values(document.paths).flatMap((methods) =>
     Object.entries(methods).map(([method, operation]) => {
+      // The route table's path: OpenAPI cannot say that `{key+}` keeps its slashes; the SDK can.
+      const path = routeById(operation.operationId as RouteId).path;
       const query = operation.parameters.filter((p) => p.in === 'query');
       return {
         id: operation.operationId,

@@ -160,7 +160,12 @@ function objectParameters(schema: z.ZodType | undefined, where: 'path' | 'query'
 function pathParameters(route: RouteDefinition, contract: RouteContract, collector: SchemaCollector): OpenApiParameter[] {
   const declared = objectParameters(contract.params, 'path', collector);
   const names = [...route.path.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\+?\}/g)].map((m) => m[1]!);
-  return names.map((name) => declared.find((p) => p.name === name) ?? { name, in: 'path', required: true, schema: { type: 'string' } });
+  const greedy = new Set([...route.path.matchAll(/\{(\w+)\+\}/g)].map((m) => m[1]!));
+  return names.map((name) => {
+    const parameter = declared.find((p) => p.name === name) ?? { name, in: 'path' as const, required: true, schema: { type: 'string' } };
+    if (!greedy.has(name)) return parameter;
+    return { ...parameter, description: `${parameter.description ? `${parameter.description} ` : ''}May contain \`/\` (sent as is or as %2F).` };
+  });
 }
 
 /** The errors a route can answer, from what the route table says about it plus the contract's own. */
@@ -228,6 +233,9 @@ function operation(route: RouteDefinition, contract: RouteContract, collector: S
   };
 }
 
+/** API Gateway's greedy `{key+}` is `{key}` in OpenAPI (a template parameter is named without the `+`). */
+export const openApiPath = (route: Pick<RouteDefinition, 'path'>) => route.path.replace(/\{(\w+)\+\}/g, '{$1}');
+
 export function buildOpenApiDocument(options: { serverUrl?: string; version: string }): OpenApiDocument {
   const collector = new SchemaCollector();
   const errorSchema = collector.convert(ErrorEnvelope, 'output');
@@ -235,7 +243,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version: str
   const tags = new Set<string>();
   for (const route of ROUTES as readonly RouteDefinition[]) {
     tags.add(tagOf(route));
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, CONTRACTS[route.id as RouteId], collector);
+    (paths[openApiPath(route)] ??= {})[route.method.toLowerCase()] = operation(route, CONTRACTS[route.id as RouteId], collector);
   }
   const { document, schemas } = collector.finish({ paths, errorSchema });
   return {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { openApiPath } from '../../functions/domain/openapi.js';
 import { ROUTES } from '../../lib/routes.js';
 
 let stack: LocalStack;
@@ -34,7 +35,7 @@ describe('the API describes itself', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
-    for (const route of ROUTES) expect(text).toContain(`### ${route.method} ${route.path} — `);
+    for (const route of ROUTES) expect(text).toContain(`### ${route.method} ${openApiPath(route)} — `);
     expect(text).toContain('Authorization: Bearer');
   });
 });

@@ -3,7 +3,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ROUTES, handlerFile, type RouteDefinition, type RouteId } from '../../lib/routes.js';
 import { API_ROUTES } from '../../functions/schemas/api.js';
-import { buildOpenApiDocument, errorCodesOf } from '../../functions/domain/openapi.js';
+import { buildOpenApiDocument, errorCodesOf, openApiPath } from '../../functions/domain/openapi.js';
 import { renderLlmsText, renderReferenceHtml } from '../../functions/domain/api-reference.js';
 import type { RouteContract } from '../../functions/schemas/contract.js';
 import type { InputSchemas } from '../../functions/shared/http/request.js';
@@ -24,12 +24,12 @@ describe('OpenAPI document', () => {
 
   it('has every route of the table, once, under its id', () => {
     const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`));
-    expect(operations.sort()).toEqual(routes.map((r) => `${r.method} ${r.path} ${r.id}`).sort());
+    expect(operations.sort()).toEqual(routes.map((r) => `${r.method} ${openApiPath(r)} ${r.id}`).sort());
   });
 
   it('declares every path parameter, success answer and error status of each route', () => {
     for (const route of routes) {
-      const op = document.paths[route.path]![route.method.toLowerCase()]!;
+      const op = document.paths[openApiPath(route)]![route.method.toLowerCase()]!;
       const pathNames = [...route.path.matchAll(/\{(\w+)\+?\}/g)].map((m) => m[1]);
       expect(op.parameters.filter((p) => p.in === 'path').map((p) => p.name), route.id).toEqual(pathNames);
       expect(Object.keys(op.responses).some((status) => Number(status) < 400), route.id).toBe(true);
@@ -71,13 +71,13 @@ describe('readable references', () => {
 
   it('llms.txt lists every route with its summary and every body field', () => {
     for (const route of routes) {
-      expect(llms).toContain(`### ${route.method} ${route.path} — ${contracts[route.id]!.summary}`);
+      expect(llms).toContain(`### ${route.method} ${openApiPath(route)} — ${contracts[route.id]!.summary}`);
     }
     expect(llms).toMatch(/### POST \/v1\/emails — [^\n]+\n[\s\S]*?- subject \(/);
   });
 
   it('/docs has a section per operation and per schema, and no script', () => {
-    for (const route of routes) expect(html).toContain(`<code>${route.path}</code>`);
+    for (const route of routes) expect(html).toContain(`<code>${openApiPath(route)}</code>`);
     for (const name of Object.keys(document.components.schemas)) expect(html).toContain(`<h3>${name}</h3>`);
     expect(html).not.toMatch(/<script/i);
   });

@@ -971,7 +971,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/buckets/{slug}/objects/{key+}": {
+    "/v1/buckets/{slug}/objects/{key}": {
         parameters: {
             query?: never;
             header?: never;
@@ -10432,6 +10432,7 @@ export interface operations {
             header?: never;
             path: {
                 slug: string;
+                /** @description May contain `/` (sent as is or as %2F). */
                 key: string;
             };
             cookie?: never;
@@ -10529,6 +10530,7 @@ export interface operations {
             header?: never;
             path: {
                 slug: string;
+                /** @description May contain `/` (sent as is or as %2F). */
                 key: string;
             };
             cookie?: never;
