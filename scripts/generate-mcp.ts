@@ -205,7 +205,8 @@ function shareRepeatedParts(roots: readonly JsonSchema[]): { declarations: strin
   return { declarations: declarations.join('\n'), serialize: (value) => serializeAs(value) };
 }
 
-export function renderMcpOperations(document: OpenApiDocument): string {
+/** What generated/operations.ts holds: the operations the tools call and the schemas they refer to. */
+export function mcpOperations(document: OpenApiDocument): { schemas: Record<string, JsonSchema>; operations: Record<string, Operation> } {
   const byId = new Map<string, { path: string; method: string; operation: OpenApiOperation }>();
   for (const [path, methods] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(methods)) byId.set(operation.operationId, { path, method: method.toUpperCase(), operation });
@@ -233,7 +234,11 @@ export function renderMcpOperations(document: OpenApiDocument): string {
     };
   }
   const used = [...new Set(Object.values(operations).flatMap((o) => [...o.inputDefs, ...o.outputDefs]))].sort();
-  const schemas = Object.fromEntries(used.map((name) => [name, components[name]!]));
+  return { schemas: Object.fromEntries(used.map((name) => [name, components[name]!])), operations };
+}
+
+export function renderMcpOperations(document: OpenApiDocument): string {
+  const { schemas, operations } = mcpOperations(document);
   const { declarations, serialize } = shareRepeatedParts([
     ...Object.values(schemas),
     ...Object.values(operations).flatMap((operation) => [operation.inputSchema, operation.outputSchema]),
