@@ -10,6 +10,9 @@ export default defineConfig({
     globalSetup: ['test/setup/global-setup.ts'],
     setupFiles: ['test/setup/worker-env.ts'],
     pool: 'forks',
+    // Integration files mostly wait on queues and timers, so two at a time fit two cores; each worker has its
+    // own stack in the shared emulators (test/support/worker-stack.ts), so the files do not see each other's work.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: {

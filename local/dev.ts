@@ -97,7 +97,7 @@ async function main() {
   writeFileSync(pidFile, String(emulators.dynamoDbPid));
   const { queues } = await provision(emulators.endpoints, { tableName: DEFAULT_TABLE_NAME, queuePrefix: DEFAULT_QUEUE_PREFIX });
   const { pepper, rootKey } = loadSecrets(stateDir);
-  Object.assign(process.env, functionEnvironment({ endpoints: emulators.endpoints, tableName: DEFAULT_TABLE_NAME, queues, pepper, rootKey }), {
+  Object.assign(process.env, functionEnvironment({ endpoints: emulators.endpoints, tableName: DEFAULT_TABLE_NAME, queuePrefix: DEFAULT_QUEUE_PREFIX, queues, pepper, rootKey }), {
     POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   });

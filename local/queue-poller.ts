@@ -70,7 +70,10 @@ export function startQueuePollers(sqs: SQSClient, queues: PolledQueue[], options
   const controllers: AbortController[] = [];
 
   const poll = async (queue: PolledQueue) => {
-    const handler = typeof queue.consumer === 'string' ? await loadHandler<SQSEvent, SQSBatchResponse | void>(queue.consumer) : queue.consumer;
+    // Loaded at the first message, as Lambda starts a container at the first invocation: a process that never
+    // gets work on a queue (most test files use a few) never pays for importing its consumer.
+    const consumer = queue.consumer;
+    const loadConsumer = typeof consumer === 'string' ? () => loadHandler<SQSEvent, SQSBatchResponse | void>(consumer) : async () => consumer;
     while (running) {
       const abort = new AbortController();
       controllers.push(abort);
@@ -88,10 +91,12 @@ export function startQueuePollers(sqs: SQSClient, queues: PolledQueue[], options
         if (!Messages?.length) continue;
         const records = Messages.map((m) => toSqsRecord(m, queue, options.region));
         const context = lambdaContext(`mailroom-${queue.name}`, queue.timeoutSeconds);
-        const outcome = await handler({ Records: records }, context).then(
-          (result) => ({ result }),
-          (error) => ({ error }),
-        );
+        const outcome = await loadConsumer()
+          .then((handler) => handler({ Records: records }, context))
+          .then(
+            (result) => ({ result }),
+            (error) => ({ error }),
+          );
         if ('error' in outcome) options.onError?.(outcome.error);
         const done = succeededRecords(records, outcome);
         if (done.length) {

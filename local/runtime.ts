@@ -10,10 +10,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { awsEnvironment, LOCAL_AWS, type Endpoints } from './aws-env.js';
-import { startDynamoDb, startSes, startSqsS3, type FauxqsServer } from './emulators.js';
+import type { FauxqsServer } from './emulators.js';
 import { provisionBucket, provisionBucketNotifications, provisionConfigurationSet, provisionQueues, provisionSesEventTopic, provisionTable, type ProvisionedQueue } from './provision.js';
-import { startSesFront } from './ses-front.js';
-import { startS3Front } from './s3-front.js';
 import { MEDIA_KEY_PREFIX } from '../functions/schemas/storage.js';
 import { TRACKED_EVENT_TYPES, UNTRACKED_EVENT_TYPES } from '../lib/ses-event-types.js';
 import { startApiServer, type ApiServer } from './api-server.js';
@@ -25,14 +23,26 @@ import type { SESEvent } from 'aws-lambda';
 
 export const DEFAULT_TABLE_NAME = 'mailroom';
 export const DEFAULT_QUEUE_PREFIX = 'mailroom';
-/** Local names of what CDK creates on AWS. */
+/** Local names of what CDK creates on AWS that every stack in one set of emulators shares. */
 export const LOCAL_MAIL = {
   bucket: 'mailroom-mail',
-  mediaBucket: 'mailroom-media',
-  configurationSet: 'mailroom',
-  configurationSetUntracked: 'mailroom-untracked',
   defaultSendingDomain: 'mailroom.test',
 } as const;
+
+/**
+ * Local names of a stack's own resources, from its queue prefix: whatever delivers to its queues (the media
+ * bucket's notifications, the configuration sets' events) is its own too, so stacks side by side in one set of
+ * emulators (one per test worker) never receive each other's work. DEFAULT_QUEUE_PREFIX gives `npm run dev`
+ * mailroom-media, mailroom and mailroom-untracked.
+ */
+export function stackNames(queuePrefix: string) {
+  return {
+    mediaBucket: `${queuePrefix}-media`,
+    configurationSet: queuePrefix,
+    configurationSetUntracked: `${queuePrefix}-untracked`,
+    sesEventTopic: `${queuePrefix}-ses-events`,
+  };
+}
 
 export interface Emulators {
   endpoints: Endpoints;
@@ -53,6 +63,12 @@ export async function startEmulators(options: {
   s3StateFile?: string;
   ports: { dynamodb: number; sqsS3: number; ses: number; s3?: number };
 }): Promise<Emulators> {
+  // Imported here, not above: a process that only runs the services (each test worker) never loads the emulators.
+  const [{ startDynamoDb, startSes, startSqsS3 }, { startSesFront }, { startS3Front }] = await Promise.all([
+    import('./emulators.js'),
+    import('./ses-front.js'),
+    import('./s3-front.js'),
+  ]);
   const [dynamodb, sqsS3, sesMailbox] = await Promise.all([
     startDynamoDb({ port: options.ports.dynamodb, dbPath: options.dbPath }),
     startSqsS3({ port: options.ports.sqsS3 }),
@@ -115,16 +131,17 @@ export interface Provisioned {
 
 export async function provision(endpoints: Endpoints, names: { tableName: string; queuePrefix: string }): Promise<Provisioned> {
   const clients = localClients(endpoints);
+  const own = stackNames(names.queuePrefix);
   try {
     await provisionTable(clients.dynamodb, names.tableName);
     await provisionBucket(clients.s3, LOCAL_MAIL.bucket);
-    await provisionBucket(clients.s3, LOCAL_MAIL.mediaBucket);
+    await provisionBucket(clients.s3, own.mediaBucket);
     const queues = await provisionQueues(clients.sqs, names.queuePrefix);
-    await provisionBucketNotifications(clients.s3, LOCAL_MAIL.mediaBucket, queues.find((q) => q.definition.name === 'storage-events')!, MEDIA_KEY_PREFIX);
+    await provisionBucketNotifications(clients.s3, own.mediaBucket, queues.find((q) => q.definition.name === 'storage-events')!, MEDIA_KEY_PREFIX);
     const eventsQueue = queues.find((q) => q.definition.name === 'ses-events')!;
-    const sesEventTopicArn = await provisionSesEventTopic(clients.sns, `${names.queuePrefix}-ses-events`, eventsQueue);
-    await provisionConfigurationSet(clients.ses, LOCAL_MAIL.configurationSet, sesEventTopicArn, TRACKED_EVENT_TYPES);
-    await provisionConfigurationSet(clients.ses, LOCAL_MAIL.configurationSetUntracked, sesEventTopicArn, UNTRACKED_EVENT_TYPES);
+    const sesEventTopicArn = await provisionSesEventTopic(clients.sns, own.sesEventTopic, eventsQueue);
+    await provisionConfigurationSet(clients.ses, own.configurationSet, sesEventTopicArn, TRACKED_EVENT_TYPES);
+    await provisionConfigurationSet(clients.ses, own.configurationSetUntracked, sesEventTopicArn, UNTRACKED_EVENT_TYPES);
     return { queues, sesEventTopicArn };
   } finally {
     for (const client of Object.values(clients)) client.destroy();
@@ -139,10 +156,13 @@ export function packageVersion(): string {
 export function functionEnvironment(options: {
   endpoints: Endpoints;
   tableName: string;
+  /** The prefix the stack was provisioned with: it names the stack's media bucket and configuration sets. */
+  queuePrefix: string;
   queues: ProvisionedQueue[];
   pepper: string;
   rootKey: string;
 }): Record<string, string> {
+  const own = stackNames(options.queuePrefix);
   return {
     ...awsEnvironment(options.endpoints),
     TABLE_NAME: options.tableName,
@@ -152,10 +172,10 @@ export function functionEnvironment(options: {
     MAILROOM_VERSION: packageVersion(),
     POWERTOOLS_SERVICE_NAME: 'mailroom',
     MAIL_BUCKET: LOCAL_MAIL.bucket,
-    MEDIA_BUCKET: LOCAL_MAIL.mediaBucket,
-    MEDIA_PUBLIC_URL: publicMediaUrl(options.endpoints, LOCAL_MAIL.mediaBucket),
-    SES_CONFIGURATION_SET: LOCAL_MAIL.configurationSet,
-    SES_CONFIGURATION_SET_UNTRACKED: LOCAL_MAIL.configurationSetUntracked,
+    MEDIA_BUCKET: own.mediaBucket,
+    MEDIA_PUBLIC_URL: publicMediaUrl(options.endpoints, own.mediaBucket),
+    SES_CONFIGURATION_SET: own.configurationSet,
+    SES_CONFIGURATION_SET_UNTRACKED: own.configurationSetUntracked,
     DEFAULT_SENDING_DOMAIN: LOCAL_MAIL.defaultSendingDomain,
     // Receivers on a developer machine are plain HTTP on localhost; a deployment allows neither by default.
     WEBHOOK_ALLOW_HTTP: 'true',

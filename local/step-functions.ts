@@ -79,11 +79,18 @@ interface Sleeping {
   wakeAt: number;
 }
 
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
 export async function startStepFunctions(options: { port: number; timeScale: number; stateFile?: string }): Promise<LocalStepFunctions> {
   const definition = campaignStateMachineDefinition(STEP_FUNCTION_ARN);
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  // Built at their first execution: validating a definition compiles JSON schemas, most of a second of CPU that a
+  // process running no campaign (most test files) need not spend.
+  const machine = once(() => new StateMachine(definition as never, { validationOptions: { checkArn: false } }));
   // The same definition entered at its Wait state: how a restarted runtime picks a sleeping execution up again.
-  const resumingMachine = new StateMachine({ ...definition, StartAt: 'Sleep' } as never, { validationOptions: { checkArn: false } });
+  const resumingMachine = once(() => new StateMachine({ ...definition, StartAt: 'Sleep' } as never, { validationOptions: { checkArn: false } }));
   const executions = new Map<string, Execution>();
   const running = new Set<Promise<unknown>>();
   const sleeping = new Map<string, Sleeping>();
@@ -107,7 +114,7 @@ export async function startStepFunctions(options: { port: number; timeScale: num
       return output as never;
     };
     if (resume) waitTimeOverrides.Sleep = Math.max(1, resume.wakeAt - Date.now());
-    const run = (resume ? resumingMachine : machine).run(resume ? (resume.state as never) : JSON.parse(input), {
+    const run = (resume ? resumingMachine() : machine()).run(resume ? (resume.state as never) : JSON.parse(input), {
       overrides: {
         taskResourceLocalHandlers: { [STEP_TASK_STATE]: stepTask, [FAILURE_TASK_STATE]: stepTask },
         waitTimeOverrides,

@@ -19,7 +19,7 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
   const emulators = await startEmulators({ ports: { dynamodb: 0, sqsS3: 0, ses: 0 } });
   const { queues } = await provision(emulators.endpoints, { tableName: name, queuePrefix: name });
   const rootKey = generateRootToken();
-  Object.assign(process.env, functionEnvironment({ endpoints: emulators.endpoints, tableName: name, queues, pepper: randomBytes(32).toString('base64url'), rootKey }), {
+  Object.assign(process.env, functionEnvironment({ endpoints: emulators.endpoints, tableName: name, queuePrefix: name, queues, pepper: randomBytes(32).toString('base64url'), rootKey }), {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     RATE_LIMIT_PER_KEY: '1000000',
     RATE_LIMIT_PER_TEAM: '1000000',

@@ -1,6 +1,6 @@
 /**
  * Triggered campaigns end to end: POST /v1/events enrols, the local Step Functions runner executes the
- * deployed state machine definition with waits scaled (a day per second), and the mail SES captured is
+ * deployed state machine definition with waits scaled (a day per 4 s), and the mail SES captured is
  * what each contact should have got.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +10,15 @@ import { documentClient } from '../../functions/shared/clients.js';
 import { unsubscribeToken } from '../../functions/domain/unsubscribe.js';
 import { expectError, expectEventually, sleep } from '../support/http.js';
 
+/**
+ * Not the usual second: each test acts (checks the first mail, unsubscribes, converts, pauses…) between a send and
+ * the end of the wait after it, so the wait must outlast the send's way through the queues on a busy machine.
+ */
+const DAY_MS = 4000;
+
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack();
+  stack = await startLocalStack({ campaignDayMs: DAY_MS });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -100,7 +106,7 @@ describe.concurrent('triggered campaigns', () => {
     await expectEventually(async () => {
       expect((await subjectsTo(ann)).sort()).toEqual(['Pro tips', 'Welcome']);
       expect((await subjectsTo(bob)).sort()).toEqual(['Free tips', 'Welcome']);
-    }, 15_000);
+    }, 2 * DAY_MS + 15_000);
     await expectEventually(async () => {
       expect(await enrollment(key, campaign.id, first.body.contact_id)).toMatchObject({ status: 'completed', exit_reason: null, run: 1 });
       expect(await enrollment(key, campaign.id, second.body.contact_id)).toMatchObject({ status: 'completed', current_step: 'free' });
@@ -114,7 +120,7 @@ describe.concurrent('triggered campaigns', () => {
     // No mail is sent twice.
     await sleep(1500);
     expect((await subjectsTo(ann)).length).toBe(2);
-  }, 40_000);
+  }, 60_000);
 
   it("the campaign mail's one-click unsubscribe stops the sequence before the next send and counts for the campaign", async () => {
     const { adminKey: key, team } = await createTeam(stack, 'campaign-unsub');
@@ -138,11 +144,11 @@ describe.concurrent('triggered campaigns', () => {
     const unsubscribed = await call(stack.url, 'POST', `/v1/unsubscribe/${token}`, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(unsubscribed.status, JSON.stringify(unsubscribed.body)).toBe(200);
     expect((await call(stack.url, 'GET', `/v1/contacts/${tracked.body.contact_id}`, { key })).body.subscribed).toBe(false);
-    await expectEventually(async () => expect(await enrollment(key, campaign.id, tracked.body.contact_id)).toMatchObject({ status: 'exited', exit_reason: 'unsubscribed' }), 15_000);
+    await expectEventually(async () => expect(await enrollment(key, campaign.id, tracked.body.contact_id)).toMatchObject({ status: 'exited', exit_reason: 'unsubscribed' }), 3 * DAY_MS + 15_000);
     expect(await subjectsTo(email)).toEqual(['Step one']);
     const stats = await call(stack.url, 'GET', `/v1/campaigns/${campaign.id}/stats`, { key });
     expect(stats.body.totals).toMatchObject({ sent: 1, unsubscribed: 1 });
-  }, 30_000);
+  }, 60_000);
 
   it('the goal event ends the enrolment as converted', async () => {
     const { adminKey: key } = await createTeam(stack, 'campaign-goal');
@@ -164,9 +170,9 @@ describe.concurrent('triggered campaigns', () => {
     const goal = await track(key, email, 'purchase', { order: 'A1' });
     expect(goal.body).toMatchObject({ converted_campaigns: ['Convert'] });
     expect(await enrollment(key, campaign.id, tracked.body.contact_id)).toMatchObject({ status: 'exited', exit_reason: 'converted' });
-    await sleep(3500);
+    await sleep(3 * DAY_MS + 500);
     expect(await subjectsTo(email)).toEqual(['Try it']);
-  }, 30_000);
+  }, 60_000);
 
   it('wait_for_event continues when the event comes and takes the timeout path when it does not', async () => {
     const { adminKey: key } = await createTeam(stack, 'campaign-wait-event');
@@ -192,15 +198,15 @@ describe.concurrent('triggered campaigns', () => {
     await expectEventually(async () => {
       expect((await subjectsTo(eager)).sort()).toEqual(['Hello', 'Thanks for activating']);
       expect((await subjectsTo(idle)).sort()).toEqual(['Hello', 'Need help?']);
-    }, 15_000);
+    }, 2 * DAY_MS + 15_000);
     await expectEventually(async () => {
       expect(await enrollment(key, campaign.id, a.body.contact_id)).toMatchObject({ status: 'completed' });
       expect(await enrollment(key, campaign.id, b.body.contact_id)).toMatchObject({ status: 'completed', current_step: 'nudge' });
     });
     // The timer of the resumed wait fires later and must not send anything more.
-    await sleep(2500);
+    await sleep(2 * DAY_MS + 500);
     expect((await subjectsTo(eager)).length).toBe(2);
-  }, 40_000);
+  }, 60_000);
 
   it('editing a running campaign keeps running enrolments on their version; pausing exits them at their next step', async () => {
     const { adminKey: key } = await createTeam(stack, 'campaign-version');
@@ -229,17 +235,17 @@ describe.concurrent('triggered campaigns', () => {
     await expectEventually(async () => {
       expect((await subjectsTo(early)).sort()).toEqual(['First', 'Old second']);
       expect((await subjectsTo(late)).sort()).toEqual(['First', 'New second']);
-    }, 15_000);
+    }, 2 * DAY_MS + 15_000);
 
     const paused = address('paused');
     const tracked = await track(key, paused, 'joined');
     await expectEventually(async () => expect(await subjectsTo(paused)).toEqual(['First']));
     expect((await call(stack.url, 'POST', `/v1/campaigns/${campaign.id}/pause`, { key })).body.status).toBe('paused');
-    await expectEventually(async () => expect(await enrollment(key, campaign.id, tracked.body.contact_id)).toMatchObject({ status: 'exited', exit_reason: 'campaign_paused' }), 15_000);
+    await expectEventually(async () => expect(await enrollment(key, campaign.id, tracked.body.contact_id)).toMatchObject({ status: 'exited', exit_reason: 'campaign_paused' }), 2 * DAY_MS + 15_000);
     expect(await subjectsTo(paused)).toEqual(['First']);
     // A paused campaign enrols nobody.
     expect((await track(key, address('nobody'), 'joined')).body.enrolled_campaigns).toEqual([]);
-  }, 40_000);
+  }, 60_000);
 
   it('re-entry lets a contact that finished enrol again; without it the contact is skipped', async () => {
     const { adminKey: key } = await createTeam(stack, 'campaign-reentry');
@@ -303,7 +309,7 @@ describe('erasure', () => {
     expect(after.Items).toEqual([]);
     expect((await call(stack.url, 'GET', `/v1/campaigns/${campaign.id}/enrollments`, { key })).body.data).toEqual([]);
     expect((await call(stack.url, 'GET', `/v1/lists/${list.body.id}/contacts`, { key })).body.data).toEqual([]);
-    await sleep(3000);
+    await sleep(2 * DAY_MS + 1000);
     expect(await subjectsTo(email)).toEqual(['Before erasure']);
   }, 30_000);
 });

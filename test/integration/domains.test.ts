@@ -78,7 +78,7 @@ describe('POST /v1/domains', () => {
     expect(identity.IdentityType).toBe('DOMAIN');
     expect(identity.DkimAttributes?.Tokens).toEqual(dkim.map((r) => r.name.split('.')[0]));
     expect(identity.MailFromAttributes).toMatchObject({ MailFromDomain: `bounce.${name}`, BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' });
-    expect(identity.ConfigurationSetName).toBe(LOCAL_MAIL.configurationSet);
+    expect(identity.ConfigurationSetName).toBe(process.env.SES_CONFIGURATION_SET);
     expect(identity.Tags).toEqual([
       { Key: 'mailroom:team-id', Value: teamA.id },
       { Key: 'mailroom:domain-id', Value: domain.id },

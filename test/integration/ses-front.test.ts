@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import {
   CreateConfigurationSetCommand,
@@ -22,10 +22,10 @@ import {
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { LOCAL_AWS } from '../../local/aws-env.js';
-import { LOCAL_MAIL } from '../../local/runtime.js';
 import { provisionConfigurationSet } from '../../local/provision.js';
 import { SES_EVENT_TYPES, UNTRACKED_EVENT_TYPES } from '../../lib/ses-event-types.js';
 import { endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { workerStack } from '../support/worker-stack.js';
 import { eventually } from '../support/http.js';
 
 const ses = new SESv2Client({ endpoint: endpoints().ses, ...LOCAL_AWS });
@@ -219,10 +219,10 @@ describe('configuration sets', () => {
   });
 
   it('has the deployment\'s two sets provisioned, publishing through SNS raw delivery to the ses-events queue', async () => {
-    const eventsQueue = inject('queues').find((q) => q.definition.name === 'ses-events')!;
+    const eventsQueue = workerStack().queues.find((q) => q.definition.name === 'ses-events')!;
     for (const [name, types] of [
-      [LOCAL_MAIL.configurationSet, SES_EVENT_TYPES],
-      [LOCAL_MAIL.configurationSetUntracked, UNTRACKED_EVENT_TYPES],
+      [process.env.SES_CONFIGURATION_SET!, SES_EVENT_TYPES],
+      [process.env.SES_CONFIGURATION_SET_UNTRACKED!, UNTRACKED_EVENT_TYPES],
     ] as const) {
       const { EventDestinations = [] } = await ses.send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: name }));
       expect(EventDestinations).toHaveLength(1);
@@ -376,7 +376,7 @@ describe('sending and events', () => {
       FromEmailAddress: 'sender@front-test.example.com',
       Destination: { ToAddresses: [`success@${SIM}`] },
       Content: { Simple: { Subject: { Data: 'untracked' }, Body: { Text: { Data: 'x' } } } },
-      ConfigurationSetName: LOCAL_MAIL.configurationSetUntracked,
+      ConfigurationSetName: process.env.SES_CONFIGURATION_SET_UNTRACKED!,
     });
     expect((await admin(`/messages/${MessageId}/events`, { type: 'Open' })).body).toEqual({ published: 0 });
     expect((await admin(`/messages/${MessageId}/events`, { type: 'Click', link: 'https://example.com' })).body).toEqual({ published: 0 });

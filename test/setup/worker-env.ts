@@ -1,4 +1,4 @@
-/** Runs in every test worker before test files import anything: points the SDK clients at the emulators. */
-import { inject } from 'vitest';
+/** Runs in every test worker before test files import anything: points the SDK clients at this worker's stack. */
+import { workerStack } from '../support/worker-stack.js';
 
-Object.assign(process.env, inject('functionEnv'));
+Object.assign(process.env, workerStack().functionEnv);

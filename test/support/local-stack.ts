@@ -1,10 +1,10 @@
 /**
- * The local HTTP API and queue consumers, started inside a test worker against the shared emulators:
- * requests go through real HTTP, the API Gateway event translation and the real handlers.
+ * The local HTTP API and queue consumers (of this worker's own queues), started inside a test worker against the
+ * shared emulators: requests go through real HTTP, the API Gateway event translation and the real handlers.
  */
-import { inject } from 'vitest';
 import { startServices, type Services } from '../../local/runtime.js';
 import type { Endpoints } from '../../local/aws-env.js';
+import { workerStack } from './worker-stack.js';
 
 export interface LocalStack {
   url: string;
@@ -15,18 +15,28 @@ export interface LocalStack {
 }
 
 export function endpoints(): Endpoints {
-  const env = inject('functionEnv');
+  const env = workerStack().functionEnv;
   return { dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB!, sqsS3: env.AWS_ENDPOINT_URL_SQS!, ses: env.AWS_ENDPOINT_URL_SESV2!, s3: env.AWS_ENDPOINT_URL_S3! };
 }
 
-export async function startLocalStack(options: { corsOrigins?: string[]; withWorkers?: boolean; stepFunctionsStateFile?: string } = {}): Promise<LocalStack> {
+export async function startLocalStack(
+  options: {
+    corsOrigins?: string[];
+    withWorkers?: boolean;
+    stepFunctionsStateFile?: string;
+    /**
+     * How long a day of campaign waits lasts (a second by default). A test that acts between a send and the end
+     * of the wait after it needs a wait that outlasts the send's latency on a busy machine.
+     */
+    campaignDayMs?: number;
+  } = {},
+): Promise<LocalStack> {
   const services: Services = await startServices({
     apiPort: 0,
     endpoints: endpoints(),
-    queues: options.withWorkers === false ? [] : inject('queues'),
+    queues: options.withWorkers === false ? [] : workerStack().queues,
     corsOrigins: options.corsOrigins,
-    // Campaign waits: a day passes in a second.
-    stepFunctions: { port: 0, timeScale: 86_400, stateFile: options.stepFunctionsStateFile },
+    stepFunctions: { port: 0, timeScale: 86_400_000 / (options.campaignDayMs ?? 1000), stateFile: options.stepFunctionsStateFile },
   });
   return { url: services.api.url, smtpPort: services.smtp.port, rootKey: process.env.MAILROOM_ROOT_KEY!, stop: () => services.stop() };
 }
