@@ -171,6 +171,8 @@ export function functionEnvironment(options: {
     MAILROOM_ROOT_KEY: options.rootKey,
     MAILROOM_VERSION: packageVersion(),
     POWERTOOLS_SERVICE_NAME: 'mailroom',
+    // EMF documents are for CloudWatch; offline they would only flood the console.
+    POWERTOOLS_METRICS_DISABLED: 'true',
     MAIL_BUCKET: LOCAL_MAIL.bucket,
     MEDIA_BUCKET: own.mediaBucket,
     MEDIA_PUBLIC_URL: publicMediaUrl(options.endpoints, own.mediaBucket),

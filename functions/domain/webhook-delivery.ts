@@ -8,6 +8,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { sendToQueue } from '../shared/queue/producer.js';
 import { config, webhookDestinationPolicy } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
+import { countMetric } from '../shared/metrics.js';
 import { RetryLater } from '../shared/queue/retry-later.js';
 import type { Webhook, WebhookAttempt } from '../schemas/webhooks.js';
 import { allTeamWebhooks, disableWebhook, markWebhookFailing, markWebhookHealthy, type DeliverableWebhook } from '../repositories/webhooks.js';
@@ -113,6 +114,7 @@ export function retryDelaySeconds(attempt: number, schedule = config.webhookRetr
 /**
  * One attempt of a claimed delivery and its bookkeeping. `retries` says whether a failure will be tried
  * again (and after how long); it decides the delivery's status and the attempt's `next_retry_at`.
+ * Every attempt (queued, test or replayed) counts in WebhookAttempts, every failed one in WebhookFailures.
  */
 async function attemptAndRecord(
   webhook: DeliverableWebhook,
@@ -120,6 +122,8 @@ async function attemptAndRecord(
   retries: (result: AttemptResult) => number | undefined,
 ): Promise<{ attempt: WebhookAttempt; result: AttemptResult; retryInSeconds?: number }> {
   const result = await post(webhook, delivery);
+  countMetric('WebhookAttempts');
+  if (!result.delivered) countMetric('WebhookFailures');
   const retryInSeconds = result.delivered ? undefined : retries(result);
   const status: DeliveryStatus = result.delivered ? 'delivered' : retryInSeconds === undefined ? 'failed' : 'pending';
   const attempt = await recordAttempt(

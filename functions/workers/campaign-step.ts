@@ -3,6 +3,7 @@
  * thrown here are retried by the state machine's Retry policy; what a retry cannot fix ends the enrolment.
  */
 import { logger } from '../shared/logger.js';
+import { publishMetrics } from '../shared/metrics.js';
 import type { RunInput } from '../domain/enrolments.js';
 import { recordRunFailure, runSteps, type RunOutput } from '../domain/campaign-runner.js';
 
@@ -14,5 +15,6 @@ export async function handler(input: RunInput & { failure?: { Error?: string; Ca
     return await runSteps(input);
   } finally {
     logger.removeKeys(['team_id', 'campaign_id', 'contact_id']);
+    publishMetrics();
   }
 }

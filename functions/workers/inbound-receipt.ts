@@ -4,6 +4,7 @@
  * a failing message from ever being lost; the heavy work happens in the inbound worker.
  */
 import type { SESEvent } from 'aws-lambda';
+import { publishMetrics } from '../shared/metrics.js';
 import { sendToQueue } from '../shared/queue/producer.js';
 import type { InboundJob } from '../domain/receive-mail.js';
 
@@ -21,6 +22,10 @@ export async function handler(event: SESEvent): Promise<void> {
       dmarc: receipt.dmarcVerdict?.status ?? 'DISABLED',
     },
   }));
-  // Throwing makes Lambda retry the event invocation (and, after that, send it to the failure queue).
-  await sendToQueue('inbound', jobs);
+  try {
+    // Throwing makes Lambda retry the event invocation (and, after that, send it to the failure queue).
+    await sendToQueue('inbound', jobs);
+  } finally {
+    publishMetrics();
+  }
 }

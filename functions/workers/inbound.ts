@@ -1,5 +1,6 @@
-/** Consumes received mail (functions/domain/receive-mail.ts); failures back off and end in the DLQ. */
+/** Consumes received mail (functions/domain/receive-mail.ts); failures back off and end in the DLQ. Each receipt handled counts once in InboundMessages. */
 import * as z from 'zod';
+import { countMetric } from '../shared/metrics.js';
 import { queueConsumer } from '../shared/queue/consumer.js';
 import { receiveMail } from '../domain/receive-mail.js';
 
@@ -12,4 +13,7 @@ const InboundJob = z.object({
   verdicts: z.object({ spam: Verdict, virus: Verdict, spf: Verdict, dkim: Verdict, dmarc: Verdict }),
 });
 
-export const handler = queueConsumer('inbound', InboundJob, (job) => receiveMail(job));
+export const handler = queueConsumer('inbound', InboundJob, async (job) => {
+  await receiveMail(job);
+  countMetric('InboundMessages');
+});

@@ -10,6 +10,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logger } from '../logger.js';
+import { metricsPublisher } from '../metrics.js';
 import { ApiError } from '../errors.js';
 import { routeById, type RouteDefinition, type RouteId } from '../../../lib/routes.js';
 import { parseInput, header, type Input, type InputSchemas } from './request.js';
@@ -61,6 +62,7 @@ export function httpHandler<S extends InputSchemas>(
 
   const handler = middy<HttpEvent, APIGatewayProxyStructuredResultV2, Error, MailroomContext>()
     .use(injectLambdaContext(logger))
+    .use(metricsPublisher())
     .use(requestContext(route))
     .use(auditLog(route))
     .use(errorEnvelope())

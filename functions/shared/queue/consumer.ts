@@ -2,7 +2,8 @@
  * The one way to write a queue consumer: Powertools' batch processor reports partial batch failures, so
  * only failed records are redelivered; a failed record's visibility is extended exponentially by attempt
  * (SQS alone would redeliver it after a fixed visibility timeout), or by the delay a RetryLater asks for,
- * until the redrive policy moves it to the DLQ.
+ * until the redrive policy moves it to the DLQ. A record that fails its last allowed delivery is counted as a
+ * DlqMove; the batch's metrics are published when the batch ends.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
@@ -11,6 +12,7 @@ import type * as z from 'zod';
 import { sqs } from '../clients.js';
 import { config } from '../config.js';
 import { logger } from '../logger.js';
+import { countMetricBy, publishMetrics } from '../metrics.js';
 import { RetryLater } from './retry-later.js';
 import { backoffSeconds, queueByName, type QueueName } from '../../../lib/queues.js';
 
@@ -44,7 +46,13 @@ export function queueConsumer<S extends z.ZodType>(
     } catch (error) {
       const attempt = Number(record.attributes.ApproximateReceiveCount ?? '1');
       const delay = error instanceof RetryLater && error.delaySeconds !== undefined ? error.delaySeconds : backoffSeconds(queue, attempt);
-      logger.warn('queue record failed', { queue: queue.name, message_id: record.messageId, attempt, retry_in_s: delay, error: error as Error });
+      // SQS moves a record to the DLQ at its next receive once it has been received maxReceiveCount times.
+      if (attempt >= queue.maxReceiveCount) {
+        logger.error('queue record failed its last attempt: moving to the DLQ', { queue: queue.name, message_id: record.messageId, attempt, error: error as Error });
+        countMetricBy('DlqMoves', 'queue', queue.name);
+      } else {
+        logger.warn('queue record failed', { queue: queue.name, message_id: record.messageId, attempt, retry_in_s: delay, error: error as Error });
+      }
       await sqs
         .send(new ChangeMessageVisibilityCommand({ QueueUrl: config.queueUrl(queue.urlEnvVar), ReceiptHandle: record.receiptHandle, VisibilityTimeout: delay }))
         .catch((visibilityError) => logger.warn('backoff not applied', { error: visibilityError as Error }));
@@ -56,6 +64,10 @@ export function queueConsumer<S extends z.ZodType>(
     logger.addContext(context);
     // A batch where every record failed is reported like any other partial failure, not thrown.
     const batch = batchScope();
-    return processPartialResponse(event, (record: SQSRecord) => processRecord(record, batch), processor, { context, throwOnFullBatchFailure: false });
+    try {
+      return await processPartialResponse(event, (record: SQSRecord) => processRecord(record, batch), processor, { context, throwOnFullBatchFailure: false });
+    } finally {
+      publishMetrics();
+    }
   };
 }
