@@ -13,7 +13,7 @@ import { config } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
 import { queueByName } from '../../lib/queues.js';
 import { findEmail, claimForSending, markFailed, recordSent, releaseClaim, appendEmailEvent, type StoredEmail } from '../repositories/emails.js';
-import { getEmailPayload, withAttachmentContent } from '../repositories/mail-store.js';
+import { getEmailPayload, withAttachmentContent, type EmailPayload } from '../repositories/mail-store.js';
 import { addThreadRefs } from '../repositories/threads.js';
 import { INTERRUPTED_FAILURE_RANK, STATUS_RANK } from './email-status.js';
 import { buildMime } from './mime.js';
@@ -21,7 +21,7 @@ import { unsubscribeToken, unsubscribeUrl } from './unsubscribe.js';
 import { enqueueSendJobs, sendDelaySeconds, type SendJob } from './send-email.js';
 import { RetryLater } from '../shared/queue/retry-later.js';
 import { emailEvents, publishEvents } from './webhook-events.js';
-import { countFailed, countSent } from './email-stats.js';
+import { countClaimed, countOnce, countTokens, mailedRecipients } from './email-stats.js';
 
 /** Longer than any one send takes; after it, a `sending` email is known to be abandoned. */
 export const SEND_LEASE_MS = 2 * 60 * 1000;
@@ -71,14 +71,14 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
     return;
   }
   if (email.status === 'failed' && email.error) {
-    // A redelivery after the failure was recorded: its event may not have been published (same id, so at most once).
-    await countFailed(email, email.updated_at);
+    // A redelivery after the failure was recorded: its count and event may have been cut off (each happens once).
+    await countOnce(email, 'failed', mailedRecipients(email), email.updated_at);
     await publishFailure(email, email.error, email.updated_at);
     return;
   }
   if (email.status_rank >= STATUS_RANK.sending) {
-    // A redelivery after the send was recorded: finish its stats if they were cut off (they count once).
-    if (email.ses_message_id) await countSent(email, new Date().toISOString());
+    // A redelivery after the send was recorded: its webhook event may have been cut off (same id, so once).
+    if (email.ses_message_id && email.sent_at) await publishSent(email, email.ses_message_id, email.sent_at);
     return;
   }
   if (!(await claimForSending(email.id, Date.now() + SEND_LEASE_MS))) return;
@@ -86,7 +86,7 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
   let messageId: string;
   try {
     await pacer.wait();
-    messageId = await sendThroughSes(email);
+    messageId = await sendThroughSes(email, job.payload);
   } catch (error) {
     const name = (error as Error).name;
     const retryable = RETRYABLE_SES_ERRORS.has(name) || (error as { $retryable?: unknown }).$retryable !== undefined || !(error as { $fault?: string }).$fault;
@@ -104,24 +104,34 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
   }
   // SES has the message now. If recording that fails, the claim stays: a redelivery must not send again.
   const sentAt = new Date().toISOString();
-  await recordSent(email.id, email.team_id, messageId, sentAt);
+  const { claimed } = await recordSent(email.id, email.team_id, messageId, sentAt, countTokens('sent', mailedRecipients(email)));
   if (email.threading) {
     // Replies will quote SES's Message-ID (it replaced ours on the wire): make it lead to the thread too.
     await addThreadRefs(email.threading.inbox_id, email.threading.thread_id, [`<${messageId}@email.amazonses.com>`, `<${messageId}@${config.region}.amazonses.com>`]);
   }
-  await countSent(email, sentAt);
+  await Promise.all([countClaimed(email, claimed, sentAt), publishSent(email, messageId, sentAt)]);
+}
+
+/**
+ * `email.sent`, published by whoever records the send: the sender, or SES's Send event for a send the sender
+ * could not confirm. Its id is pinned to the email, so both (and any redelivery) publish one event.
+ */
+export function publishSent(email: StoredEmail, sesMessageId: string, sentAt: string): Promise<void> {
+  return publishEvents(
+    emailEvents(email, { type: 'email.sent', at: sentAt, recipients: mailedRecipients(email), detail: { ses_message_id: sesMessageId }, seed: 'sent', idTime: Date.parse(email.created_at) }),
+  );
 }
 
 /** Records the failure and, if this call recorded it, tells webhooks (`email.failed`, one per recipient). */
 async function failEmail(email: StoredEmail, failure: { code: string; message: string }, rank?: number): Promise<void> {
   if (!(await markFailed(email.id, failure, rank))) return;
   const at = new Date().toISOString();
-  await countFailed(email, at);
+  await countOnce(email, 'failed', mailedRecipients(email), at);
   await publishFailure(email, failure, at);
 }
 
 function publishFailure(email: StoredEmail, failure: { code: string; message: string }, at: string): Promise<void> {
-  const recipients = email.recipients.filter((r) => r.status !== 'suppressed').map((r) => r.email);
+  const recipients = mailedRecipients(email);
   // The id is pinned to the email's creation: a republish after a redelivery gets the same one.
   return publishEvents(emailEvents(email, { type: 'email.failed', at, recipients, detail: { error: failure }, seed: 'failed', idTime: Date.parse(email.created_at) }));
 }
@@ -130,8 +140,10 @@ function sesErrorCode(name: string): string {
   return name.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
-async function sendThroughSes(email: StoredEmail): Promise<string> {
-  const payload = await withAttachmentContent(await getEmailPayload(email.payload_key));
+async function sendThroughSes(email: StoredEmail, inlinePayload: EmailPayload | undefined): Promise<string> {
+  const stored = inlinePayload ?? (email.payload_key ? await getEmailPayload(email.payload_key) : undefined);
+  if (!stored) throw new Error(`email ${email.id} has no content: neither in its send job nor in S3`);
+  const payload = await withAttachmentContent(stored);
   const queued = email.recipients.filter((r) => r.status === 'queued');
   const byType = (type: 'to' | 'cc' | 'bcc') => queued.filter((r) => r.type === type).map((r) => r.email);
   const unsubscribe = email.list_unsubscribe

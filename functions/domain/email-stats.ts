@@ -1,50 +1,33 @@
 /**
  * What the sender and the SES events worker add to the stats (functions/repositories/stats.ts) and to the
  * attribution data (functions/repositories/conversions.ts) as an email moves. Everything counts per
- * recipient, like SES events do, and at most once per (email, recipient, counter), so redeliveries add nothing.
+ * recipient, like SES events do, and at most once per (email, recipient, counter): the email item's
+ * `counted` set holds a token per counted pair, claimed in the same write as the status change that causes
+ * it (or, when no status changes, in one write of its own). Only the caller that claimed a token counts it,
+ * so redeliveries and racing workers add nothing. The counters are plain ADDs after the claim: a worker that
+ * dies between the two loses that count rather than ever counting twice — a trade for not paying a
+ * transaction (twice the write price, on every outcome of every email).
  * An email sent by a campaign carries its id in the `mailroom_campaign` tag and counts for it too.
  */
 import { config } from '../shared/config.js';
-import type { StoredEmail } from '../repositories/emails.js';
-import { countOncePerRecipient } from '../repositories/stats.js';
-import { lastSentPut } from '../repositories/conversions.js';
-import type { CounterName } from './stats.js';
+import { claimCounts, type StoredEmail } from '../repositories/emails.js';
+import { addToCounters } from '../repositories/stats.js';
+import { recordLastSent } from '../repositories/conversions.js';
+import { dayOf, type CounterName } from './stats.js';
 
 type CountedEmail = Pick<StoredEmail, 'id' | 'team_id' | 'tags' | 'recipients'>;
 
 export const campaignOf = (email: Pick<StoredEmail, 'tags'>) => email.tags.mailroom_campaign ?? null;
 
 /** The addresses the email went (or would have gone) to: every recipient not suppressed at send time. */
-const mailedRecipients = (email: CountedEmail) => email.recipients.filter((r) => r.status !== 'suppressed').map((r) => r.email);
+export const mailedRecipients = (email: Pick<StoredEmail, 'recipients'>) => email.recipients.filter((r) => r.status !== 'suppressed').map((r) => r.email);
 
-/**
- * SES accepted the email: `sent` per recipient, and each recipient's last email for attribution, in one
- * TransactWriteItems (one per 49 recipients): a crash can no longer count the send and lose its attribution.
- * Whoever counts the send first (the sender, or SES's Send event for a send the sender could not confirm)
- * writes the attribution, so a late redelivery never makes an older email the last one again.
- */
-export async function countSent(email: CountedEmail, sentAt: string): Promise<void> {
-  const recipients = mailedRecipients(email);
-  const campaignId = campaignOf(email);
-  const sent = { email_id: email.id, campaign_id: campaignId, sent_at: sentAt };
-  await countOncePerRecipient({
-    teamId: email.team_id,
-    campaignId,
-    emailId: email.id,
-    counter: 'sent',
-    recipients,
-    at: sentAt,
-    alongside: (recipient) => lastSentPut(email.team_id, recipient, sent, config.attributionWindowDays),
-  });
-}
+/** The tokens that claim `counter` for these recipients of one email. */
+export const countTokens = (counter: CounterName, recipients: readonly string[]) => [...new Set(recipients)].map((r) => `${counter}:${r}`);
 
-/** The email will never reach SES: `failed` per recipient. */
-export async function countFailed(email: CountedEmail, at: string): Promise<void> {
-  await countOncePerRecipient({ teamId: email.team_id, campaignId: campaignOf(email), emailId: email.id, counter: 'failed', recipients: mailedRecipients(email), at });
-}
-
-/** SES event outcomes (functions/domain/ses-events.ts) and the counter each one adds to. */
-const SES_COUNTERS: Partial<Record<string, CounterName>> = {
+/** SES event outcomes (functions/domain/ses-events.ts) and the counter each one adds to; delays count nothing. */
+export const SES_COUNTERS: Partial<Record<string, CounterName>> = {
+  sent: 'sent',
   delivered: 'delivered',
   opened: 'opened',
   clicked: 'clicked',
@@ -53,9 +36,27 @@ const SES_COUNTERS: Partial<Record<string, CounterName>> = {
   failed: 'failed',
 };
 
-/** An SES event about `recipients` of the email; outcomes that are not counted (delays) do nothing. */
-export async function countSesOutcome(email: CountedEmail, outcome: string, recipients: readonly string[], at: string): Promise<void> {
-  const counter = SES_COUNTERS[outcome];
-  if (!counter || recipients.length === 0) return;
-  await countOncePerRecipient({ teamId: email.team_id, campaignId: campaignOf(email), emailId: email.id, counter, recipients, at });
+/**
+ * Adds what this caller claimed (`claimed`: tokens from countTokens that were new) to the team's and the
+ * campaign's day; a send also becomes each recipient's last email for attribution.
+ */
+export async function countClaimed(email: CountedEmail, claimed: readonly string[], at: string): Promise<void> {
+  const byCounter = new Map<CounterName, string[]>();
+  for (const token of claimed) {
+    const split = token.indexOf(':');
+    const counter = token.slice(0, split) as CounterName;
+    byCounter.set(counter, [...(byCounter.get(counter) ?? []), token.slice(split + 1)]);
+  }
+  if (!byCounter.size) return;
+  const campaignId = campaignOf(email);
+  const sentTo = byCounter.get('sent') ?? [];
+  await Promise.all([
+    addToCounters({ teamId: email.team_id, campaignId, day: dayOf(at), shardSeed: email.id, counts: Object.fromEntries([...byCounter].map(([c, r]) => [c, r.length])) }),
+    ...sentTo.map((recipient) => recordLastSent(email.team_id, recipient, { email_id: email.id, campaign_id: campaignId, sent_at: at }, config.attributionWindowDays)),
+  ]);
+}
+
+/** Claims and counts `counter` for the recipients in a write of its own (when no status write could carry the claim). */
+export async function countOnce(email: CountedEmail, counter: CounterName, recipients: readonly string[], at: string): Promise<void> {
+  await countClaimed(email, await claimCounts(email.id, countTokens(counter, recipients)), at);
 }

@@ -1,9 +1,11 @@
 /**
  * Accepting emails for sending: content (inline or from a template), the `from` domain rule, attachment
  * size, per-recipient suppression outcomes and the team quota. Accepted emails are stored (metadata in
- * DynamoDB, content in S3) and handed to the send queue; the sender worker does the rest.
+ * DynamoDB; content in the send job, or in S3 when large or when the caller may re-queue the email by id)
+ * and handed to the send queue; the sender worker does the rest.
  */
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import * as z from 'zod';
 import { sqs } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
@@ -16,18 +18,22 @@ import { findSuppressed } from '../repositories/suppressions.js';
 import { consumeSendQuota, refundSendQuota } from '../repositories/send-quotas.js';
 import { getTeam } from '../repositories/teams.js';
 import { findVerifiedSendingDomain } from '../repositories/domains.js';
-import { attachmentKey, copyMediaToMail, payloadKey, putEmailPayload, type AttachmentCopy, type EmailPayload } from '../repositories/mail-store.js';
+import { attachmentKey, copyMediaToMail, EmailPayload, payloadKey, putEmailPayload, type AttachmentCopy } from '../repositories/mail-store.js';
 import { attachableObject } from './storage.js';
 import { renderTemplate, type TemplateLookups } from './templates.js';
 import type { Email } from '../schemas/emails.js';
 
 const sendQueue = queueByName('send');
 
-/** What the sender worker receives: ids only; everything else is read back from the table and S3. */
-export interface SendJob {
-  email_id: string;
-  team_id: string;
-}
+/**
+ * What the sender worker receives: the ids, and the content itself when it is small enough to travel in the
+ * message (an S3 put and get cost more than the rest of the send together); otherwise it is read back from S3.
+ */
+export const SendJob = z.object({ email_id: z.string().min(1), team_id: z.string().min(1), payload: EmailPayload.optional() });
+export type SendJob = z.infer<typeof SendJob>;
+
+/** Content up to this size (as JSON) rides in the send job: SQS takes 256 KiB per message, and the job has ids and the hop delay to carry too. */
+export const INLINE_PAYLOAD_MAX_BYTES = 192 * 1024;
 
 export type AcceptedEmail = { ok: true; email: Email; threading: EmailThreading | null } | { ok: false; error: ApiError };
 
@@ -241,7 +247,9 @@ export async function acceptEmails(
       };
     }
     const scheduledAt = p.body.scheduled_at && Date.parse(p.body.scheduled_at) > Date.now() ? new Date(p.body.scheduled_at).toISOString() : null;
-    const key = payloadKey(teamId, p.id);
+    // Callers that choose ids (campaigns, broadcasts) may re-queue an existing email by id alone: its content must outlive the job.
+    const inline = !options.ids && Buffer.byteLength(JSON.stringify(p.payload)) <= INLINE_PAYLOAD_MAX_BYTES;
+    const key = inline ? null : payloadKey(teamId, p.id);
     const context = options.inboxContexts?.[index];
     // Our Message-ID names the sending domain; SES replaces it on the wire, and the sender records SES's too.
     const threading: EmailThreading | null = context
@@ -253,7 +261,7 @@ export async function acceptEmails(
           references: context.references,
         }
       : null;
-    await putEmailPayload(key, p.payload);
+    if (key) await putEmailPayload(key, p.payload);
     const stored = await createEmail({
       id: p.id,
       team_id: teamId,
@@ -274,8 +282,7 @@ export async function acceptEmails(
       list_unsubscribe: p.body.list_unsubscribe ?? false,
       threading,
     });
-    await appendEmailEvent(p.id, { type: stored.status, at: now, recipient: null, detail: scheduledAt ? { scheduled_at: scheduledAt } : {} }, 'accepted');
-    jobs.push({ job: { email_id: p.id, team_id: teamId }, delaySeconds: scheduledAt ? sendDelaySeconds(scheduledAt) : 0 });
+    jobs.push({ job: { email_id: p.id, team_id: teamId, ...(inline && { payload: p.payload }) }, delaySeconds: scheduledAt ? sendDelaySeconds(scheduledAt) : 0 });
     return { ok: true, email: publicEmail(stored), threading };
   });
   const unqueued = new Set(await enqueueSendJobs(jobs));

@@ -7,11 +7,12 @@
 import { createHash } from 'node:crypto';
 import { logger } from '../shared/logger.js';
 import type { EmailStatus } from '../schemas/emails.js';
-import { advanceRecipientStatus, appendEmailEvent, advanceEmailStatus } from '../repositories/emails.js';
+import { advanceRecipientStatus, appendEmailEvent, advanceEmailStatus, claimCounts, recordSent } from '../repositories/emails.js';
 import { addSuppression } from '../repositories/suppressions.js';
 import { STATUS_RANK } from './email-status.js';
 import { emailEvents, publishEvents, type EmailEventType } from './webhook-events.js';
-import { countSent, countSesOutcome } from './email-stats.js';
+import { countClaimed, countTokens, SES_COUNTERS } from './email-stats.js';
+import { publishSent } from './deliver-email.js';
 
 /** The parts of an SES event record this code reads (shapes: test/fixtures/ses/*.json). */
 export interface SesEventRecord {
@@ -97,11 +98,22 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
   }
   const teamId = event.mail.tags?.mailroom_team_id?.[0] ?? '';
   const rank = STATUS_RANK[outcome.status];
-  // A send the sender could not confirm (send_interrupted) is proven by SES's own Send event.
-  const { outcome: applied, email } = await advanceEmailStatus(emailId, teamId, {
+  const at = new Date(outcome.at).toISOString();
+  const counter = SES_COUNTERS[outcome.type];
+  const claim = counter ? countTokens(counter, outcome.recipients) : [];
+  if (event.eventType === 'Send') {
+    // Recorded as the sender records a send (it lands in the timeline from sent_at), which proves a send the
+    // sender could not confirm (send_interrupted). Whoever records it first counts it; email.sent has one id.
+    const sent = await recordSent(emailId, teamId, event.mail.messageId, at, claim);
+    if (sent.outcome === 'unknown' || !sent.email) return logger.warn('ses event for an unknown email', { email_id: emailId, event_type: event.eventType });
+    if (sent.claimed.length) await Promise.all([countClaimed(sent.email, sent.claimed, at), publishSent(sent.email, event.mail.messageId, at)]);
+    return;
+  }
+  // The counting claim rides on the status write when the status moves.
+  const { outcome: applied, email, claimed } = await advanceEmailStatus(emailId, teamId, {
     status: outcome.status,
     rank,
-    ...(event.eventType === 'Send' && { extra: { ses_message_id: event.mail.messageId } }),
+    claim,
     ...(outcome.status === 'failed' && { error: { code: event.eventType === 'Reject' ? 'rejected' : 'rendering_failure', message: outcome.reason ?? '' } }),
   });
   if (applied === 'unknown' || !email) {
@@ -115,21 +127,18 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
   if (suppress) {
     await Promise.all(outcome.recipients.map((address) => addSuppression(teamId, { email: address, reason: suppress, source_email_id: emailId })));
   }
-  // Stats count once per (email, recipient, outcome). A Send counts only when it is what moved the email to
-  // sent (the sender could not confirm the send); otherwise the sender counted it.
-  const at = new Date(outcome.at).toISOString();
-  if (event.eventType !== 'Send') await countSesOutcome(email, outcome.type, outcome.recipients, at);
-  else if (applied === 'applied') await countSent(email, at);
+  // When the email's status did not move (a second recipient's delivery, an open after a click), the claim takes a write of its own.
+  await countClaimed(email, applied === 'applied' ? claimed : await claimCounts(emailId, claim), at);
   // Published whether or not the status moved (an open after a click is still an open); a redelivered
   // SES event yields the same event ids, so webhooks see it once.
   const eventKey = createHash('sha256').update(rawBody).digest('hex').slice(0, 16);
   const { recipients: _recipients, ...detail } = { ...outcome.detail, ...(outcome.reason && { reason: outcome.reason }) } as Record<string, unknown>;
-  await publishEvents(emailEvents(email, { type: `email.${outcome.type}` as EmailEventType, at: new Date(outcome.at).toISOString(), recipients: outcome.recipients, detail, seed: eventKey }));
+  await publishEvents(emailEvents(email, { type: `email.${outcome.type}` as EmailEventType, at, recipients: outcome.recipients, detail, seed: eventKey }));
   await appendEmailEvent(
     emailId,
     {
       type: outcome.type,
-      at: new Date(outcome.at).toISOString(),
+      at,
       recipient: outcome.recipients.length === 1 ? outcome.recipients[0]! : null,
       detail: { ...outcome.detail, recipients: outcome.recipients },
     },

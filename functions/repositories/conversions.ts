@@ -31,13 +31,13 @@ export interface LastSent {
 }
 
 /**
- * The Put that remembers `sent` as the last email sent to `address` (for a transaction that records the send
- * once: repositories/stats.ts countOncePerRecipient). Two emails to one address recorded at the same moment
- * may land in either order: the later-written one wins.
+ * Remembers `sent` as the last email sent to `address`; the caller records each send once
+ * (domain/email-stats.ts). Two emails to one address recorded at the same moment may land in either order:
+ * the later-written one wins.
  */
-export function lastSentPut(teamId: string, address: string, sent: LastSent, windowDays: number) {
+export async function recordLastSent(teamId: string, address: string, sent: LastSent, windowDays: number): Promise<void> {
   const expiresAt = epochSeconds(Date.parse(sent.sent_at)) + (windowDays + 1) * 86_400;
-  return { Put: { TableName: tableName(), Item: withoutNulls({ ...lastSentKey(teamId, address), ...sent, expires_at: expiresAt }) } };
+  await documentClient.send(new PutCommand({ TableName: tableName(), Item: withoutNulls({ ...lastSentKey(teamId, address), ...sent, expires_at: expiresAt }) }));
 }
 
 /** Forgets the last email sent to an address (a GDPR erasure of the contact). */

@@ -3,7 +3,11 @@
  * emails newest first with filters, an email's timeline oldest first, conditional status moves.
  *   email: pk EMAIL#<id> sk EMAIL          gsi1pk TEAM#<team>#EMAILS gsi1sk <id>
  *   event: pk EMAIL#<id> sk EVENT#<iso>#<dedupe key>
- * Bodies and attachments live in S3 (payload_key); the item holds metadata only.
+ * Bodies and attachments travel in the send job or live in S3 (payload_key); the item holds metadata only.
+ * The acceptance and the send are on the email item itself (created_at, sent_at), so the timeline shows
+ * them without an event item of their own; SES outcomes each get one.
+ * `counted` is the set of `<counter>:<recipient>` the stats have been given for this email (email-stats.ts):
+ * claiming a token rides on the status write that causes it, so counting once costs no extra write.
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -29,14 +33,18 @@ export interface EmailThreading {
 /** What the sender needs beyond the public view. */
 export interface StoredEmail extends Email {
   threading: EmailThreading | null;
-  payload_key: string;
+  /** Where the content is in S3; null when it travels in the send job. */
+  payload_key: string | null;
   list_unsubscribe: boolean;
   status_rank: number;
   lease_until: number | null;
   recipient_state: Record<string, { status: string; rank: number; reason: string | null }>;
+  /** When SES accepted it (set by the sender, or by SES's Send event for a send the sender could not confirm). */
+  sent_at: string | null;
+  counted: Set<string>;
 }
 
-export type NewEmail = Omit<Email, 'ses_message_id' | 'error' | 'updated_at'> & { payload_key: string; list_unsubscribe: boolean; threading: EmailThreading | null };
+export type NewEmail = Omit<Email, 'ses_message_id' | 'error' | 'updated_at'> & { payload_key: string | null; list_unsubscribe: boolean; threading: EmailThreading | null };
 
 function toStored(item: Record<string, unknown>): StoredEmail {
   const i = item as unknown as StoredEmail;
@@ -49,6 +57,8 @@ function toStored(item: Record<string, unknown>): StoredEmail {
     lease_until: i.lease_until ?? null,
     recipient_state: i.recipient_state ?? {},
     threading: i.threading ?? null,
+    sent_at: i.sent_at ?? null,
+    counted: new Set(i.counted ?? []),
   };
 }
 
@@ -129,11 +139,21 @@ export async function appendEmailEvent(emailId: string, event: EmailEvent, dedup
   }
 }
 
-export async function listEmailEvents(emailId: string): Promise<EmailEvent[]> {
-  return (await queryAllWithPrefix(`EMAIL#${emailId}`, 'EVENT#')).map((item) => {
+/** The email's timeline, oldest first: its acceptance and send (from the email item) and every stored event. */
+export async function emailTimeline(email: StoredEmail): Promise<EmailEvent[]> {
+  const stored = (await queryAllWithPrefix(`EMAIL#${email.id}`, 'EVENT#')).map((item) => {
     const { type, at, recipient, detail } = item as EmailEvent;
     return { type, at, recipient: recipient ?? null, detail: detail ?? {} };
   });
+  const derived: EmailEvent[] = [
+    { type: email.scheduled_at ? 'scheduled' : 'queued', at: email.created_at, recipient: null, detail: email.scheduled_at ? { scheduled_at: email.scheduled_at } : {} },
+  ];
+  if (email.sent_at) {
+    const mailed = email.recipients.filter((r) => r.status !== 'suppressed').map((r) => r.email);
+    derived.push({ type: 'sent', at: email.sent_at, recipient: mailed.length === 1 ? mailed[0]! : null, detail: { ses_message_id: email.ses_message_id, recipients: mailed } });
+  }
+  // A stable sort keeps the acceptance first when SES's clock puts an event at the same instant.
+  return [...derived, ...stored].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
 /**
@@ -144,8 +164,8 @@ export async function listEmailEvents(emailId: string): Promise<EmailEvent[]> {
 export async function advanceEmailStatus(
   emailId: string,
   teamId: string,
-  change: { status: EmailStatus; rank: number; extra?: Record<string, unknown>; error?: { code: string; message: string } },
-): Promise<{ outcome: 'applied' | 'kept' | 'unknown'; email?: StoredEmail }> {
+  change: { status: EmailStatus; rank: number; extra?: Record<string, unknown>; error?: { code: string; message: string }; claim?: string[] },
+): Promise<{ outcome: 'applied' | 'kept' | 'unknown'; email?: StoredEmail; claimed: string[] }> {
   const sets = ['#status = :status', 'status_rank = :rank', 'updated_at = :now'];
   const values: Record<string, unknown> = { ':status': change.status, ':rank': change.rank, ':now': nowIso(), ':team': teamId };
   const names: Record<string, string> = { '#status': 'status' };
@@ -154,6 +174,8 @@ export async function advanceEmailStatus(
     sets.push(`#x_${field} = :x_${field}`);
     values[`:x_${field}`] = value;
   }
+  const claim = change.claim ?? [];
+  if (claim.length) values[':claim'] = new Set(claim);
   // A failure may also close a send the sender could not confirm (`sending`, see deliver-email.ts).
   const rankRule = change.status === 'failed' ? '(status_rank < :rank OR #status = :sending)' : 'status_rank < :rank';
   if (change.status === 'failed') values[':sending'] = 'sending';
@@ -162,20 +184,39 @@ export async function advanceEmailStatus(
       new UpdateCommand({
         TableName: tableName(),
         Key: emailKey(emailId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
+        UpdateExpression: `SET ${sets.join(', ')}${claim.length ? ' ADD counted :claim' : ''}`,
         ConditionExpression: `attribute_exists(pk) AND team_id = :team AND ${rankRule}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
+        ReturnValues: 'ALL_OLD',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return { outcome: 'applied', email: toStored(Attributes!) };
+    const old = toStored(Attributes!);
+    const email = { ...old, ...change.extra, status: change.status, status_rank: change.rank, ...(change.error && { error: change.error }) } as StoredEmail;
+    return { outcome: 'applied', email, claimed: claim.filter((token) => !old.counted.has(token)) };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     const old = error.Item ? unmarshall(error.Item) : undefined;
-    return old?.team_id === teamId ? { outcome: 'kept', email: toStored(old) } : { outcome: 'unknown' };
+    return old?.team_id === teamId ? { outcome: 'kept', email: toStored(old), claimed: [] } : { outcome: 'unknown', claimed: [] };
   }
+}
+
+/** Adds `tokens` to the email's `counted` set; answers those that were not there yet (to be counted now, by this caller only). */
+export async function claimCounts(emailId: string, tokens: string[]): Promise<string[]> {
+  if (!tokens.length) return [];
+  const { Attributes } = await documentClient.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: emailKey(emailId),
+      UpdateExpression: 'ADD counted :claim',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':claim': new Set(tokens) },
+      ReturnValues: 'UPDATED_OLD',
+    }),
+  );
+  const before = new Set<string>(Attributes?.counted ?? []);
+  return tokens.filter((token) => !before.has(token));
 }
 
 /** Same rule per recipient: a late event never downgrades what a recipient's mail already reached. */
@@ -238,18 +279,31 @@ export async function cancelScheduledEmail(teamId: string, id: string): Promise<
   return canceled ? { email: { ...email, status: 'canceled', status_rank: STATUS_RANK.canceled }, canceled } : { email, canceled };
 }
 
-/** Stores SES's MessageId and moves the email to `sent`, unless an SES event already moved it further. */
-export async function recordSent(emailId: string, teamId: string, sesMessageId: string, sentAt: string): Promise<void> {
-  const { outcome } = await advanceEmailStatus(emailId, teamId, { status: 'sent', rank: STATUS_RANK.sent, extra: { ses_message_id: sesMessageId, sent_at: sentAt } });
-  if (outcome !== 'kept') return;
-  await documentClient.send(
+/**
+ * Stores SES's MessageId and moves the email to `sent`, unless an SES event already moved it further; claims
+ * `claim` (count tokens) in the same write and answers the ones that were new.
+ */
+export async function recordSent(
+  emailId: string,
+  teamId: string,
+  sesMessageId: string,
+  sentAt: string,
+  claim: string[],
+): Promise<{ outcome: 'applied' | 'kept' | 'unknown'; email?: StoredEmail; claimed: string[] }> {
+  const advanced = await advanceEmailStatus(emailId, teamId, { status: 'sent', rank: STATUS_RANK.sent, extra: { ses_message_id: sesMessageId, sent_at: sentAt }, claim });
+  if (advanced.outcome !== 'kept') return advanced;
+  // SES's Send event may have recorded its own sent_at first: the earlier one stays.
+  const { Attributes } = await documentClient.send(
     new UpdateCommand({
       TableName: tableName(),
       Key: emailKey(emailId),
-      UpdateExpression: 'SET ses_message_id = :id, sent_at = :at',
-      ExpressionAttributeValues: { ':id': sesMessageId, ':at': sentAt },
+      UpdateExpression: `SET ses_message_id = :id, sent_at = if_not_exists(sent_at, :at)${claim.length ? ' ADD counted :claim' : ''}`,
+      ExpressionAttributeValues: { ':id': sesMessageId, ':at': sentAt, ...(claim.length && { ':claim': new Set(claim) }) },
+      ReturnValues: 'UPDATED_OLD',
     }),
   );
+  const before = new Set<string>(Attributes?.counted ?? []);
+  return { ...advanced, email: { ...advanced.email!, ses_message_id: sesMessageId, sent_at: advanced.email!.sent_at ?? sentAt }, claimed: claim.filter((token) => !before.has(token)) };
 }
 
 /** A permanent failure, recorded at `rank` (see INTERRUPTED_FAILURE_RANK) unless the email already got further. */

@@ -1,6 +1,7 @@
 /**
- * Message content in S3 (DynamoDB items stay small and cheap): what the caller sent, read back by the
- * sender to build the MIME message; received messages' parts and attachments.
+ * Message content in S3 (DynamoDB items stay small and cheap): what the caller sent when it is too large to
+ * travel in the send job itself (see functions/domain/send-email.ts), read back by the sender to build the
+ * MIME message; received messages' parts and attachments.
  *   payload: emails/<team>/<email id>.json
  *   received: inboxes/<inbox>/<message id>/{raw.eml, body.txt, body.html, attachments/<n>}
  */
@@ -8,16 +9,20 @@ import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { create as contentDisposition } from 'content-disposition';
+import * as z from 'zod';
 import { s3 } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 
-export interface EmailPayload {
-  html: string | null;
-  text: string | null;
-  headers: Record<string, string>;
-  /** Inline (`content`, base64) or copied from the media bucket into this bucket (`stored_key`). */
-  attachments: { filename: string; content?: string; stored_key?: string; content_type?: string; content_id?: string }[];
-}
+/** What the sender builds the MIME message from; attachments inline (`content`, base64) or copied into this bucket (`stored_key`). */
+export const EmailPayload = z.object({
+  html: z.string().nullable(),
+  text: z.string().nullable(),
+  headers: z.record(z.string(), z.string()),
+  attachments: z.array(
+    z.object({ filename: z.string(), content: z.string().optional(), stored_key: z.string().optional(), content_type: z.string().optional(), content_id: z.string().optional() }),
+  ),
+});
+export type EmailPayload = z.infer<typeof EmailPayload>;
 
 export const payloadKey = (teamId: string, emailId: string) => `emails/${teamId}/${emailId}.json`;
 export const attachmentKey = (teamId: string, emailId: string, index: number) => `emails/${teamId}/${emailId}/attachments/${index}`;

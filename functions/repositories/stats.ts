@@ -2,28 +2,22 @@
  * Stats counters, added to with atomic ADDs as events arrive (never computed by reading emails).
  *   team day:     pk STATS#<team>                       sk DAY#<YYYY-MM-DD>#<shard>   sent, delivered, …, converted, rev_<CUR>
  *   campaign day: pk STATS#<team>#CAMPAIGN#<campaign>   sk DAY#<YYYY-MM-DD>#<shard>   same attributes
- *   once-marker:  pk STATSONCE#<email id>   sk <counter>#<sha256(recipient)>   expires_at = +400 days
  * Revenue is kept in hundredths (`rev_USD`: integers add exactly). A day is split into up to 10 shard items
  * by email (or conversion) id: concurrent transactions on one item collide (TransactionConflict) and one item
  * takes about 1,000 writes a second, so a busy team's events spread over ten. A report is one Query of one
  * partition (at most 366 × 10 small items, summed per day); a campaign's totals are one Query of its partition.
  *
- * Email outcomes count once per (email, recipient, counter): the marker items and the ADDs go in one
- * transaction, so a redelivered SES event or a retried send adds nothing, and a crash never leaves a marker
- * without its count. Repeated opens and clicks by one recipient are counted once (unique); a marker hashes the
- * address, so it holds no personal data, and it lasts 400 days (an open after that would count again).
+ * Email outcomes count once per (email, recipient, counter): the claim is a token on the email item
+ * (domain/email-stats.ts), so repeated opens and clicks by one recipient count once (unique).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { TransactionCanceledException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { COUNTERS, dayOf, totalsOf, type CounterName, type DayTally } from '../domain/stats.js';
 import type { Counters } from '../schemas/stats.js';
-import { epochSeconds, queryAll, queryAllWithPrefix, tableName } from './table.js';
+import { queryAll, queryAllWithPrefix, tableName } from './table.js';
 
-const MARKER_TTL_SECONDS = 400 * 86_400;
-/** DynamoDB's limit on items per transaction, minus the two counter items. */
-const MARKERS_PER_TRANSACTION = 98;
 /** Transactions on a busy day item can collide; each retry waits longer (with jitter). */
 const CONFLICT_ATTEMPTS = 8;
 
@@ -32,10 +26,6 @@ const campaignStatsPartition = (teamId: string, campaignId: string) => `STATS#${
 const SHARDS = 10;
 const shardOf = (seed: string) => createHash('sha256').update(seed).digest()[0]! % SHARDS;
 const dayKey = (pk: string, day: string, shard: number) => ({ pk, sk: `DAY#${day}#${shard}` });
-const markerKey = (emailId: string, counter: CounterName, recipient: string) => ({
-  pk: `STATSONCE#${emailId}`,
-  sk: `${counter}#${createHash('sha256').update(recipient).digest('hex').slice(0, 32)}`,
-});
 const REVENUE_PREFIX = 'rev_';
 
 export interface CounterChange {
@@ -80,6 +70,15 @@ export function counterUpdates(change: CounterChange) {
   }));
 }
 
+/**
+ * Adds `change` to the team's day (and the campaign's) with plain ADDs, no transaction: for outcomes whose
+ * once-only claim was already made on the email item (domain/email-stats.ts), where a transaction's double
+ * price would buy nothing.
+ */
+export async function addToCounters(change: CounterChange): Promise<void> {
+  await Promise.all(counterUpdates(change).map(({ Update }) => documentClient.send(new UpdateCommand(Update))));
+}
+
 const conflictBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
 
 /** A transaction that may collide with others on the same day item: retried with backoff, then thrown. */
@@ -101,46 +100,6 @@ function isConflict(error: unknown): boolean {
   if (!(error instanceof TransactionCanceledException)) return false;
   const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
   return !codes.includes('ConditionalCheckFailed') && codes.some((code) => code === 'TransactionConflict' || code === 'ThrottlingError' || code === 'ProvisionedThroughputExceeded');
-}
-
-/**
- * Adds one to `counter` for each recipient of the email it was not counted for yet, on the UTC day of `at`,
- * and writes `alongside(recipient)` for each of them in the same transaction (so it happens exactly when the
- * count does). Returns how many were new. One transaction per 98 recipients (49 with items alongside);
- * recipients already counted drop out.
- */
-export async function countOncePerRecipient(input: {
-  teamId: string;
-  campaignId: string | null;
-  emailId: string;
-  counter: CounterName;
-  recipients: readonly string[];
-  at: string;
-  alongside?: (recipient: string) => object;
-}): Promise<number> {
-  let pending = [...new Set(input.recipients)];
-  const perTransaction = input.alongside ? MARKERS_PER_TRANSACTION / 2 : MARKERS_PER_TRANSACTION;
-  let counted = 0;
-  const expiresAt = epochSeconds() + MARKER_TTL_SECONDS;
-  while (pending.length) {
-    const chunk = pending.slice(0, perTransaction);
-    const markers = chunk.map((recipient) => ({
-      Put: { TableName: tableName(), Item: { ...markerKey(input.emailId, input.counter, recipient), expires_at: expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' },
-    }));
-    const counters = counterUpdates({ teamId: input.teamId, campaignId: input.campaignId, day: dayOf(input.at), shardSeed: input.emailId, counts: { [input.counter]: chunk.length } });
-    try {
-      await transactWithCounters([...markers, ...counters, ...chunk.map((recipient) => input.alongside?.(recipient) ?? [])].flat() as never);
-      counted += chunk.length;
-      pending = pending.slice(chunk.length);
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      const done = new Set(chunk.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed'));
-      if (done.size === 0) throw error;
-      pending = pending.filter((recipient) => !done.has(recipient));
-    }
-  }
-  return counted;
 }
 
 function toTally(item: Record<string, unknown>): DayTally {

@@ -6,9 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySesEvent, type SesEventRecord } from '../../functions/domain/ses-events.js';
 import { conversionBodyHash } from '../../functions/domain/conversions.js';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { claimOrder, lastSentPut } from '../../functions/repositories/conversions.js';
-import { documentClient } from '../../functions/shared/clients.js';
+import { claimOrder, recordLastSent } from '../../functions/repositories/conversions.js';
 import { campaignTotals } from '../../functions/repositories/stats.js';
 import { ConversionBody } from '../../functions/schemas/conversions.js';
 import { newId } from '../../functions/shared/ids.js';
@@ -222,7 +220,7 @@ describe('POST /v1/conversions', () => {
     const buyer = fresh('late');
     const oldEmail = newId('email', Date.now() - 8 * 86_400_000);
     // An email sent 8 days ago, as the sender would have recorded it.
-    await documentClient.send(new PutCommand(lastSentPut(team.id, buyer, { email_id: oldEmail, campaign_id: null, sent_at: new Date(Date.now() - 8 * 86_400_000).toISOString() }, 30).Put));
+    await recordLastSent(team.id, buyer, { email_id: oldEmail, campaign_id: null, sent_at: new Date(Date.now() - 8 * 86_400_000).toISOString() }, 30);
     const outside = await convert(key, { email: buyer });
     expect(outside.body).toMatchObject({ attributed: false, email_id: null });
     const inside = await withEnv({ ATTRIBUTION_WINDOW_DAYS: '10' }, () => convert(key, { email: buyer }));

@@ -4,6 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_AWS } from '../../local/aws-env.js';
+import { SendJob } from '../../functions/domain/send-email.js';
 import { documentClient } from '../../functions/shared/clients.js';
 import { deliverEmail } from '../../functions/domain/deliver-email.js';
 import { applySesEvent } from '../../functions/domain/ses-events.js';
@@ -37,10 +40,24 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-async function accepted(subject: string) {
+/** Sends through the API and takes the job it queued (content included) off the send queue, as the worker would. */
+async function accepted(subject: string): Promise<{ id: string; job: SendJob }> {
   const res = await call(stack.url, 'POST', '/v1/emails', { key, body: { from: 'a@mailroom.test', to: 'someone@example.com', subject, text: 'x' } });
   expect(res.status).toBe(202);
-  return res.body.id as string;
+  const sqs = new SQSClient({ endpoint: endpoints().sqsS3, ...LOCAL_AWS, useQueueUrlAsEndpoint: false });
+  try {
+    for (let tries = 0; tries < 20; tries++) {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: process.env.SEND_QUEUE_URL, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      for (const message of Messages) {
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: process.env.SEND_QUEUE_URL, ReceiptHandle: message.ReceiptHandle }));
+        const job = SendJob.parse(JSON.parse(message.Body!));
+        if (job.email_id === res.body.id) return { id: job.email_id, job };
+      }
+    }
+    throw new Error(`the send job of ${res.body.id} never reached the queue`);
+  } finally {
+    sqs.destroy();
+  }
 }
 
 async function timesCaptured(subject: string): Promise<number> {
@@ -53,8 +70,7 @@ const get = async (id: string) => (await call(stack.url, 'GET', `/v1/emails/${id
 describe('sender', () => {
   it('a redelivered message after a successful send (crash before the ack) does not send again', async () => {
     const subject = `Once ${Date.now()}`;
-    const id = await accepted(subject);
-    const job = { email_id: id, team_id: teamId };
+    const { id, job } = await accepted(subject);
     await deliverEmail(job, 1);
     await deliverEmail(job, 2);
     await Promise.all([deliverEmail(job, 3), deliverEmail(job, 3)]);
@@ -64,8 +80,7 @@ describe('sender', () => {
 
   it('two workers racing for the same message send it once', async () => {
     const subject = `Race ${Date.now()}`;
-    const id = await accepted(subject);
-    const job = { email_id: id, team_id: teamId };
+    const { id, job } = await accepted(subject);
     const outcomes = await Promise.allSettled([deliverEmail(job, 1), deliverEmail(job, 1), deliverEmail(job, 1)]);
     // A loser either finds the send done or, if it reads while the winner holds the lease, backs off to retry later.
     for (const outcome of outcomes) if (outcome.status === 'rejected') expect(String(outcome.reason)).toMatch(/being sent by another worker/);
@@ -75,8 +90,7 @@ describe('sender', () => {
 
   it('a crash after SES accepted but before recording it never sends twice; SES’s Send event completes the record', async () => {
     const subject = `Crash ${Date.now()}`;
-    const id = await accepted(subject);
-    const job = { email_id: id, team_id: teamId };
+    const { id, job } = await accepted(subject);
     crash.afterSesAccepted = 1;
     await expect(deliverEmail(job, 1)).rejects.toThrow('process died');
     expect(await timesCaptured(subject)).toBe(1);

@@ -23,7 +23,7 @@ import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesComman
 import { CreateTopicCommand, GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { LOCAL_AWS } from '../../local/aws-env.js';
 import { provisionConfigurationSet } from '../../local/provision.js';
-import { SES_EVENT_TYPES, UNTRACKED_EVENT_TYPES } from '../../lib/ses-event-types.js';
+import { SES_EVENT_TYPES, TRACKED_EVENT_TYPES, UNTRACKED_EVENT_TYPES } from '../../lib/ses-event-types.js';
 import { endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import { workerStack } from '../support/worker-stack.js';
 import { eventually } from '../support/http.js';
@@ -221,7 +221,7 @@ describe('configuration sets', () => {
   it('has the deployment\'s two sets provisioned, publishing through SNS raw delivery to the ses-events queue', async () => {
     const eventsQueue = workerStack().queues.find((q) => q.definition.name === 'ses-events')!;
     for (const [name, types] of [
-      [process.env.SES_CONFIGURATION_SET!, SES_EVENT_TYPES],
+      [process.env.SES_CONFIGURATION_SET!, TRACKED_EVENT_TYPES],
       [process.env.SES_CONFIGURATION_SET_UNTRACKED!, UNTRACKED_EVENT_TYPES],
     ] as const) {
       const { EventDestinations = [] } = await ses.send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: name }));
