@@ -16,7 +16,7 @@ import { routeById, type RouteDefinition, type RouteId } from '../../../lib/rout
 import { parseInput, header, type Input, type InputSchemas } from './request.js';
 import { runIdempotent } from './idempotency.js';
 import { toResponse } from './response.js';
-import { errorEnvelope, requestContext } from './middleware/request-context.js';
+import { errorEnvelope, principalLogKeys, requestContext } from './middleware/request-context.js';
 import { auditLog } from './middleware/audit.js';
 import { access } from './middleware/access.js';
 import type { HttpEvent, HttpResult, MailroomContext, Principal } from './types.js';
@@ -67,6 +67,7 @@ export function httpHandler<S extends InputSchemas>(
     .use(auditLog(route))
     .use(errorEnvelope())
     .use(access(route))
+    .use(principalLogKeys())
     .handler(core as never);
   // Exposed so a test can prove the OpenAPI contract (functions/schemas/api.ts) names the very schemas used here.
   return Object.assign(handler, { inputSchemas: schemas });

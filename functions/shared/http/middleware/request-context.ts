@@ -1,12 +1,13 @@
 /**
- * requestContext (outermost): gives the request its id (in every log line and the X-Request-Id header)
- * and writes one access-log line per request. errorEnvelope (innermost, so it runs first on error)
- * turns any error into the envelope before the audit log looks at the outcome.
+ * requestContext (outermost): gives the request its id (in every log line, next to the Lambda request id, and
+ * the X-Request-Id header) and writes one access-log line per request. principalLogKeys (right after
+ * authentication) adds the caller's team and key to every later line. errorEnvelope (innermost, so it runs
+ * first on error) turns any error into the envelope before the audit log looks at the outcome.
  */
 import type middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ApiError } from '../../errors.js';
-import { logger } from '../../logger.js';
+import { isSensitiveName, logger, REDACTED } from '../../logger.js';
 import { newId } from '../../ids.js';
 import { errorResponse } from '../response.js';
 import type { RouteDefinition } from '../../../../lib/routes.js';
@@ -43,7 +44,7 @@ export function requestContext(route: RouteDefinition): middy.MiddlewareObj<Http
     logger.info('request', {
       route: route.id,
       method: request.event.requestContext?.http?.method,
-      path: request.event.rawPath,
+      path: loggablePath(request.event),
       status: response.statusCode,
       duration_ms: Date.now() - state.startedAt,
       key_id: state.principal?.keyId,
@@ -61,6 +62,24 @@ export function requestContext(route: RouteDefinition): middy.MiddlewareObj<Http
     onError: (request) => {
       setErrorResponse(request);
       finish(request);
+    },
+  };
+}
+
+/** The request path with credentials in it (the signed `{token}` of unsubscribe and confirmation links) masked. */
+function loggablePath(event: HttpEvent): string {
+  return Object.entries(event.pathParameters ?? {}).reduce(
+    (path, [name, value]) => (value && isSensitiveName(name) ? path.replace(encodeURIComponent(value), REDACTED).replace(value, REDACTED) : path),
+    event.rawPath,
+  );
+}
+
+/** After authentication: the caller's team and key on every log line of the request. */
+export function principalLogKeys(): middy.MiddlewareObj<HttpEvent, APIGatewayProxyStructuredResultV2, Error, MailroomContext> {
+  return {
+    before: (request) => {
+      const principal = request.context.mailroom.principal;
+      if (principal) logger.appendKeys({ team_id: principal.teamId ?? undefined, key_id: principal.keyId });
     },
   };
 }
