@@ -7,7 +7,7 @@
 import { join, resolve } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -15,6 +15,24 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** How every function is bundled (CDK runs esbuild with these; `npm run bench` bundles with the same to measure). */
+export const APP_FUNCTION_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  // The Node.js runtime ships every AWS SDK v3 client; the small helper libraries (lib-dynamodb,
+  // lib-storage, the presigner) are bundled so no deploy depends on which of them it ships.
+  externalModules: ['@aws-sdk/client-*'],
+  // Workspace packages (@mailroom/*) bundle from their TypeScript source, as in tsc and vitest; naming any
+  // condition drops esbuild's default `module`, so it is named too.
+  esbuildArgs: { '--conditions': 'mailroom-source,module' },
+  // Some dependencies are CommonJS and call require(): give ESM bundles a require.
+  banner: "import { createRequire as __mailroomCreateRequire } from 'module'; const require = __mailroomCreateRequire(import.meta.url);",
+} satisfies BundlingOptions;
 
 export interface AppFunctionProps {
   /** Handler module relative to the project root, e.g. functions/http/teams/create.ts. */
@@ -30,9 +48,12 @@ export interface AppFunctionProps {
 
 export class AppFunction extends Construct {
   readonly function: NodejsFunction;
+  /** The handler module, relative to the project root. */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
     const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
     this.function = new NodejsFunction(this, 'Function', {
       entry: join(PROJECT_ROOT, props.entry),
@@ -52,22 +73,7 @@ export class AppFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'mailroom',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // The Node.js runtime ships every AWS SDK v3 client; the small helper libraries (lib-dynamodb,
-        // lib-storage, the presigner) are bundled so no deploy depends on which of them it ships.
-        externalModules: ['@aws-sdk/client-*'],
-        // Workspace packages (@mailroom/*) bundle from their TypeScript source, as in tsc and vitest; naming any
-        // condition drops esbuild's default `module`, so it is named too.
-        esbuildArgs: { '--conditions': 'mailroom-source,module' },
-        // Some dependencies are CommonJS and call require(): give ESM bundles a require.
-        banner: "import { createRequire as __mailroomCreateRequire } from 'module'; const require = __mailroomCreateRequire(import.meta.url);",
-      },
+      bundling: APP_FUNCTION_BUNDLING,
     });
   }
 
