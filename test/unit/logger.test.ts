@@ -1,4 +1,3 @@
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REDACTED, redact } from '../../functions/shared/logger.js';
 import type { RouteDefinition } from '../../lib/routes.js';
@@ -129,7 +128,7 @@ describe('API request log lines', () => {
     requestContext: { requestId: 'apigw-1', http: { method: 'GET', path: `/v1/probes/${token}`, sourceIp: '192.0.2.1' } },
     isBase64Encoded: false,
   } as unknown as HttpEvent;
-  const context = { functionName: 'probe', awsRequestId: 'lambda-request-1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:probe', memoryLimitInMB: '1024' } as Context;
+  const context = { functionName: 'probe', awsRequestId: 'lambda-request-1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:probe', memoryLimitInMB: '1024' } as MailroomContext;
 
   it('carry the request id, the Lambda request id and, after authentication, the team and key on every line', async () => {
     const { httpHandler, logger } = await load();
