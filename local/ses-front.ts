@@ -11,6 +11,15 @@
  *   POST /_mailroom/identities/{name}/status  {"dkim": "SUCCESS"|"FAILED"|"PENDING"|…, "mailFrom"?: …}
  *   POST /_mailroom/messages/{messageId}/events  {"type": "Open"|"Click"|"DeliveryDelay"|"Reject"|…, "link"?, "recipient"?}
  *   GET  /_mailroom/messages/{messageId}          the message's SES `mail` object (headers included)
+ * and inject faults into SendEmail (in memory only, for fault tests and trying a client's error handling):
+ *   POST   /_mailroom/faults  {"fault": "throttle"|"server_error"|"hang"|"hang_after_accept", "count"?: n,
+ *                              "recipient"?: address, "configurationSet"?: name}
+ *          the next `count` (1) SendEmail calls that match fail that way: throttle answers 429
+ *          TooManyRequestsException, server_error 500 InternalFailure, hang holds the call before SES sees it,
+ *          hang_after_accept lets SES accept (and capture) the mail, then holds the answer
+ *   GET    /_mailroom/faults  the faults still pending and how many calls are held
+ *   DELETE /_mailroom/faults  drops pending faults and lets held calls go on as if nothing happened
+ *   GET    /_mailroom/send-calls?recipient=…  the SendEmail calls received (latest 1,000) and what became of each
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -190,6 +199,31 @@ function forward(upstream: URL, req: IncomingMessage, body: Buffer): Promise<Ups
   });
 }
 
+const FAULT_KINDS = ['throttle', 'server_error', 'hang', 'hang_after_accept'] as const;
+const AdminFaultBody = z.strictObject({
+  fault: z.enum(FAULT_KINDS),
+  count: z.int().min(1).default(1),
+  /** Only calls with this address among their destinations. */
+  recipient: z.email().optional(),
+  /** Only calls that use this configuration set. */
+  configurationSet: z.string().min(1).optional(),
+});
+type Fault = z.output<typeof AdminFaultBody> & { id: string };
+
+/** One SendEmail call the front received. */
+interface SendCall {
+  at: string;
+  from?: string;
+  destination: string[];
+  configurationSetName?: string;
+  fault?: Fault['fault'];
+  /** accepted: SES has the mail; refused: answered with an error; pending: held before SES saw it; dropped: the caller left while held. */
+  status: 'pending' | 'accepted' | 'refused' | 'dropped';
+  /** Whether the caller got its answer (false while held, or forever if it left). */
+  answered: boolean;
+  messageId?: string;
+}
+
 const AdminStatusBody = z.strictObject({ dkim: CHECK_STATUS, mailFrom: CHECK_STATUS.optional() });
 const AdminEventBody = z.strictObject({
   type: z.enum(['Send', 'Delivery', 'Bounce', 'Complaint', 'DeliveryDelay', 'Reject', 'Open', 'Click']),
@@ -207,6 +241,10 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
   const state = loadState(options.stateFile);
   const timers = new Set<NodeJS.Timeout>();
   const publishing = new Set<Promise<unknown>>();
+  const faults: Fault[] = [];
+  const calls: SendCall[] = [];
+  /** Resolvers of the calls a hang fault holds. */
+  const held = new Set<() => void>();
   let stopped = false;
 
   const save = () => {
@@ -407,6 +445,51 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     save();
   }
 
+  const destinationOf = (request: SendEmailWire) =>
+    [...(request.Destination?.ToAddresses ?? []), ...(request.Destination?.CcAddresses ?? []), ...(request.Destination?.BccAddresses ?? [])].map((a) =>
+      a.toLowerCase(),
+    );
+
+  function recordCall(request: SendEmailWire, configurationSetName: string | undefined): SendCall {
+    const call: SendCall = { at: new Date().toISOString(), from: request.FromEmailAddress, destination: destinationOf(request), configurationSetName, status: 'pending', answered: false };
+    calls.push(call);
+    if (calls.length > MAX_MESSAGES) calls.splice(0, calls.length - MAX_MESSAGES);
+    return call;
+  }
+
+  /** The first pending fault that applies to the call, used up by one. */
+  function takeFault(call: SendCall): Fault | undefined {
+    const index = faults.findIndex(
+      (f) => (!f.recipient || call.destination.includes(f.recipient.toLowerCase())) && (!f.configurationSet || f.configurationSet === call.configurationSetName),
+    );
+    if (index === -1) return undefined;
+    const fault = faults[index]!;
+    if (--fault.count === 0) faults.splice(index, 1);
+    return fault;
+  }
+
+  /** Holds a call until the faults are cleared: true then, false if the caller left or the front stopped first. */
+  function hold(res: ServerResponse): Promise<boolean> {
+    return new Promise((resolve) => {
+      const end = (goOn: boolean) => {
+        held.delete(release);
+        res.off('close', left);
+        resolve(goOn && !stopped);
+      };
+      const release = () => end(true);
+      // Nothing has been written yet, so a close now means the caller went away.
+      const left = () => end(false);
+      held.add(release);
+      res.once('close', left);
+    });
+  }
+
+  function refuse(res: ServerResponse, call: SendCall, error: SesError) {
+    call.status = 'refused';
+    call.answered = true;
+    sendError(res, error);
+  }
+
   async function sendEmail(req: IncomingMessage, res: ServerResponse, body: Buffer) {
     let request: SendEmailWire;
     try {
@@ -418,10 +501,28 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     const source = request.FromEmailAddress;
     // As on SES, a send without a configuration set uses its identity's default one.
     const configurationSetName = request.ConfigurationSetName ?? (source ? identityFor(source)?.configurationSetName : undefined);
-    if (request.ConfigurationSetName) configurationSet(request.ConfigurationSetName);
+    const call = recordCall(request, configurationSetName);
+    const fault = takeFault(call);
+    call.fault = fault?.fault;
+    if (fault?.fault === 'throttle') return refuse(res, call, new SesError('TooManyRequestsException', 429, 'Maximum sending rate exceeded.'));
+    if (fault?.fault === 'server_error') return refuse(res, call, new SesError('InternalFailure', 500, 'The request processing has failed because of an unknown error.'));
+    if (fault?.fault === 'hang' && !(await hold(res))) {
+      // The caller gave up (or the front stopped) before SES saw the mail: SES never gets it.
+      call.status = 'dropped';
+      return;
+    }
+    if (request.ConfigurationSetName && !state.configurationSets[request.ConfigurationSetName]) {
+      return refuse(res, call, notFound(`Configuration set ${request.ConfigurationSetName} does not exist.`));
+    }
     const answer = await forward(upstream, req, body);
-    if (answer.status !== 200) return relay(res, answer);
+    if (answer.status !== 200) {
+      call.status = 'refused';
+      call.answered = true;
+      return relay(res, answer);
+    }
     const { MessageId } = JSON.parse(answer.body.toString('utf8')) as { MessageId: string };
+    call.status = 'accepted';
+    call.messageId = MessageId;
     let mail: MailObject;
     try {
       mail = await describeMail(request, MessageId, {
@@ -431,14 +532,42 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     } catch (error) {
       // The mail was captured: answer as SES did, only without events, so the caller never sends it twice.
       reportError(error);
+      call.answered = true;
       return relay(res, answer);
     }
     const message: SentMessage = { mail, configurationSetName };
     // Known before the caller has the message id, so the admin route can act on it at once.
     remember(message);
-    // Events only after the caller has its answer: SES's events always trail the accepted send.
-    res.once('finish', () => scheduleEvents(message));
+    if (fault?.fault === 'hang_after_accept') {
+      // SES has the mail and goes on with it whether or not its answer ever arrives.
+      scheduleEvents(message);
+      if (!(await hold(res))) return;
+    } else {
+      // Events only after the caller has its answer: SES's events always trail the accepted send.
+      res.once('finish', () => scheduleEvents(message));
+    }
+    call.answered = true;
     relay(res, answer);
+  }
+
+  function addFault(body: Record<string, unknown>) {
+    const parsed = AdminFaultBody.safeParse(body);
+    if (!parsed.success) throw badRequest(z.prettifyError(parsed.error));
+    const fault: Fault = { ...parsed.data, id: randomUUID() };
+    faults.push(fault);
+    return fault;
+  }
+
+  function clearFaults() {
+    const cleared = faults.splice(0).length;
+    const released = held.size;
+    for (const release of [...held]) release();
+    return { cleared, released };
+  }
+
+  function sendCalls(req: IncomingMessage) {
+    const recipient = new URL(req.url ?? '/', 'http://front').searchParams.get('recipient')?.toLowerCase();
+    return { calls: recipient ? calls.filter((c) => c.destination.includes(recipient)) : calls };
   }
 
   function relay(res: ServerResponse, answer: Upstream) {
@@ -548,6 +677,10 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     ['POST', /^\/_mailroom\/identities\/([^/]+)\/status$/, ([name], _req, _res, body) => adminStatus(name!, json(body))],
     ['POST', /^\/_mailroom\/messages\/([^/]+)\/events$/, ([id], _req, _res, body) => adminEvent(id!, json(body))],
     ['GET', /^\/_mailroom\/messages\/([^/]+)$/, ([id]) => sentMessage(id!)],
+    ['POST', /^\/_mailroom\/faults$/, (_m, _req, _res, body) => addFault(json(body))],
+    ['GET', /^\/_mailroom\/faults$/, () => ({ faults, held: held.size })],
+    ['DELETE', /^\/_mailroom\/faults$/, () => clearFaults()],
+    ['GET', /^\/_mailroom\/send-calls$/, (_m, req) => sendCalls(req)],
   ];
 
   const server = createServer((req, res) => {
@@ -558,7 +691,8 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
         const match = req.method === method ? pattern.exec(path) : null;
         if (!match) continue;
         const result = await run(match.slice(1).map(decodeURIComponent), req, res, body);
-        if (!res.headersSent) send(res, 200, result);
+        // A held call whose caller left has no one to answer.
+        if (!res.headersSent && !res.destroyed) send(res, 200, result);
         return;
       }
       relay(res, await forward(upstream, req, body));
@@ -577,6 +711,8 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     port,
     stop: async () => {
       stopped = true;
+      // Held calls end without an answer: their connections close below.
+      for (const release of [...held]) release();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       await Promise.allSettled([...publishing]);
