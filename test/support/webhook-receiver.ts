@@ -1,6 +1,7 @@
 /**
  * A local HTTP endpoint that records every webhook request and answers as each test scripts it: by path,
- * with the n-th request's (1-based) response chosen by a function.
+ * with the n-th request's (1-based) response chosen by a function. A `{ hang: true }` reply holds the request
+ * without ever answering (until the sender gives up or the receiver closes), like a receiver that hangs.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,15 +11,13 @@ export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   body: string;
   at: number;
-  /** The status the receiver answered with. */
+  /** The status the receiver answered with (0 when it hung). */
   status: number;
+  /** Held without an answer. */
+  hung: boolean;
 }
 
-export interface Reply {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string;
-}
+export type Reply = { status: number; headers?: Record<string, string>; body?: string } | { hang: true };
 
 export interface WebhookReceiver {
   url: string;
@@ -40,7 +39,12 @@ export async function startReceiver(): Promise<WebhookReceiver> {
       const n = (counts.get(path) ?? 0) + 1;
       counts.set(path, n);
       const reply = scripts.get(path)?.(n) ?? { status: 200, body: 'ok' };
-      requests.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), status: reply.status });
+      const received = { path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      if ('hang' in reply) {
+        requests.push({ ...received, status: 0, hung: true });
+        return;
+      }
+      requests.push({ ...received, status: reply.status, hung: false });
       res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
       res.end(reply.body ?? '');
     });
@@ -52,6 +56,11 @@ export async function startReceiver(): Promise<WebhookReceiver> {
     requests,
     on: (path, reply) => void scripts.set(path, reply),
     at: (path) => requests.filter((r) => r.path === path),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Hung requests would keep the server open forever.
+        server.closeAllConnections();
+      }),
   };
 }
