@@ -2,12 +2,13 @@
  * A queue that always comes with its DLQ, redrive policy, retention, a visibility timeout of 6× its
  * consumer's timeout, and a consumer that reports partial batch failures. Built from lib/queues.ts.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { visibilityTimeoutSeconds, type QueueDefinition } from '../queues.js';
+import { deadLetterQueueOutputKey } from '../queue-outputs.js';
 import { AppFunction } from './app-function.js';
 
 const DLQ_RETENTION = Duration.days(14);
@@ -35,6 +36,12 @@ export class WorkQueue extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: definition.maxReceiveCount },
+    });
+    // How `npm run redrive -- <queue>` finds the DLQ of a deployed stack.
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      key: deadLetterQueueOutputKey(definition.name),
+      value: this.deadLetterQueue.queueUrl,
+      description: `DLQ of the ${definition.name} queue (npm run redrive -- ${definition.name}).`,
     });
 
     this.consumer = new AppFunction(this, 'Consumer', {
