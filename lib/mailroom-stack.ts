@@ -2,11 +2,14 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { autoPauseEnvironment, DEFAULT_AUTO_PAUSE, type AutoPauseSettings } from './auto-pause.js';
+import { AppFunction } from './constructs/app-function.js';
 import { DataTable } from './constructs/data-table.js';
 import { CampaignEngine } from './constructs/campaign-engine.js';
 import { HttpApiRoutes } from './constructs/http-api.js';
 import { MailStorage } from './constructs/mail-storage.js';
 import { MediaStorage } from './constructs/media-storage.js';
+import { Monitoring } from './constructs/monitoring.js';
 import { PlatformAccess } from './constructs/platform-access.js';
 import { PlatformSecrets } from './constructs/platform-secrets.js';
 import { SesSending } from './constructs/ses-sending.js';
@@ -28,6 +31,10 @@ export interface MailroomStackProps extends StackProps {
   sesSendRatePerSecond: number;
   /** Let webhooks use plain http:// URLs (HTTPS only by default). Private addresses are refused either way. */
   webhookAllowHttp?: boolean;
+  /** Limits past which a team's sending is paused (lib/auto-pause.ts); `false` turns the pause off. Default: on, with the default limits. */
+  autoPause?: AutoPauseSettings | false;
+  /** Email address subscribed to the alarm topic. */
+  alarmEmail?: string;
 }
 
 export class MailroomStack extends Stack {
@@ -40,6 +47,7 @@ export class MailroomStack extends Stack {
       AUDIT_RETENTION_DAYS: String(props.auditRetentionDays),
       ...(props.defaultSendingDomain && { DEFAULT_SENDING_DOMAIN: props.defaultSendingDomain }),
       ...(props.webhookAllowHttp && { WEBHOOK_ALLOW_HTTP: 'true' }),
+      ...autoPauseEnvironment(props.autoPause ?? DEFAULT_AUTO_PAUSE),
     };
 
     const { table } = new DataTable(this, 'Data', { retain });
@@ -76,6 +84,16 @@ export class MailroomStack extends Stack {
 
     const receiving = new SesReceiving(this, 'Receiving', { mailBucket, logRetention: props.logRetention, removalPolicy, environment });
     access.apply(receiving.receiptFunction, { sendsTo: ['inbound'] });
+
+    // Last, so it finds every function the constructs above made.
+    new Monitoring(this, 'Monitoring', {
+      alarmEmail: props.alarmEmail,
+      api: api.api,
+      queues: queues.values(),
+      functions: this.node.findAll().filter((c): c is AppFunction => c instanceof AppFunction),
+      campaignStateMachine: campaigns.stateMachine,
+      removalPolicy,
+    });
 
     new CfnOutput(this, 'MediaPublicUrl', { value: media.publicUrl, description: 'Where objects of public storage buckets are served (CloudFront).' });
     new CfnOutput(this, 'RootKeySecretArn', {
