@@ -158,7 +158,7 @@ export class Monitoring extends Construct {
       description:
         `Messages of the ${definition.name} queue failed ${definition.maxReceiveCount} times and wait in its DLQ. ` +
         `The logs of its consumer (${this.label(construct.consumer)}) say why; fix the cause, then move them back: ` +
-        `npm run redrive -- ${definition.name}`,
+        `npm run redrive -- ${definition.name} --stack ${this.stackName}`,
       metric: construct.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: PERIOD }),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,

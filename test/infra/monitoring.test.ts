@@ -109,7 +109,7 @@ describe('alarms', () => {
       const queueId = alarm!.Properties.Dimensions[0].Value['Fn::GetAtt'][0];
       expect(deadLetterQueueIds).toContain(queueId);
       expect(queueId.startsWith(`Queue${definition.name.replaceAll('-', '')}DeadLetterQueue`), definition.name).toBe(true);
-      expect(alarm!.Properties.AlarmDescription).toContain(`npm run redrive -- ${definition.name}`);
+      expect(alarm!.Properties.AlarmDescription).toContain(`npm run redrive -- ${definition.name} --stack Test-prod`);
     }
     expect(alarms.filter((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(QUEUES.length);
   });
