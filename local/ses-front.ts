@@ -18,7 +18,8 @@
  *          TooManyRequestsException, server_error 500 InternalFailure, hang holds the call before SES sees it,
  *          hang_after_accept lets SES accept (and capture) the mail, then holds the answer
  *   GET    /_mailroom/faults  the faults still pending and how many calls are held
- *   DELETE /_mailroom/faults  drops pending faults and lets held calls go on as if nothing happened
+ *   DELETE /_mailroom/faults[/{id}]  drops pending faults (all, or the one) and lets the calls they hold go on
+ *          as if nothing happened
  *   GET    /_mailroom/send-calls?recipient=…  the SendEmail calls received (latest 1,000) and what became of each
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -243,8 +244,8 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
   const publishing = new Set<Promise<unknown>>();
   const faults: Fault[] = [];
   const calls: SendCall[] = [];
-  /** Resolvers of the calls a hang fault holds. */
-  const held = new Set<() => void>();
+  /** Resolvers of the calls hang faults hold, with the id of the fault that holds each. */
+  const held = new Map<() => void, string>();
   let stopped = false;
 
   const save = () => {
@@ -468,8 +469,8 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     return fault;
   }
 
-  /** Holds a call until the faults are cleared: true then, false if the caller left or the front stopped first. */
-  function hold(res: ServerResponse): Promise<boolean> {
+  /** Holds a call until its fault is cleared: true then, false if the caller left or the front stopped first. */
+  function hold(res: ServerResponse, fault: Fault): Promise<boolean> {
     return new Promise((resolve) => {
       const end = (goOn: boolean) => {
         held.delete(release);
@@ -479,7 +480,7 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
       const release = () => end(true);
       // Nothing has been written yet, so a close now means the caller went away.
       const left = () => end(false);
-      held.add(release);
+      held.set(release, fault.id);
       res.once('close', left);
     });
   }
@@ -506,7 +507,7 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     call.fault = fault?.fault;
     if (fault?.fault === 'throttle') return refuse(res, call, new SesError('TooManyRequestsException', 429, 'Maximum sending rate exceeded.'));
     if (fault?.fault === 'server_error') return refuse(res, call, new SesError('InternalFailure', 500, 'The request processing has failed because of an unknown error.'));
-    if (fault?.fault === 'hang' && !(await hold(res))) {
+    if (fault?.fault === 'hang' && !(await hold(res, fault))) {
       // The caller gave up (or the front stopped) before SES saw the mail: SES never gets it.
       call.status = 'dropped';
       return;
@@ -541,7 +542,7 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     if (fault?.fault === 'hang_after_accept') {
       // SES has the mail and goes on with it whether or not its answer ever arrives.
       scheduleEvents(message);
-      if (!(await hold(res))) return;
+      if (!(await hold(res, fault))) return;
     } else {
       // Events only after the caller has its answer: SES's events always trail the accepted send.
       res.once('finish', () => scheduleEvents(message));
@@ -558,11 +559,15 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     return fault;
   }
 
-  function clearFaults() {
-    const cleared = faults.splice(0).length;
-    const released = held.size;
-    for (const release of [...held]) release();
-    return { cleared, released };
+  /** Drops pending faults and releases the calls they hold: all of them, or those of fault `id`. */
+  function clearFaults(id?: string) {
+    const releases = [...held].filter(([, faultId]) => !id || faultId === id).map(([release]) => release);
+    const before = faults.length;
+    faults.splice(0, faults.length, ...faults.filter((f) => id && f.id !== id));
+    const cleared = before - faults.length;
+    if (id && cleared === 0 && releases.length === 0) throw notFound(`No fault ${id} is pending or holding calls.`);
+    for (const release of releases) release();
+    return { cleared, released: releases.length };
   }
 
   function sendCalls(req: IncomingMessage) {
@@ -680,6 +685,7 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     ['POST', /^\/_mailroom\/faults$/, (_m, _req, _res, body) => addFault(json(body))],
     ['GET', /^\/_mailroom\/faults$/, () => ({ faults, held: held.size })],
     ['DELETE', /^\/_mailroom\/faults$/, () => clearFaults()],
+    ['DELETE', /^\/_mailroom\/faults\/([^/]+)$/, ([id]) => clearFaults(id)],
     ['GET', /^\/_mailroom\/send-calls$/, (_m, req) => sendCalls(req)],
   ];
 
@@ -712,7 +718,7 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     stop: async () => {
       stopped = true;
       // Held calls end without an answer: their connections close below.
-      for (const release of [...held]) release();
+      for (const release of [...held.keys()]) release();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       await Promise.allSettled([...publishing]);
