@@ -3,7 +3,7 @@
  * the deployer subscribes to; its description says what to do. Function alarms live in the stack that holds
  * their functions (a nested stack per API feature), so no function crosses a stack boundary for them.
  */
-import { ArnFormat, Aws, CfnOutput, Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -39,7 +39,6 @@ export interface MonitoringProps {
   /** Every application function; each gets an errors/throttles alarm in its own (nested) stack. */
   functions: readonly AppFunction[];
   campaignStateMachine: IStateMachine;
-  removalPolicy: RemovalPolicy;
 }
 
 const PERIOD = Duration.minutes(5);
@@ -117,7 +116,8 @@ export class Monitoring extends Construct {
     const masterKey = new Key(this, 'AlarmTopicKey', {
       description: 'Encrypts the Mailroom alarm topic',
       enableKeyRotation: true,
-      removalPolicy: props.removalPolicy,
+      // It protects messages in flight only, so nothing needs it after the stack is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     const topic = new Topic(this, 'AlarmTopic', { displayName: `${this.stackName} alarms`, masterKey, enforceSSL: true });
     const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
