@@ -1,9 +1,9 @@
-import { httpHandler } from '../../shared/http/handler.js';
+import { idempotentHttpHandler } from '../../shared/http/idempotency.js';
 import { CampaignParams, TestEventBody, type TestEventResult } from '../../schemas/campaigns.js';
 import { sendTestEvent } from '../../domain/campaigns.js';
 
 /** Enrols one contact in this campaign as its trigger would (for trying a campaign out). */
-export const handler = httpHandler('campaign-test-events.create', { params: CampaignParams, body: TestEventBody }, async ({ params, body, principal }) => {
+export const handler = idempotentHttpHandler('campaign-test-events.create', { params: CampaignParams, body: TestEventBody }, async ({ params, body, principal }) => {
   const outcome = await sendTestEvent(principal.teamId!, params.id, body);
   return {
     status: 200,

@@ -1,8 +1,8 @@
-import { httpHandler } from '../../shared/http/handler.js';
+import { idempotentHttpHandler } from '../../shared/http/idempotency.js';
 import { CreateDomainBody } from '../../schemas/domains.js';
 import { registerDomain } from '../../domain/sending-domains.js';
 
-export const handler = httpHandler('domains.create', { body: CreateDomainBody }, async ({ body, principal, setResourceId }) => {
+export const handler = idempotentHttpHandler('domains.create', { body: CreateDomainBody }, async ({ body, principal, setResourceId }) => {
   const domain = await registerDomain(principal.teamId!, body.name);
   setResourceId(domain.id);
   return { status: 201, body: domain, etag: domain.version };

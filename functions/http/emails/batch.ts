@@ -1,10 +1,10 @@
-import { httpHandler } from '../../shared/http/handler.js';
+import { idempotentHttpHandler } from '../../shared/http/idempotency.js';
 import { toErrorBody } from '../../shared/errors.js';
 import { SendBatchBody } from '../../schemas/emails.js';
 import { acceptEmails } from '../../domain/send-email.js';
 
 /** All-or-nothing validation; then each email is accepted unless every one of its recipients is suppressed. */
-export const handler = httpHandler('emails.batch', { body: SendBatchBody }, async ({ body, principal, requestId }) => {
+export const handler = idempotentHttpHandler('emails.batch', { body: SendBatchBody }, async ({ body, principal, requestId }) => {
   const results = await acceptEmails(principal.teamId!, body, { batch: true });
   return {
     status: 202,

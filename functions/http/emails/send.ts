@@ -1,8 +1,8 @@
-import { httpHandler } from '../../shared/http/handler.js';
+import { idempotentHttpHandler } from '../../shared/http/idempotency.js';
 import { SendEmailBody } from '../../schemas/emails.js';
 import { acceptEmails } from '../../domain/send-email.js';
 
-export const handler = httpHandler('emails.send', { body: SendEmailBody }, async ({ body, principal, setResourceId }) => {
+export const handler = idempotentHttpHandler('emails.send', { body: SendEmailBody }, async ({ body, principal, setResourceId }) => {
   const [result] = await acceptEmails(principal.teamId!, [body]);
   if (!result!.ok) throw result!.error;
   setResourceId(result!.email.id);

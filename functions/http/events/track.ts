@@ -1,11 +1,11 @@
-import { httpHandler } from '../../shared/http/handler.js';
+import { idempotentHttpHandler } from '../../shared/http/idempotency.js';
 import { TrackEventBody, type TrackEventResult } from '../../schemas/events.js';
 import { trackEvent } from '../../domain/track.js';
 
 const names = (refs: { name: string }[]) => refs.map((r) => r.name);
 
 /** Records the event for the contact (created if new) and runs the campaigns it triggers, ends or resumes. */
-export const handler = httpHandler('events.track', { body: TrackEventBody }, async ({ body, principal, setResourceId }) => {
+export const handler = idempotentHttpHandler('events.track', { body: TrackEventBody }, async ({ body, principal, setResourceId }) => {
   const outcome = await trackEvent(principal.teamId!, body);
   setResourceId(outcome.event.id);
   const result: TrackEventResult = {

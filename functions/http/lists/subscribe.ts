@@ -1,4 +1,4 @@
-import { httpHandler } from '../../shared/http/handler.js';
+import { idempotentHttpHandler } from '../../shared/http/idempotency.js';
 import { ApiError, notFound } from '../../shared/errors.js';
 import { ListParams, SubscribeBody, type ListSubscription } from '../../schemas/lists.js';
 import { getTeamList } from '../../repositories/lists.js';
@@ -10,7 +10,7 @@ import { subscribeContact } from '../../domain/lists.js';
  * Subscribes a contact (by id, or by email: created if the team has none) to the list; 201 when the
  * membership is new. On a double opt-in list the member is pending until the confirmation link is clicked.
  */
-export const handler = httpHandler('lists.subscribe', { params: ListParams, body: SubscribeBody }, async ({ params, body, principal }) => {
+export const handler = idempotentHttpHandler('lists.subscribe', { params: ListParams, body: SubscribeBody }, async ({ params, body, principal }) => {
   const teamId = principal.teamId!;
   const list = await getTeamList(teamId, params.id);
   let contact;

@@ -1,11 +1,11 @@
-import { httpHandler } from '../../shared/http/handler.js';
+import { idempotentHttpHandler } from '../../shared/http/idempotency.js';
 import { newId } from '../../shared/ids.js';
 import { CreateTeamBody } from '../../schemas/teams.js';
 import { createTeam } from '../../repositories/teams.js';
 import { apiKeyPut } from '../../repositories/api-keys.js';
 import { mintApiKey } from '../../domain/api-keys.js';
 
-export const handler = httpHandler('teams.create', { body: CreateTeamBody }, async ({ body, setResourceId }) => {
+export const handler = idempotentHttpHandler('teams.create', { body: CreateTeamBody }, async ({ body, setResourceId }) => {
   const teamId = newId('team');
   const { record, token } = await mintApiKey({ team_id: teamId, kind: 'team', name: 'Initial admin key', scopes: ['admin'] });
   const { key, put } = apiKeyPut(record);

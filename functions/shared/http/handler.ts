@@ -1,10 +1,12 @@
 /**
  * The one way to write an HTTP route handler:
  *
- *   export const handler = httpHandler('teams.create', { body: CreateTeamBody }, async ({ body, principal }) => ({ status: 201, body: team }));
+ *   export const handler = httpHandler('teams.get', { params: TeamParams }, async ({ params, principal }) => ({ status: 200, body: team }));
  *
- * Access, rate limits, input validation, idempotency, the error envelope, request ids and the audit log
- * all come from the route table entry and the schemas given here.
+ * Access, rate limits, input validation, the error envelope, request ids, metrics and the audit log all come
+ * from the route table entry and the schemas given here. Routes the table marks idempotent are built with
+ * idempotentHttpHandler (./idempotency.ts) instead, the same plus `Idempotency-Key`: only their bundles carry
+ * the idempotency utility.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -14,7 +16,7 @@ import { metricsPublisher } from '../metrics.js';
 import { ApiError } from '../errors.js';
 import { routeById, type RouteDefinition, type RouteId } from '../../../lib/routes.js';
 import { parseInput, header, type Input, type InputSchemas } from './request.js';
-import { runIdempotent } from './idempotency.js';
+import type { runIdempotent } from './idempotency.js';
 import { toResponse } from './response.js';
 import { errorEnvelope, principalLogKeys, requestContext } from './middleware/request-context.js';
 import { auditLog } from './middleware/audit.js';
@@ -31,12 +33,21 @@ export type RouteRequest<S extends InputSchemas> = Input<S> & {
   ifMatch: number | undefined;
 };
 
-export function httpHandler<S extends InputSchemas>(
-  routeId: RouteId | RouteDefinition,
-  schemas: S,
-  run: (request: RouteRequest<S>) => Promise<HttpResult>,
-) {
-  const route = typeof routeId === 'string' ? routeById(routeId) : routeId;
+export type RouteRun<S extends InputSchemas> = (request: RouteRequest<S>) => Promise<HttpResult>;
+
+export function routeOf(routeId: RouteId | RouteDefinition): RouteDefinition {
+  return typeof routeId === 'string' ? routeById(routeId) : routeId;
+}
+
+export function httpHandler<S extends InputSchemas>(routeId: RouteId | RouteDefinition, schemas: S, run: RouteRun<S>) {
+  const route = routeOf(routeId);
+  // Built here, the route would silently ignore the Idempotency-Key its contract promises.
+  if (route.idempotent) throw new Error(`${route.id} is idempotent: build its handler with idempotentHttpHandler (functions/shared/http/idempotency.ts).`);
+  return buildHttpHandler(route, schemas, run);
+}
+
+/** Both builders' common part; `idempotency` is given for idempotent routes only. */
+export function buildHttpHandler<S extends InputSchemas>(route: RouteDefinition, schemas: S, run: RouteRun<S>, idempotency?: typeof runIdempotent) {
   const core = async (event: HttpEvent, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const state = (context as MailroomContext).mailroom;
     const input = parseInput(event, route, schemas);
@@ -50,9 +61,9 @@ export function httpHandler<S extends InputSchemas>(
       },
       ifMatch: parseIfMatch(header(event, 'if-match')),
     };
-    const idempotencyKey = route.idempotent ? header(event, 'idempotency-key') : undefined;
-    if (idempotencyKey === undefined) return toResponse(await run(request));
-    const { result, replayed } = await runIdempotent(
+    const idempotencyKey = idempotency ? header(event, 'idempotency-key') : undefined;
+    if (idempotency === undefined || idempotencyKey === undefined) return toResponse(await run(request));
+    const { result, replayed } = await idempotency(
       { owner: state.principal?.teamId ?? 'ROOT', route: route.id, key: idempotencyKey, body: input.body, context },
       () => run(request),
     );

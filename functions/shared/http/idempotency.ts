@@ -16,7 +16,10 @@ import { ApiError } from '../errors.js';
 import { seal, unseal, type Sealed } from '../crypto/sealed.js';
 import { TABLE_SCHEMA } from '../table-schema.js';
 import type { HttpResult } from './types.js';
+import { buildHttpHandler, routeOf, type RouteRun } from './handler.js';
+import type { InputSchemas } from './request.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../schemas/common.js';
+import type { RouteDefinition, RouteId } from '../../../lib/routes.js';
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
@@ -82,4 +85,11 @@ export async function runIdempotent(
     }
     throw error;
   }
+}
+
+/** httpHandler for the routes the route table marks idempotent: the same, plus `Idempotency-Key` (see above). */
+export function idempotentHttpHandler<S extends InputSchemas>(routeId: RouteId | RouteDefinition, schemas: S, run: RouteRun<S>) {
+  const route = routeOf(routeId);
+  if (!route.idempotent) throw new Error(`${route.id} is not idempotent in the route table: build its handler with httpHandler.`);
+  return buildHttpHandler(route, schemas, run, runIdempotent);
 }
