@@ -3,6 +3,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { autoPauseEnvironment, DEFAULT_AUTO_PAUSE, type AutoPauseSettings } from './auto-pause.js';
+import { AccessLogs } from './constructs/access-logs.js';
 import { AppFunction } from './constructs/app-function.js';
 import { DataTable } from './constructs/data-table.js';
 import { CampaignEngine } from './constructs/campaign-engine.js';
@@ -52,23 +53,29 @@ export class MailroomStack extends Stack {
 
     const { table } = new DataTable(this, 'Data', { retain });
     const secrets = new PlatformSecrets(this, 'Secrets', { retain });
-    const { bucket: mailBucket } = new MailStorage(this, 'Mail', { retain, payloadRetentionDays: 90 });
+    const accessLogs = new AccessLogs(this, 'AccessLogs', { retain, retention: props.logRetention });
+    const mail = new MailStorage(this, 'Mail', { retain, payloadRetentionDays: 90, accessLogs: accessLogs.bucket });
 
     const queues = new Map<string, { definition: QueueDefinition; construct: WorkQueue }>();
     for (const definition of QUEUES as readonly QueueDefinition[]) {
       const construct = new WorkQueue(this, `Queue-${definition.name}`, { definition, logRetention: props.logRetention, removalPolicy, environment });
       queues.set(definition.name, { definition, construct });
     }
-    const ses = new SesSending(this, 'Ses', { eventsQueue: queues.get(queueByName('ses-events').name)!.construct.queue });
-    const media = new MediaStorage(this, 'Media', { retain, eventsQueue: queues.get(queueByName('storage-events').name)!.construct.queue, corsOrigins: props.corsOrigins });
+    const ses = new SesSending(this, 'Ses', { eventsQueue: queues.get(queueByName('ses-events').name)!.construct.queue, removalPolicy });
+    const media = new MediaStorage(this, 'Media', {
+      retain,
+      eventsQueue: queues.get(queueByName('storage-events').name)!.construct.queue,
+      corsOrigins: props.corsOrigins,
+      accessLogs: accessLogs.bucket,
+    });
     const api = new HttpApiRoutes(this, 'Api', { corsOrigins: props.corsOrigins, logRetention: props.logRetention, removalPolicy, environment });
     const campaigns = new CampaignEngine(this, 'Campaigns', { logRetention: props.logRetention, removalPolicy, environment });
 
     const access = new PlatformAccess({
       table,
       secrets,
-      mailBucket,
-      media: { bucket: media.bucket, publicUrl: media.publicUrl },
+      mail,
+      media,
       ses,
       queues,
       publicApiUrl: api.api.apiEndpoint,
@@ -82,7 +89,7 @@ export class MailroomStack extends Stack {
     // Campaign sends go through the send pipeline; contact updates publish webhook events.
     access.apply(campaigns.stepFunction, { table: true, sendsTo: ['send', 'webhook-fanout'], uses: ['mail-store-write', 'media-read'] });
 
-    const receiving = new SesReceiving(this, 'Receiving', { mailBucket, logRetention: props.logRetention, removalPolicy, environment });
+    const receiving = new SesReceiving(this, 'Receiving', { mailBucket: mail.bucket, logRetention: props.logRetention, removalPolicy, environment });
     access.apply(receiving.receiptFunction, { sendsTo: ['inbound'] });
 
     // Last, so it finds every function the constructs above made.
@@ -92,6 +99,7 @@ export class MailroomStack extends Stack {
       queues: queues.values(),
       functions: this.node.findAll().filter((c): c is AppFunction => c instanceof AppFunction),
       campaignStateMachine: campaigns.stateMachine,
+      removalPolicy,
     });
 
     new CfnOutput(this, 'MediaPublicUrl', { value: media.publicUrl, description: 'Where objects of public storage buckets are served (CloudFront).' });

@@ -3,7 +3,8 @@
  * enrolment runs as (definition in lib/campaign-state-machine.ts, shared with the local runtime). Standard,
  * not Express: enrolments wait for days, and a waiting execution costs nothing.
  */
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -36,8 +37,18 @@ export class CampaignEngine extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromString(JSON.stringify(campaignStateMachineDefinition(this.stepFunction.function.functionArn))),
       tracingEnabled: true,
-      logs: { destination: new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy }), level: LogLevel.ERROR },
+      // Every transition, without its input and output: the history of an enrolment, never contact data.
+      logs: {
+        destination: new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy }),
+        level: LogLevel.ALL,
+        includeExecutionData: false,
+      },
     });
-    this.stepFunction.function.grantInvoke(this.stateMachine);
+    // The definition invokes the unqualified function ARN: grantInvoke would add every version and alias (`:*`).
+    this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.stepFunction.function.functionArn] }));
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'CloudWatch Logs delivery and X-Ray actions, which Step Functions needs for logging and tracing, have no resource-level permissions.',
+    });
   }
 }

@@ -5,11 +5,13 @@
 import { Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Capability } from '../routes.js';
 import type { QueueDefinition } from '../queues.js';
 import type { AppFunction } from './app-function.js';
+import type { MailStorage } from './mail-storage.js';
+import type { MediaStorage } from './media-storage.js';
+import { acknowledgeWildcardResources } from './nag.js';
 import type { PlatformSecrets } from './platform-secrets.js';
 import type { SesSending } from './ses-sending.js';
 import type { WorkQueue } from './work-queue.js';
@@ -17,9 +19,9 @@ import type { WorkQueue } from './work-queue.js';
 export interface PlatformAccessProps {
   table: ITableV2;
   secrets: PlatformSecrets;
-  mailBucket: IBucket;
+  mail: MailStorage;
   /** The storage API's bucket, and the base URL its public objects are served from. */
-  media: { bucket: IBucket; publicUrl: string };
+  media: MediaStorage;
   ses: SesSending;
   queues: ReadonlyMap<string, { definition: QueueDefinition; construct: WorkQueue }>;
   /** Public base URL of the API (links in mail). */
@@ -35,6 +37,8 @@ export interface FunctionNeeds {
   sendsTo?: readonly string[];
   uses?: readonly Capability[];
 }
+
+const SES_IDENTITIES_REASON = "Teams add their own sending domains at run time; the grant is this account and region's SES identities only.";
 
 export class PlatformAccess {
   constructor(private readonly props: PlatformAccessProps) {}
@@ -69,29 +73,26 @@ export class PlatformAccess {
         fn.useSecret(props.secrets.pepper, 'PEPPER_SECRET_ARN');
         return;
       case 'mail-store-write':
-        lambda.addEnvironment('MAIL_BUCKET', props.mailBucket.bucketName);
-        props.mailBucket.grantPut(lambda);
+        lambda.addEnvironment('MAIL_BUCKET', props.mail.bucket.bucketName);
+        props.mail.objects.grant(lambda.role!, 'write');
         return;
       case 'mail-store-read':
-        lambda.addEnvironment('MAIL_BUCKET', props.mailBucket.bucketName);
-        props.mailBucket.grantRead(lambda);
+        lambda.addEnvironment('MAIL_BUCKET', props.mail.bucket.bucketName);
+        props.mail.objects.grant(lambda.role!, 'read');
         return;
       case 'mail-store-purge':
-        lambda.addEnvironment('MAIL_BUCKET', props.mailBucket.bucketName);
-        props.mailBucket.grantRead(lambda);
-        props.mailBucket.grantDelete(lambda);
+        lambda.addEnvironment('MAIL_BUCKET', props.mail.bucket.bucketName);
+        props.mail.objects.grant(lambda.role!, 'read');
+        props.mail.objects.grant(lambda.role!, 'delete');
         return;
       case 'media-read':
         lambda.addEnvironment('MEDIA_BUCKET', props.media.bucket.bucketName);
         lambda.addEnvironment('MEDIA_PUBLIC_URL', props.media.publicUrl);
-        props.media.bucket.grantRead(lambda);
+        props.media.objects.grant(lambda.role!, 'read');
         return;
       case 'media-write':
         lambda.addEnvironment('MEDIA_BUCKET', props.media.bucket.bucketName);
-        props.media.bucket.grantPut(lambda);
-        lambda.addToRolePolicy(
-          new PolicyStatement({ actions: ['s3:PutObjectTagging', 's3:DeleteObjectTagging', 's3:GetObjectTagging'], resources: [props.media.bucket.arnForObjects('*')] }),
-        );
+        props.media.objects.grant(lambda.role!, 'write');
         return;
       case 'campaign-runs':
         lambda.addEnvironment('CAMPAIGN_STATE_MACHINE_ARN', props.campaignStateMachine.stateMachineArn);
@@ -99,7 +100,7 @@ export class PlatformAccess {
         return;
       case 'media-delete':
         lambda.addEnvironment('MEDIA_BUCKET', props.media.bucket.bucketName);
-        props.media.bucket.grantDelete(lambda);
+        props.media.objects.grant(lambda.role!, 'delete');
         return;
       case 'ses-identities':
         lambda.addEnvironment('SES_CONFIGURATION_SET', props.ses.tracked.configurationSetName);
@@ -109,6 +110,7 @@ export class PlatformAccess {
             resources: [identityArn, configurationSetArn(props.ses.tracked.configurationSetName)],
           }),
         );
+        acknowledgeWildcardResources(lambda.role!, [identityArn], SES_IDENTITIES_REASON);
         return;
       case 'ses-send':
         lambda.addEnvironment('SES_CONFIGURATION_SET', props.ses.tracked.configurationSetName);
@@ -119,6 +121,7 @@ export class PlatformAccess {
             resources: [identityArn, configurationSetArn(props.ses.tracked.configurationSetName), configurationSetArn(props.ses.untracked.configurationSetName)],
           }),
         );
+        acknowledgeWildcardResources(lambda.role!, [identityArn], SES_IDENTITIES_REASON);
         return;
     }
   }

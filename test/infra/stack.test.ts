@@ -64,8 +64,8 @@ describe('Lambda functions', () => {
 
   it('log groups keep logs for a bounded time', () => {
     const groups = all('AWS::Logs::LogGroup');
-    // One per function, and the campaign state machine's.
-    expect(groups.length).toBe(functions.length + 1);
+    // One per function, the campaign state machine's and the API's access log.
+    expect(groups.length).toBe(functions.length + 2);
     for (const group of groups) expect(group.Properties.RetentionInDays, group.id).toBe(30);
   });
 
@@ -119,8 +119,9 @@ describe('sending', () => {
   });
 
   it('keeps every bucket private: encrypted, public access blocked, TLS only', () => {
+    // Mail, media and their access logs.
     const buckets = all('AWS::S3::Bucket');
-    expect(buckets).toHaveLength(2);
+    expect(buckets).toHaveLength(3);
     for (const bucket of buckets) {
       expect(bucket.Properties.PublicAccessBlockConfiguration, bucket.id).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
       expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm, bucket.id).toBe('AES256');
