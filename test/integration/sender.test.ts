@@ -80,7 +80,7 @@ describe('sender', () => {
 
   it('two workers racing for the same message send it once', async () => {
     const subject = `Race ${Date.now()}`;
-    const { id, job } = await accepted(subject);
+    const { job } = await accepted(subject);
     const outcomes = await Promise.allSettled([deliverEmail(job, 1), deliverEmail(job, 1), deliverEmail(job, 1)]);
     // A loser either finds the send done or, if it reads while the winner holds the lease, backs off to retry later.
     for (const outcome of outcomes) if (outcome.status === 'rejected') expect(String(outcome.reason)).toMatch(/being sent by another worker/);

@@ -1,23 +1,26 @@
 /**
- * Per-key and per-team fixed windows, counted in parallel; the binding window's numbers go into the
- * X-RateLimit-* headers. A request refused by one window is refunded to the other.
+ * Per-key and per-team fixed windows, counted together in one write; the binding window's numbers go into
+ * the X-RateLimit-* headers.
  */
 import { ApiError } from '../errors.js';
 import { config } from '../config.js';
-import { consumeRequest, refundRequest, type WindowUsage } from '../../repositories/rate-limits.js';
+import { consumeRequest, type WindowUsage } from '../../repositories/rate-limits.js';
 import type { Principal } from './types.js';
 
 export async function enforceRateLimits(principal: Principal, nowMs = Date.now()): Promise<Record<string, string>> {
   const { windowSeconds, perKey, perTeam } = config.rateLimits;
-  const subjects: { subject: string; limit: number }[] = [{ subject: `key:${principal.keyId}`, limit: principal.rateLimit ?? perKey }];
-  if (principal.teamId) subjects.push({ subject: `team:${principal.teamId}`, limit: perTeam });
-
-  const usages = await Promise.all(subjects.map((s) => consumeRequest(s.subject, s.limit, windowSeconds, nowMs)));
+  const keyLimit = principal.rateLimit ?? perKey;
+  const usages = await consumeRequest(
+    principal.teamId
+      ? { subject: `team:${principal.teamId}`, subjectLimit: perTeam, key: { id: principal.keyId, limit: keyLimit } }
+      : { subject: `key:${principal.keyId}`, subjectLimit: keyLimit },
+    windowSeconds,
+    nowMs,
+  );
   const refused = usages.find((u) => !u.admitted);
   const binding = refused ?? usages.reduce((a, b) => (b.remaining < a.remaining ? b : a));
   const headers = rateLimitHeaders(binding);
   if (refused) {
-    await Promise.all(usages.map((u, i) => (u.admitted ? refundRequest(subjects[i]!.subject, windowSeconds, nowMs) : undefined)));
     const retryAfter = Math.max(1, refused.reset - Math.floor(nowMs / 1000));
     throw new ApiError('rate_limit_exceeded', `Rate limit of ${refused.limit} requests per ${windowSeconds} s exceeded; retry after ${retryAfter} s.`, {
       headers: { ...headers, 'Retry-After': String(retryAfter) },
