@@ -1,6 +1,6 @@
 /**
  * SES sending: two configuration sets (with and without open/click tracking, chosen per send) that
- * publish every event to an SNS topic, delivered raw to the events queue. Nothing public: SES → SNS → SQS.
+ * publish their events (lib/ses-event-types.ts) to an SNS topic, delivered raw to the events queue. Nothing public: SES → SNS → SQS.
  */
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -10,17 +10,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-
-const DELIVERY_EVENTS = [
-  EmailSendingEvent.SEND,
-  EmailSendingEvent.REJECT,
-  EmailSendingEvent.BOUNCE,
-  EmailSendingEvent.COMPLAINT,
-  EmailSendingEvent.DELIVERY,
-  EmailSendingEvent.DELIVERY_DELAY,
-  EmailSendingEvent.RENDERING_FAILURE,
-  EmailSendingEvent.SUBSCRIPTION,
-];
+import { TRACKED_EVENT_TYPES, UNTRACKED_EVENT_TYPES } from '../ses-event-types.js';
 
 export class SesSending extends Construct {
   readonly tracked: ConfigurationSet;
@@ -41,9 +31,9 @@ export class SesSending extends Construct {
     this.tracked = new ConfigurationSet(this, 'Tracked', {});
     this.tracked.addEventDestination('ToEvents', {
       destination: EventDestination.snsTopic(this.eventTopic),
-      events: [...DELIVERY_EVENTS, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
+      events: TRACKED_EVENT_TYPES.map((type) => EmailSendingEvent[type]),
     });
     this.untracked = new ConfigurationSet(this, 'Untracked', {});
-    this.untracked.addEventDestination('ToEvents', { destination: EventDestination.snsTopic(this.eventTopic), events: DELIVERY_EVENTS });
+    this.untracked.addEventDestination('ToEvents', { destination: EventDestination.snsTopic(this.eventTopic), events: UNTRACKED_EVENT_TYPES.map((type) => EmailSendingEvent[type]) });
   }
 }
