@@ -14,6 +14,7 @@ import type { FauxqsServer } from './emulators.js';
 import { provisionBucket, provisionBucketNotifications, provisionConfigurationSet, provisionQueues, provisionSesEventTopic, provisionTable, type ProvisionedQueue } from './provision.js';
 import { MEDIA_KEY_PREFIX } from '../functions/schemas/storage.js';
 import { TRACKED_EVENT_TYPES, UNTRACKED_EVENT_TYPES } from '../lib/ses-event-types.js';
+import { autoPauseEnvironment, DEFAULT_AUTO_PAUSE } from '../lib/auto-pause.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { startQueuePollers, type QueuePollers } from './queue-poller.js';
 import { startSmtpServer, type LocalSmtp } from './smtp-server.js';
@@ -182,6 +183,8 @@ export function functionEnvironment(options: {
     // Receivers on a developer machine are plain HTTP on localhost; a deployment allows neither by default.
     WEBHOOK_ALLOW_HTTP: 'true',
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    // The deployment's defaults (cdk.json `autoPause`), so a team pauses offline as it would on AWS.
+    ...autoPauseEnvironment(DEFAULT_AUTO_PAUSE),
   };
 }
 

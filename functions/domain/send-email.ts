@@ -201,6 +201,7 @@ export async function acceptEmails(
 ): Promise<AcceptedEmail[]> {
   const allAddresses = bodies.flatMap((b) => [...b.to, ...(b.cc ?? []), ...(b.bcc ?? [])].map((a) => a.email));
   const [team, suppressedMap] = await Promise.all([getTeam(teamId), findSuppressed(teamId, allAddresses)]);
+  if (team.sending_paused) throw new ApiError('sending_paused', team.sending_paused.message, { details: { sending_paused: team.sending_paused } });
   const suppressed = new Set(suppressedMap.keys());
   const acceptedAt = Date.now();
   const domainChecks: DomainChecks = new Map();

@@ -13,6 +13,7 @@ import { STATUS_RANK } from './email-status.js';
 import { emailEvents, publishEvents, type EmailEventType } from './webhook-events.js';
 import { countClaimed, countTokens, SES_COUNTERS } from './email-stats.js';
 import { publishSent } from './deliver-email.js';
+import { checkTeamReputation } from './auto-pause.js';
 
 /** The parts of an SES event record this code reads (shapes: test/fixtures/ses/*.json). */
 export interface SesEventRecord {
@@ -128,7 +129,9 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
     await Promise.all(outcome.recipients.map((address) => addSuppression(teamId, { email: address, reason: suppress, source_email_id: emailId })));
   }
   // When the email's status did not move (a second recipient's delivery, an open after a click), the claim takes a write of its own.
-  await countClaimed(email, applied === 'applied' ? claimed : await claimCounts(emailId, claim), at);
+  const counted = applied === 'applied' ? claimed : await claimCounts(emailId, claim);
+  await countClaimed(email, counted, at);
+  if (counted.length && (outcome.type === 'bounced' || outcome.type === 'complained')) await checkTeamReputation(teamId);
   // Published whether or not the status moved (an open after a click is still an open); a redelivered
   // SES event yields the same event ids, so webhooks see it once.
   const eventKey = createHash('sha256').update(rawBody).digest('hex').slice(0, 16);

@@ -7,8 +7,8 @@ import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
-import type { Team } from '../schemas/teams.js';
-import { TABLE_SCHEMA, listOwnerCollection, nowIso, tableName, versionedUpdate, type Page, newOwnedItemPut } from './table.js';
+import type { SendingPause, Team } from '../schemas/teams.js';
+import { TABLE_SCHEMA, conditionalUpdate, listOwnerCollection, nowIso, tableName, versionedUpdate, type Page, newOwnedItemPut } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const teamKey = (id: string) => ({ pk: `TEAM#${id}`, sk: 'TEAM' });
@@ -22,7 +22,7 @@ type TeamItem = Team & {
 };
 
 function toTeam(item: Record<string, unknown>): Team {
-  const { id, slug, name, daily_quota, monthly_quota, storage_quota_bytes, created_at, updated_at, version } = item as unknown as TeamItem;
+  const { id, slug, name, daily_quota, monthly_quota, storage_quota_bytes, sending_paused, created_at, updated_at, version } = item as unknown as TeamItem;
   return {
     id,
     slug,
@@ -30,6 +30,7 @@ function toTeam(item: Record<string, unknown>): Team {
     daily_quota: daily_quota ?? null,
     monthly_quota: monthly_quota ?? null,
     storage_quota_bytes: storage_quota_bytes ?? null,
+    sending_paused: sending_paused ?? null,
     created_at,
     updated_at,
     version,
@@ -38,11 +39,11 @@ function toTeam(item: Record<string, unknown>): Team {
 
 /** Creates the team, its slug claim and any items that must exist with it (its first key) atomically. */
 export async function createTeam(
-  team: Omit<Team, 'created_at' | 'updated_at' | 'version' | 'daily_quota' | 'monthly_quota' | 'storage_quota_bytes'>,
+  team: Omit<Team, 'created_at' | 'updated_at' | 'version' | 'daily_quota' | 'monthly_quota' | 'storage_quota_bytes' | 'sending_paused'>,
   alsoPut: NonNullable<TransactWriteCommandInput['TransactItems']> = [],
 ): Promise<Team> {
   const now = nowIso();
-  const item: TeamItem = { ...team, daily_quota: null, monthly_quota: null, storage_quota_bytes: null, created_at: now, updated_at: now, version: 1, status: 'active' };
+  const item: TeamItem = { ...team, daily_quota: null, monthly_quota: null, storage_quota_bytes: null, sending_paused: null, created_at: now, updated_at: now, version: 1, status: 'active' };
   try {
     await documentClient.send(
       new TransactWriteCommand({
@@ -86,7 +87,19 @@ export function listTeams(options: { limit: number; cursor?: string }): Promise<
   return listOwnerCollection(LIST_PARTITION, options, toTeam);
 }
 
-export type TeamChanges = Partial<Pick<Team, 'name' | 'daily_quota' | 'monthly_quota' | 'storage_quota_bytes'>>;
+export type TeamChanges = Partial<Pick<Team, 'name' | 'daily_quota' | 'monthly_quota' | 'storage_quota_bytes' | 'sending_paused'>>;
+
+/** Pauses the team's sending unless it is already paused (or deleted); true if this call paused it. */
+export function pauseTeamSending(id: string, pause: SendingPause): Promise<boolean> {
+  return conditionalUpdate({
+    TableName: tableName(),
+    Key: teamKey(id),
+    UpdateExpression: 'SET sending_paused = :pause, updated_at = :now ADD #version :one',
+    ConditionExpression: '#status = :active AND (attribute_not_exists(sending_paused) OR sending_paused = :none)',
+    ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+    ExpressionAttributeValues: { ':pause': pause, ':now': nowIso(), ':one': 1, ':active': 'active', ':none': null },
+  });
+}
 
 /** Applies changes if the team is active and (when given) still at `expectedVersion`. */
 export async function updateTeam(id: string, changes: TeamChanges, expectedVersion?: number): Promise<Team> {

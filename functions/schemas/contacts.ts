@@ -128,7 +128,7 @@ export const CONTACT_ROUTES = defineRoutes({
       'With `list_id` it also subscribes the contact (pending with a confirmation email on a double opt-in list; a first subscription starts the list\'s signup campaigns). Needs the `write` scope.',
     body: IdentifyBody,
     responses: { 200: IdentifyResult, 201: IdentifyResult },
-    errors: ['validation_error', 'conflict', 'quota_exceeded', 'service_unavailable'],
+    errors: ['validation_error', 'conflict', 'quota_exceeded', 'sending_paused', 'service_unavailable'],
   },
   'contacts.list': {
     summary: 'List contacts',

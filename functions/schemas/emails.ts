@@ -263,7 +263,8 @@ export type ListEmailsQuery = z.output<typeof ListEmailsQuery>;
 const ACCEPTING =
   'The `from` address must be on a verified domain of the team (or the deployment\'s default sending domain). ' +
   'Suppressed recipients are skipped (`suppressed` in `recipients`); the others count against the team\'s daily and monthly send quotas ' +
-  '(`quota_exceeded` with `Retry-After` and `error.resets_at` when used up). Delivery happens in the background: follow `status` here or with ' +
+  '(`quota_exceeded` with `Retry-After` and `error.resets_at` when used up). A team whose own bounce or complaint rate passed the ' +
+  'deployment\'s limit is paused: every send is refused with 403 `sending_paused` until the operator resumes it. Delivery happens in the background: follow `status` here or with ' +
   'webhooks (`email.sent`, `email.delivered`, `email.bounced`, …). Send an `Idempotency-Key` so a retried request never sends twice.';
 
 export const EMAIL_ROUTES = defineRoutes({
@@ -276,7 +277,7 @@ export const EMAIL_ROUTES = defineRoutes({
       ' An email whose every recipient is suppressed is refused with 422 `all_recipients_suppressed` (nothing is sent).',
     body: SendEmailBody,
     responses: { 202: Email },
-    errors: ['all_recipients_suppressed', 'quota_exceeded', 'service_unavailable'],
+    errors: ['all_recipients_suppressed', 'quota_exceeded', 'sending_paused', 'service_unavailable'],
   },
   'emails.batch': {
     summary: 'Send up to 100 emails at once',
@@ -287,7 +288,7 @@ export const EMAIL_ROUTES = defineRoutes({
       ACCEPTING,
     body: SendBatchBody,
     responses: { 202: BatchEmailsAccepted },
-    errors: ['quota_exceeded', 'service_unavailable'],
+    errors: ['quota_exceeded', 'sending_paused', 'service_unavailable'],
   },
   'emails.list': {
     summary: 'List emails',

@@ -38,7 +38,7 @@ export const InboxSentMessage = MessageSummary.extend({
 export type InboxSentMessage = z.infer<typeof InboxSentMessage>;
 
 /** Everything that can refuse a send from an inbox: the rules of POST /v1/emails. */
-const SEND_ERRORS = ['validation_error', 'payload_too_large', 'all_recipients_suppressed', 'quota_exceeded', 'service_unavailable'] as const;
+const SEND_ERRORS = ['validation_error', 'payload_too_large', 'all_recipients_suppressed', 'quota_exceeded', 'sending_paused', 'service_unavailable'] as const;
 
 const SENDING_RULES = [
   'The inbox is the sender (its address and display name); the rules of POST /v1/emails apply (recipients, sizes, suppressions, the send quota),',

@@ -207,7 +207,7 @@ export const LIST_ROUTES = defineRoutes({
     params: ListParams,
     body: SubscribeBody,
     responses: { 200: ListSubscription, 201: ListSubscription },
-    errors: ['validation_error', 'conflict', 'quota_exceeded', 'service_unavailable'],
+    errors: ['validation_error', 'conflict', 'quota_exceeded', 'sending_paused', 'service_unavailable'],
   },
   'lists.unsubscribe': {
     summary: 'Unsubscribe a contact from a list',

@@ -3,6 +3,18 @@ import { idOf, ListQuery, pageOf, Timestamp } from './common.js';
 import { ApiKeyCreated } from './api-keys.js';
 import { defineRoutes } from './contract.js';
 
+export const SendingPause = z
+  .object({
+    reason: z.enum(['bounce_rate', 'complaint_rate']).describe('Which of the team\'s own rates passed the deployment\'s limit.'),
+    message: z.string(),
+    bounce_rate: z.number().describe('Bounced sends ÷ sends over the 7 days before the pause.'),
+    complaint_rate: z.number().describe('Complaints ÷ sends over the same days.'),
+    sent: z.number().int().describe('Sends the rates are computed over.'),
+    at: Timestamp,
+  })
+  .meta({ id: 'SendingPause' });
+export type SendingPause = z.infer<typeof SendingPause>;
+
 export const Team = z
   .object({
     id: idOf('team'),
@@ -11,6 +23,9 @@ export const Team = z
     daily_quota: z.number().int().nullable().describe('Recipients the team may send to per UTC day; 0 stops sending; null means the deployment default.'),
     monthly_quota: z.number().int().nullable().describe('Recipients the team may send to per calendar month (UTC); 0 stops sending; null means the deployment default.'),
     storage_quota_bytes: z.number().int().nullable().describe('Bytes the team may keep in storage; null means the deployment default, 0 unlimited.'),
+    sending_paused: SendingPause.nullable().describe(
+      'Set when the team\'s own bounce or complaint rate passed the deployment\'s limit: every send is refused (403 `sending_paused`) until the root key sets it back to null.',
+    ),
     created_at: Timestamp,
     updated_at: Timestamp,
     version: z.number().int().describe('Increases with every change; the ETag, for If-Match.'),
@@ -34,6 +49,7 @@ export const UpdateTeamBody = z.strictObject({
   daily_quota: Quota.optional(),
   monthly_quota: Quota.optional(),
   storage_quota_bytes: StorageQuota.optional(),
+  sending_paused: z.null().optional().describe('null resumes the sending of a team paused for its bounce or complaint rate.'),
 });
 export const TeamParams = z.strictObject({ id: idOf('team') });
 export const ListTeamsQuery = ListQuery;

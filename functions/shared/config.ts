@@ -32,6 +32,16 @@ export const config = {
   get auditRetentionDays() {
     return intFrom('AUDIT_RETENTION_DAYS', 90);
   },
+  /**
+   * A team's sending pauses itself when its bounce or complaint rate over the last 7 days passes these, once
+   * it has sent `minSends` (lib/auto-pause.ts); null when the deployment turned it off (no variables).
+   */
+  get autoPause(): { bounceRate: number; complaintRate: number; minSends: number } | null {
+    const bounceRate = Number(process.env.TEAM_PAUSE_BOUNCE_RATE);
+    const complaintRate = Number(process.env.TEAM_PAUSE_COMPLAINT_RATE);
+    if (!(bounceRate > 0) || !(complaintRate > 0)) return null;
+    return { bounceRate, complaintRate, minSends: intFrom('TEAM_PAUSE_MIN_SENDS', 200) };
+  },
   /** Default fixed-window limits; a key or team can override them. */
   get rateLimits() {
     return {

@@ -3,6 +3,7 @@ export const ERROR_STATUS = {
   invalid_parameter: 400,
   authentication_required: 401,
   insufficient_permissions: 403,
+  sending_paused: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -553,7 +553,7 @@ export interface paths {
         put?: never;
         /**
          * Send an email
-         * @description Accepts the email and answers 202 with it `queued`, or `scheduled` when `scheduled_at` is in the future (at most 30 days ahead). Content is `html`/`text`, or a `template_id` rendered with `variables`. The `from` address must be on a verified domain of the team (or the deployment's default sending domain). Suppressed recipients are skipped (`suppressed` in `recipients`); the others count against the team's daily and monthly send quotas (`quota_exceeded` with `Retry-After` and `error.resets_at` when used up). Delivery happens in the background: follow `status` here or with webhooks (`email.sent`, `email.delivered`, `email.bounced`, …). Send an `Idempotency-Key` so a retried request never sends twice. An email whose every recipient is suppressed is refused with 422 `all_recipients_suppressed` (nothing is sent).
+         * @description Accepts the email and answers 202 with it `queued`, or `scheduled` when `scheduled_at` is in the future (at most 30 days ahead). Content is `html`/`text`, or a `template_id` rendered with `variables`. The `from` address must be on a verified domain of the team (or the deployment's default sending domain). Suppressed recipients are skipped (`suppressed` in `recipients`); the others count against the team's daily and monthly send quotas (`quota_exceeded` with `Retry-After` and `error.resets_at` when used up). A team whose own bounce or complaint rate passed the deployment's limit is paused: every send is refused with 403 `sending_paused` until the operator resumes it. Delivery happens in the background: follow `status` here or with webhooks (`email.sent`, `email.delivered`, `email.bounced`, …). Send an `Idempotency-Key` so a retried request never sends twice. An email whose every recipient is suppressed is refused with 422 `all_recipients_suppressed` (nothing is sent).
          */
         post: operations["emails.send"];
         delete?: never;
@@ -573,7 +573,7 @@ export interface paths {
         put?: never;
         /**
          * Send up to 100 emails at once
-         * @description Every email is validated first: one invalid email refuses the whole request (the error names it by index, e.g. `2.from`). Then each is accepted like POST /v1/emails, except that an email whose every recipient is suppressed (or that the send queue did not take) is answered in place as an error entry with `id: null` while the others are sent. The `from` address must be on a verified domain of the team (or the deployment's default sending domain). Suppressed recipients are skipped (`suppressed` in `recipients`); the others count against the team's daily and monthly send quotas (`quota_exceeded` with `Retry-After` and `error.resets_at` when used up). Delivery happens in the background: follow `status` here or with webhooks (`email.sent`, `email.delivered`, `email.bounced`, …). Send an `Idempotency-Key` so a retried request never sends twice.
+         * @description Every email is validated first: one invalid email refuses the whole request (the error names it by index, e.g. `2.from`). Then each is accepted like POST /v1/emails, except that an email whose every recipient is suppressed (or that the send queue did not take) is answered in place as an error entry with `id: null` while the others are sent. The `from` address must be on a verified domain of the team (or the deployment's default sending domain). Suppressed recipients are skipped (`suppressed` in `recipients`); the others count against the team's daily and monthly send quotas (`quota_exceeded` with `Retry-After` and `error.resets_at` when used up). A team whose own bounce or complaint rate passed the deployment's limit is paused: every send is refused with 403 `sending_paused` until the operator resumes it. Delivery happens in the background: follow `status` here or with webhooks (`email.sent`, `email.delivered`, `email.bounced`, …). Send an `Idempotency-Key` so a retried request never sends twice.
          */
         post: operations["emails.batch"];
         delete?: never;
@@ -2991,6 +2991,22 @@ export interface components {
             /** @description false when counting stopped at the scan limit: the count is then a lower bound (null on later pages). */
             count_exact: boolean | null;
         };
+        SendingPause: {
+            /**
+             * @description Which of the team's own rates passed the deployment's limit.
+             * @enum {string}
+             */
+            reason: "bounce_rate" | "complaint_rate";
+            message: string;
+            /** @description Bounced sends ÷ sends over the 7 days before the pause. */
+            bounce_rate: number;
+            /** @description Complaints ÷ sends over the same days. */
+            complaint_rate: number;
+            /** @description Sends the rates are computed over. */
+            sent: number;
+            /** Format: date-time */
+            at: string;
+        };
         StatsCounters: {
             /** @description Recipients handed to SES. */
             sent: number;
@@ -3100,6 +3116,8 @@ export interface components {
             monthly_quota: number | null;
             /** @description Bytes the team may keep in storage; null means the deployment default, 0 unlimited. */
             storage_quota_bytes: number | null;
+            /** @description Set when the team's own bounce or complaint rate passed the deployment's limit: every send is refused (403 `sending_paused`) until the root key sets it back to null. */
+            sending_paused: components["schemas"]["SendingPause"] | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3118,6 +3136,8 @@ export interface components {
             monthly_quota: number | null;
             /** @description Bytes the team may keep in storage; null means the deployment default, 0 unlimited. */
             storage_quota_bytes: number | null;
+            /** @description Set when the team's own bounce or complaint rate passed the deployment's limit: every send is refused (403 `sending_paused`) until the root key sets it back to null. */
+            sending_paused: components["schemas"]["SendingPause"] | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -4122,6 +4142,8 @@ export interface operations {
                     daily_quota?: number | null;
                     monthly_quota?: number | null;
                     storage_quota_bytes?: number | null;
+                    /** @description null resumes the sending of a team paused for its bounce or complaint rate. */
+                    sending_paused?: null;
                 };
             };
         };
@@ -6040,7 +6062,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_permissions` */
+            /** @description `insufficient_permissions`, `sending_paused` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7485,7 +7507,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_permissions` */
+            /** @description `insufficient_permissions`, `sending_paused` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7670,7 +7692,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_permissions` */
+            /** @description `insufficient_permissions`, `sending_paused` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8333,7 +8355,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_permissions` */
+            /** @description `insufficient_permissions`, `sending_paused` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8466,7 +8488,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_permissions` */
+            /** @description `insufficient_permissions`, `sending_paused` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8599,7 +8621,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_permissions` */
+            /** @description `insufficient_permissions`, `sending_paused` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10760,7 +10782,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_permissions` */
+            /** @description `insufficient_permissions`, `sending_paused` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13682,7 +13704,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `insufficient_permissions` */
+            /** @description `insufficient_permissions`, `sending_paused` */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -187,6 +187,7 @@ export type PutObjectBody = Schemas['PutObjectBody'];
 export type RenderedTemplate = Schemas['RenderedTemplate'];
 export type Segment = Schemas['Segment'];
 export type SegmentContactsPage = Schemas['SegmentContactsPage'];
+export type SendingPause = Schemas['SendingPause'];
 export type StatsCounters = Schemas['StatsCounters'];
 export type StatsDay = Schemas['StatsDay'];
 export type StatsRates = Schemas['StatsRates'];
@@ -698,7 +699,7 @@ export class EmailsResource {
   /**
    * Send an email.
    *
-   * Accepts the email and answers 202 with it `queued`, or `scheduled` when `scheduled_at` is in the future (at most 30 days ahead). Content is `html`/`text`, or a `template_id` rendered with `variables`. The `from` address must be on a verified domain of the team (or the deployment's default sending domain). Suppressed recipients are skipped (`suppressed` in `recipients`); the others count against the team's daily and monthly send quotas (`quota_exceeded` with `Retry-After` and `error.resets_at` when used up). Delivery happens in the background: follow `status` here or with webhooks (`email.sent`, `email.delivered`, `email.bounced`, …). Send an `Idempotency-Key` so a retried request never sends twice. An email whose every recipient is suppressed is refused with 422 `all_recipients_suppressed` (nothing is sent).
+   * Accepts the email and answers 202 with it `queued`, or `scheduled` when `scheduled_at` is in the future (at most 30 days ahead). Content is `html`/`text`, or a `template_id` rendered with `variables`. The `from` address must be on a verified domain of the team (or the deployment's default sending domain). Suppressed recipients are skipped (`suppressed` in `recipients`); the others count against the team's daily and monthly send quotas (`quota_exceeded` with `Retry-After` and `error.resets_at` when used up). A team whose own bounce or complaint rate passed the deployment's limit is paused: every send is refused with 403 `sending_paused` until the operator resumes it. Delivery happens in the background: follow `status` here or with webhooks (`email.sent`, `email.delivered`, `email.bounced`, …). Send an `Idempotency-Key` so a retried request never sends twice. An email whose every recipient is suppressed is refused with 422 `all_recipients_suppressed` (nothing is sent).
    *
    * `POST /v1/emails` (`emails.send`). A team key with the `send` scope. Sends an `Idempotency-Key` (one per call, reused by its retries).
    */
@@ -722,7 +723,7 @@ export class EmailsResource {
   /**
    * Send up to 100 emails at once.
    *
-   * Every email is validated first: one invalid email refuses the whole request (the error names it by index, e.g. `2.from`). Then each is accepted like POST /v1/emails, except that an email whose every recipient is suppressed (or that the send queue did not take) is answered in place as an error entry with `id: null` while the others are sent. The `from` address must be on a verified domain of the team (or the deployment's default sending domain). Suppressed recipients are skipped (`suppressed` in `recipients`); the others count against the team's daily and monthly send quotas (`quota_exceeded` with `Retry-After` and `error.resets_at` when used up). Delivery happens in the background: follow `status` here or with webhooks (`email.sent`, `email.delivered`, `email.bounced`, …). Send an `Idempotency-Key` so a retried request never sends twice.
+   * Every email is validated first: one invalid email refuses the whole request (the error names it by index, e.g. `2.from`). Then each is accepted like POST /v1/emails, except that an email whose every recipient is suppressed (or that the send queue did not take) is answered in place as an error entry with `id: null` while the others are sent. The `from` address must be on a verified domain of the team (or the deployment's default sending domain). Suppressed recipients are skipped (`suppressed` in `recipients`); the others count against the team's daily and monthly send quotas (`quota_exceeded` with `Retry-After` and `error.resets_at` when used up). A team whose own bounce or complaint rate passed the deployment's limit is paused: every send is refused with 403 `sending_paused` until the operator resumes it. Delivery happens in the background: follow `status` here or with webhooks (`email.sent`, `email.delivered`, `email.bounced`, …). Send an `Idempotency-Key` so a retried request never sends twice.
    *
    * `POST /v1/emails/batch` (`emails.batch`). A team key with the `send` scope. Sends an `Idempotency-Key` (one per call, reused by its retries).
    */
