@@ -18,7 +18,7 @@ import { findThread, threadWrites } from '../repositories/threads.js';
 import { putMailObject } from '../repositories/mail-store.js';
 import { acceptEmails } from './send-email.js';
 import { extractReplyText, normalizeSubject, subjectThreadKey } from './threading.js';
-import { textFromHtml } from './mime.js';
+import { htmlToText } from './html-text.js';
 import { messageSummary } from './inbox-messages.js';
 
 type Draft = Omit<Partial<InboxSendBody>, 'to'> & { to: unknown; subject: string; attachments?: unknown[] };
@@ -55,7 +55,7 @@ async function send(
   const at = email.created_at;
   const id = deterministicId('message', Date.parse(at), email.id);
   const base = `inboxes/${inbox.id}/${id}`;
-  const text = parsed.data.text ?? (parsed.data.html ? textFromHtml(parsed.data.html) : null);
+  const text = parsed.data.text ?? (parsed.data.html ? htmlToText(parsed.data.html) : null);
   await Promise.all([
     text !== null ? putMailObject(`${base}/body.txt`, text, 'text/plain; charset=utf-8') : undefined,
     parsed.data.html ? putMailObject(`${base}/body.html`, parsed.data.html, 'text/html; charset=utf-8') : undefined,

@@ -3,7 +3,7 @@
  * (inline when they have a content id), custom headers, our id header and one-click unsubscribe headers.
  */
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import { convert } from 'html-to-text';
+import { htmlToText } from './html-text.js';
 import type { EmailPayload } from '../repositories/mail-store.js';
 
 export interface MimeInput {
@@ -17,11 +17,6 @@ export interface MimeInput {
   unsubscribeUrl?: string;
   /** Sends from an inbox carry their own Message-ID and reply headers, so replies thread. */
   threading?: { messageId: string; inReplyTo: string | null; references: string[] } | null;
-}
-
-/** Plain text from HTML for clients (and spam filters) that want a text part. */
-export function textFromHtml(html: string): string {
-  return convert(html, { wordwrap: 78, selectors: [{ selector: 'img', format: 'skip' }] });
 }
 
 export async function buildMime(input: MimeInput): Promise<Buffer> {
@@ -38,7 +33,8 @@ export async function buildMime(input: MimeInput): Promise<Buffer> {
     replyTo: input.replyTo.length ? input.replyTo : undefined,
     subject: input.subject,
     html: payload.html ?? undefined,
-    text: payload.text ?? (payload.html ? textFromHtml(payload.html) : undefined),
+    // A text part from the html for clients (and spam filters) that want one.
+    text: payload.text ?? (payload.html ? htmlToText(payload.html) : undefined),
     headers,
     attachments: payload.attachments.map((a) => ({
       filename: a.filename,

@@ -7,7 +7,7 @@
  * variables are visible, and every render is bounded in time, memory and output size.
  */
 import { CaptureTag, Liquid, LiquidError, toValue, type Context, type LiquidOptions } from 'liquidjs';
-import { convert } from 'html-to-text';
+import { htmlToText } from './html-text.js';
 import { ApiError } from '../shared/errors.js';
 import { RENDER_LIMITS, TEMPLATE_SOURCE_MAX_BYTES } from './template-limits.js';
 import type { RenderedTemplate, Template } from '../schemas/templates.js';
@@ -148,7 +148,6 @@ export async function renderContent(
     throw renderFailed('subject', `the rendered subject is ${subject.length} characters; at most ${RENDER_LIMITS.subjectChars}.`);
   }
   const html = await renderPart('html', htmlEngine, content.html, scope);
-  // 78 characters: RFC 5322's recommended line length for plain-text mail.
-  const text = content.text === null ? convert(html, { wordwrap: 78 }) : await renderPart('text', plainEngine, content.text, scope);
+  const text = content.text === null ? htmlToText(html) : await renderPart('text', plainEngine, content.text, scope);
   return { subject, html, text };
 }
