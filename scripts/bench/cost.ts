@@ -1,0 +1,71 @@
+/**
+ * Turns what an operation measurably did into USD at the prices of prices.ts. Everything the functions' own AWS
+ * calls cost is priced from those calls; what happens around them on AWS (API Gateway, Lambda itself, the event
+ * source mappings, SNS, SES's own actions) is priced from the rules below, each of them printed with the results.
+ */
+import type { QueueName } from '../../lib/queues.js';
+import { unitPrice } from './prices.js';
+import type { Invocation } from './stack.js';
+import { COST_LINES, type CostLine } from './result.js';
+
+/** Usage an operation causes outside any function's own calls, per measured iteration. */
+export interface ExternalUsage {
+  /** Objects SES's receipt rule S3 action stores. */
+  s3Puts: number;
+  /** Mail SES receives, and its 256 KB chunks. */
+  sesReceived: number;
+  sesIncomingChunks: number;
+  stepFunctionsTransitions: number;
+}
+
+export const NO_EXTERNAL_USAGE: ExternalUsage = { s3Puts: 0, sesReceived: 0, sesIncomingChunks: 0, stepFunctionsTransitions: 0 };
+
+/** Queues fed by an SNS subscription (SES configuration-set events → SNS topic → queue; local/runtime.ts provision). */
+const SNS_FED_QUEUES: readonly QueueName[] = ['ses-events'];
+
+const HTTP_API_METERING_BYTES = 512 * 1024;
+const S3_WRITE_REQUESTS = /^(Put|Copy|Post|List|CreateMultipartUpload|UploadPart|CompleteMultipartUpload)/;
+
+export const COST_ASSUMPTIONS = [
+  'Prices: us-east-1 list prices of scripts/bench/prices.ts (first tier, free tiers ignored).',
+  'API Gateway: one HTTP API request per route invocation, per 512 KB of request body.',
+  "Lambda: requests and GB-seconds at each function's memory in the CDK stack, for the handler time measured here, rounded up to the ms; a Lambda at 512 MB has a fraction of a vCPU, so CPU-bound work may take longer there than in this process.",
+  "Queue consumers run in full batches of the queue's batch size (steady traffic): each record costs 1/batch of a Lambda request and of the event source mapping's ReceiveMessage and DeleteMessageBatch; the mappings' idle long polling (a fixed monthly amount per queue) is not per email and not counted.",
+  'SQS: one request per 64 KB of message bodies; a message SNS delivers to a queue is counted as one SQS request.',
+  'SNS: one publish per SES event the configuration set subscribes to (lib/ses-event-types.ts) that SES emits for the email: a delivered email without open/click tracking emits Send and Delivery; opens, clicks, bounces and complaints add one each.',
+  "DynamoDB: read and write units as DynamoDB Local reports them with ReturnConsumedCapacity TOTAL, raised where Local under-reports (scripts/bench/aws-calls.ts consumedCapacity): each transaction item costs 2 units per KB, rounded up per item; failed conditional writes cost their units too.",
+  "S3: PUT/COPY/POST/LIST at the write price, GET and others at the read price; SES's receipt rule S3 action stores each received message (one PUT).",
+  'SES: $0.10 per 1,000 recipients sent (excluded from "infrastructure"); receiving: per message plus per 256 KB chunk.',
+  'Sender pacing: traffic below the SES send rate, so the sender never waits for its turn (waiting would be billed Lambda time).',
+  'The team has no webhooks unless the operation says so: its events still go through the webhook fan-out, which finds no endpoint.',
+  'Not counted: CloudWatch Logs and metrics ingestion, X-Ray traces, storage (DynamoDB items, S3 payloads), data transfer, Secrets Manager (read once per container), NAT/VPC (none).',
+];
+
+export function operationCost(invocations: Invocation[], units: number, external: ExternalUsage, memoryMb: (entry: string) => number): Record<CostLine, number> {
+  const usd = Object.fromEntries(COST_LINES.map((line) => [line, 0])) as Record<CostLine, number>;
+  for (const invocation of invocations) {
+    const { trigger } = invocation;
+    if (trigger.kind === 'http') usd['API Gateway'] += Math.max(1, Math.ceil(trigger.requestBytes / HTTP_API_METERING_BYTES)) * unitPrice('httpApiRequest');
+    if (trigger.kind === 'queue') {
+      const batches = invocation.records / trigger.batchSize;
+      usd['Lambda requests'] += batches * unitPrice('lambdaRequest');
+      usd.SQS += 2 * batches * unitPrice('sqsRequest');
+      if (SNS_FED_QUEUES.includes(trigger.queue)) {
+        usd.SNS += invocation.records * unitPrice('snsPublish');
+        usd.SQS += invocation.records * unitPrice('sqsRequest');
+      }
+    } else usd['Lambda requests'] += unitPrice('lambdaRequest');
+    usd['Lambda duration'] += (Math.ceil(invocation.ms) / 1000) * (memoryMb(invocation.entry) / 1024) * unitPrice('lambdaGbSecond');
+    for (const call of invocation.calls) {
+      if (call.service === 'DynamoDB') usd.DynamoDB += call.rcu * unitPrice('dynamoReadUnit') + call.wcu * unitPrice('dynamoWriteUnit');
+      else if (call.service === 'SQS') usd.SQS += call.billable * unitPrice('sqsRequest');
+      else if (call.service === 'S3' && call.command !== 'DeleteObject' && call.command !== 'DeleteObjects')
+        usd.S3 += S3_WRITE_REQUESTS.test(call.command) ? unitPrice('s3WriteRequest') : unitPrice('s3ReadRequest');
+      else if (call.service === 'SES' && call.command === 'SendEmail') usd.SES += call.billable * unitPrice('sesEmail');
+    }
+  }
+  usd.S3 += external.s3Puts * unitPrice('s3WriteRequest');
+  usd.SES += external.sesReceived * unitPrice('sesEmailReceived') + external.sesIncomingChunks * unitPrice('sesIncomingChunk');
+  usd['Step Functions'] += external.stepFunctionsTransitions * unitPrice('stepFunctionsTransition');
+  return Object.fromEntries(COST_LINES.map((line) => [line, usd[line] / units])) as Record<CostLine, number>;
+}

@@ -1,0 +1,83 @@
+/** What one run writes to bench-results/*.json, and what `--compare` reads back. */
+import * as z from 'zod';
+
+export const COST_LINES = ['API Gateway', 'Lambda requests', 'Lambda duration', 'DynamoDB', 'SQS', 'SNS', 'S3', 'Step Functions', 'SES'] as const;
+export const CostLine = z.enum(COST_LINES);
+export type CostLine = z.infer<typeof CostLine>;
+
+/** Counts per unit of the operation (an email, a message, an event, a request, a step), keyed "Service Command". */
+const PerUnitCounts = z.record(z.string(), z.number());
+
+export const StageResult = z.object({
+  stage: z.string(),
+  function: z.string(),
+  memoryMb: z.number(),
+  /** Invocations measured (after warm-up). */
+  invocations: z.number(),
+  recordsPerInvocation: z.number(),
+  p50Ms: z.number(),
+  p99Ms: z.number(),
+  /** Sequential DynamoDB stages per invocation (overlapping calls count once). */
+  dynamoRoundTrips: z.object({ p50: z.number(), max: z.number() }),
+  callsPerUnit: PerUnitCounts,
+  rcuPerUnit: z.number(),
+  wcuPerUnit: z.number(),
+});
+export type StageResult = z.infer<typeof StageResult>;
+
+export const OperationResult = z.object({
+  name: z.string(),
+  unit: z.string(),
+  /** Units measured (after warm-up). */
+  units: z.number(),
+  stages: z.array(StageResult),
+  callsPerUnit: PerUnitCounts,
+  rcuPerUnit: z.number(),
+  wcuPerUnit: z.number(),
+  dynamoRoundTripsPerUnit: z.number(),
+  /** USD per unit by service; SES's own charge is the SES line. */
+  costPerUnit: z.record(CostLine, z.number()),
+  /** USD per unit for everything but SES. */
+  infrastructurePerUnit: z.number(),
+  /** Work the operation left on queues it does not follow (discarded, unmeasured). */
+  unfollowed: z.record(z.string(), z.number()),
+});
+export type OperationResult = z.infer<typeof OperationResult>;
+
+export const FunctionResult = z.object({
+  name: z.string(),
+  entry: z.string(),
+  memoryMb: z.number(),
+  bundleBytes: z.number(),
+  coldLoadMs: z.number(),
+});
+export type FunctionResult = z.infer<typeof FunctionResult>;
+
+export const TargetResult = z.object({
+  name: z.string(),
+  limit: z.number(),
+  unit: z.string(),
+  /** null: not measured in this run. */
+  value: z.number().nullable(),
+  pass: z.boolean().nullable(),
+  detail: z.string().optional(),
+});
+export type TargetResult = z.infer<typeof TargetResult>;
+
+export const BenchResult = z.object({
+  format: z.literal(1),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  commit: z.string(),
+  /** Uncommitted changes in the working tree when the run started. */
+  dirty: z.boolean(),
+  node: z.string(),
+  host: z.object({ cpus: z.number(), loadAverage: z.array(z.number()) }),
+  prices: z.object({ asOf: z.string(), table: z.record(z.string(), z.object({ usd: z.number(), per: z.number(), unit: z.string(), source: z.string() })) }),
+  assumptions: z.array(z.string()),
+  operations: z.array(OperationResult),
+  /** null when the run skipped functions (--skip-functions). */
+  functions: z.array(FunctionResult).nullable(),
+  targets: z.array(TargetResult),
+});
+export type BenchResult = z.infer<typeof BenchResult>;
