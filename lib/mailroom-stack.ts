@@ -99,7 +99,6 @@ export class MailroomStack extends Stack {
       queues: queues.values(),
       functions: this.node.findAll().filter((c): c is AppFunction => c instanceof AppFunction),
       campaignStateMachine: campaigns.stateMachine,
-      removalPolicy,
     });
 
     new CfnOutput(this, 'MediaPublicUrl', { value: media.publicUrl, description: 'Where objects of public storage buckets are served (CloudFront).' });
