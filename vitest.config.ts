@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // Workspace packages resolve to their TypeScript source (the "mailroom-source" export condition of
@@ -7,6 +7,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['mailroom-source', 'node', 'development|production'] } },
   test: {
     include: ['test/**/*.test.ts'],
+    // The fault tests have a run of their own: npm run test:faults (test/faults/vitest.config.ts).
+    exclude: [...configDefaults.exclude, 'test/faults/**'],
     globalSetup: ['test/setup/global-setup.ts'],
     setupFiles: ['test/setup/worker-env.ts'],
     pool: 'forks',
