@@ -50,8 +50,12 @@ const memoryMb = (entry: string) => {
   return mb;
 };
 
+// Powertools logs at INFO unless told otherwise; AppFunction gives every function the same environment.
+const logLevels = new Set(functions.map((f) => f.logLevel ?? 'INFO'));
+if (logLevels.size !== 1) throw new Error(`the functions are deployed with different log levels (${[...logLevels].join(', ')}): the benchmark runs them at one`);
+
 progress('starting the local emulators');
-const stack = await startBenchStack();
+const stack = await startBenchStack({ logLevel: [...logLevels][0]! });
 let operations;
 try {
   const only = options.only.split(',').map((name) => name.trim()).filter(Boolean);

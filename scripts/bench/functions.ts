@@ -22,6 +22,7 @@ export interface DeployedFunction {
   entry: string;
   memoryMb: number;
   nodeOptions?: string;
+  logLevel?: string;
 }
 
 export function deployedFunctions(): DeployedFunction[] {
@@ -39,12 +40,13 @@ export function deployedFunctions(): DeployedFunction[] {
     if (!(construct instanceof AppFunction) || byEntry.has(construct.entry)) continue;
     const cfn = construct.function.node.defaultChild as CfnFunction;
     const environment = Stack.of(cfn).resolve(cfn.environment) as { Variables?: Record<string, unknown> } | undefined;
-    const nodeOptions = environment?.Variables?.NODE_OPTIONS;
+    const { NODE_OPTIONS: nodeOptions, POWERTOOLS_LOG_LEVEL: logLevel } = environment?.Variables ?? {};
     byEntry.set(construct.entry, {
       name: construct.entry.replace(/^functions\//, '').replace(/\.ts$/, ''),
       entry: construct.entry,
       memoryMb: Number(cfn.memorySize),
       nodeOptions: typeof nodeOptions === 'string' ? nodeOptions : undefined,
+      logLevel: typeof logLevel === 'string' ? logLevel : undefined,
     });
   }
   return [...byEntry.values()];

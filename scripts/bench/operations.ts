@@ -361,6 +361,7 @@ function summarize(
       callsPerUnit: countCalls(calls, units),
       rcuPerUnit: sum(calls.map((c) => c.rcu)) / units,
       wcuPerUnit: sum(calls.map((c) => c.wcu)) / units,
+      logBytesPerUnit: sum(list.map((i) => i.logBytes)) / units,
     };
   });
   const calls = invocations.flatMap((i) => i.calls);
@@ -374,6 +375,7 @@ function summarize(
     rcuPerUnit: sum(calls.map((c) => c.rcu)) / units,
     wcuPerUnit: sum(calls.map((c) => c.wcu)) / units,
     dynamoRoundTripsPerUnit: sum(invocations.map(dynamoRoundTrips)) / units,
+    logBytesPerUnit: sum(invocations.map((i) => i.logBytes)) / units,
     costPerUnit,
     infrastructurePerUnit: sum(COST_LINES.filter((line) => line !== 'SES').map((line) => costPerUnit[line])),
     unfollowed,

@@ -19,6 +19,7 @@ export const PRICES = {
   s3WriteRequest: { usd: 0.005, per: THOUSAND, unit: 'S3 Standard PUT, COPY, POST or LIST requests', source: 'https://aws.amazon.com/s3/pricing/' },
   s3ReadRequest: { usd: 0.0004, per: THOUSAND, unit: 'S3 Standard GET and other requests', source: 'https://aws.amazon.com/s3/pricing/' },
   stepFunctionsTransition: { usd: 0.025, per: THOUSAND, unit: 'Step Functions standard state transitions', source: 'https://aws.amazon.com/step-functions/pricing/' },
+  cloudWatchLogsIngested: { usd: 0.5, per: 1, unit: 'GB of CloudWatch Logs ingested (Standard class)', source: 'https://aws.amazon.com/cloudwatch/pricing/' },
   sesEmail: { usd: 0.1, per: THOUSAND, unit: 'SES emails sent (per recipient)', source: 'https://aws.amazon.com/ses/pricing/' },
   sesEmailReceived: { usd: 0.1, per: THOUSAND, unit: 'SES emails received', source: 'https://aws.amazon.com/ses/pricing/' },
   sesIncomingChunk: { usd: 0.09, per: THOUSAND, unit: 'SES incoming mail chunks (256 KB)', source: 'https://aws.amazon.com/ses/pricing/' },

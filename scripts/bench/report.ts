@@ -31,6 +31,7 @@ function operationRows(operation: OperationResult): string[] {
       `${trim(totalCalls)}: ${callList(operation.callsPerUnit)}`,
       capacity(operation),
       `${trim(operation.dynamoRoundTripsPerUnit)} per ${operation.unit}`,
+      trim(operation.logBytesPerUnit, 0),
       '',
       '',
       `**${usd(operation.infrastructurePerUnit * 1000)}**`,
@@ -45,6 +46,7 @@ function operationRows(operation: OperationResult): string[] {
         callList(stage.callsPerUnit),
         capacity(stage),
         `${stage.dynamoRoundTrips.p50} (max ${stage.dynamoRoundTrips.max})`,
+        trim(stage.logBytesPerUnit, 0),
         trim(stage.p50Ms, 1),
         trim(stage.p99Ms, 1),
         '',
@@ -62,9 +64,9 @@ export function formatReport(result: BenchResult): string {
   out.push(
     `# npm run bench — ${result.startedAt} (${result.commit}${result.dirty ? ', uncommitted changes' : ''}; node ${result.node}; ${result.host.cpus} CPUs, load ${result.host.loadAverage.map((l) => l.toFixed(1)).join(' ')}; ${trim(result.durationMs / 1000, 0)} s)`,
     '',
-    'Operations, warm and in-process against the local emulators. Per stage: invocations × records each; calls, DynamoDB read/write units and cost are per unit of the operation; round trips are sequential DynamoDB stages per invocation (p50, max); times are per invocation.',
+    "Operations, warm and in-process against the local emulators. Per stage: invocations × records each; calls, DynamoDB read/write units, the function's own log output and cost are per unit of the operation; round trips are sequential DynamoDB stages per invocation (p50, max); times are per invocation.",
     '',
-    ...header(['operation / stage', 'function (memory)', 'invocations', 'AWS calls per unit', 'DynamoDB RCU / WCU per unit', 'DynamoDB round trips', 'p50 ms', 'p99 ms', 'infrastructure per 1,000 units']),
+    ...header(['operation / stage', 'function (memory)', 'invocations', 'AWS calls per unit', 'DynamoDB RCU / WCU per unit', 'DynamoDB round trips', 'log bytes per unit', 'p50 ms', 'p99 ms', 'infrastructure per 1,000 units']),
     ...result.operations.flatMap(operationRows),
     '',
   );

@@ -1,7 +1,7 @@
 /** What one run writes to bench-results/*.json, and what `--compare` reads back. */
 import * as z from 'zod';
 
-export const COST_LINES = ['API Gateway', 'Lambda requests', 'Lambda duration', 'DynamoDB', 'SQS', 'SNS', 'S3', 'Step Functions', 'SES'] as const;
+export const COST_LINES = ['API Gateway', 'Lambda requests', 'Lambda duration', 'DynamoDB', 'SQS', 'SNS', 'S3', 'Step Functions', 'CloudWatch Logs', 'SES'] as const;
 export const CostLine = z.enum(COST_LINES);
 export type CostLine = z.infer<typeof CostLine>;
 
@@ -22,6 +22,8 @@ export const StageResult = z.object({
   callsPerUnit: PerUnitCounts,
   rcuPerUnit: z.number(),
   wcuPerUnit: z.number(),
+  /** What the function wrote to its log (log lines and EMF metrics), without Lambda's own records. */
+  logBytesPerUnit: z.number(),
 });
 export type StageResult = z.infer<typeof StageResult>;
 
@@ -35,6 +37,7 @@ export const OperationResult = z.object({
   rcuPerUnit: z.number(),
   wcuPerUnit: z.number(),
   dynamoRoundTripsPerUnit: z.number(),
+  logBytesPerUnit: z.number(),
   /** USD per unit by service; SES's own charge is the SES line. */
   costPerUnit: z.record(CostLine, z.number()),
   /** USD per unit for everything but SES. */

@@ -34,6 +34,8 @@ export interface Invocation {
   records: number;
   scope: object;
   calls: AwsCall[];
+  /** Bytes the function wrote to stdout/stderr: on Lambda, its log. */
+  logBytes: number;
 }
 
 export interface BenchStack {
@@ -42,13 +44,16 @@ export interface BenchStack {
   calls: AwsCall[];
   /** Inputs of the executions the functions started (StartExecution), oldest first. */
   executions: string[];
+  /** Bytes written to stdout/stderr in each benchScope. */
+  logBytes: WeakMap<object, number>;
   queue(name: QueueName): ProvisionedQueue;
   /** The benchmark's own SQS client: what the event source mapping and producers outside the functions do. */
   sqs: SQSClient;
   stop(): Promise<void>;
 }
 
-export async function startBenchStack(): Promise<BenchStack> {
+/** `logLevel`: the functions' POWERTOOLS_LOG_LEVEL as deployed (what they log is measured, then dropped). */
+export async function startBenchStack(options: { logLevel: string }): Promise<BenchStack> {
   const emulators = await startEmulators({ ports: { dynamodb: 0, sqsS3: 0, ses: 0 } });
   try {
     const { queues } = await provision(emulators.endpoints, { tableName: STACK_NAME, queuePrefix: STACK_NAME });
@@ -58,7 +63,9 @@ export async function startBenchStack(): Promise<BenchStack> {
       process.env,
       functionEnvironment({ endpoints: emulators.endpoints, tableName: STACK_NAME, queuePrefix: STACK_NAME, queues, pepper: randomBytes(32).toString('base64url'), rootKey }),
       {
-        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+        POWERTOOLS_LOG_LEVEL: options.logLevel,
+        // On AWS the functions write their EMF metrics to the log too.
+        POWERTOOLS_METRICS_DISABLED: 'false',
         RATE_LIMIT_PER_KEY: '1000000',
         RATE_LIMIT_PER_TEAM: '1000000',
         // The sender paces itself to the account's SES rate; measured here is its work, not its waiting.
@@ -69,15 +76,18 @@ export async function startBenchStack(): Promise<BenchStack> {
       },
     );
     const calls = await recordAwsCalls();
+    const output = captureFunctionOutput();
     const sqs = new SQSClient({ endpoint: emulators.endpoints.sqsS3, ...LOCAL_AWS, useQueueUrlAsEndpoint: false });
     return {
       emulators,
       rootKey,
       calls,
       executions: stepFunctions.executions,
+      logBytes: output.bytes,
       sqs,
       queue: (name) => queues.find((q) => q.definition.name === name)!,
       stop: async () => {
+        output.restore();
         sqs.destroy();
         await new Promise<void>((resolve) => stepFunctions.server.close(() => resolve()));
         await emulators.stop();
@@ -87,6 +97,32 @@ export async function startBenchStack(): Promise<BenchStack> {
     await emulators.stop();
     throw error;
   }
+}
+
+/**
+ * What the functions write inside a benchScope (their log lines and EMF metrics; Lambda sends both streams to
+ * CloudWatch Logs) is counted per scope and dropped; anything else (the benchmark's own progress) passes through.
+ */
+function captureFunctionOutput(): { bytes: WeakMap<object, number>; restore(): void } {
+  const bytes = new WeakMap<object, number>();
+  const originals = [process.stdout, process.stderr].map((stream) => {
+    const write = stream.write;
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const scope = benchScope.getStore();
+      if (!scope) return (write as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
+      bytes.set(scope, (bytes.get(scope) ?? 0) + (typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength));
+      const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+      if (callback) process.nextTick(callback);
+      return true;
+    }) as typeof stream.write;
+    return { stream, write };
+  });
+  return {
+    bytes,
+    restore: () => {
+      for (const { stream, write } of originals) stream.write = write;
+    },
+  };
 }
 
 /** Accepts StartExecution and keeps the input: the step task's first invocation receives exactly that input. */
@@ -143,11 +179,11 @@ export class Pipeline {
 
   constructor(private readonly stack: BenchStack) {}
 
-  private async measure<T>(invocation: Omit<Invocation, 'ms' | 'scope' | 'calls'>, run: () => Promise<T>): Promise<T> {
+  private async measure<T>(invocation: Omit<Invocation, 'ms' | 'scope' | 'calls' | 'logBytes'>, run: () => Promise<T>): Promise<T> {
     const scope = {};
     const started = performance.now();
     const result = await benchScope.run(scope, run);
-    this.invocations.push({ ...invocation, ms: performance.now() - started, scope, calls: [] });
+    this.invocations.push({ ...invocation, ms: performance.now() - started, scope, calls: [], logBytes: 0 });
     return result;
   }
 
@@ -203,8 +239,9 @@ export class Pipeline {
     return receiveMessages(this.stack.sqs, this.stack.queue(name).url, count, waitSeconds);
   }
 
-  /** Attaches to each invocation the AWS calls made in it (also those that finished after it answered). */
+  /** Attaches to each invocation the AWS calls made and the log written in it (also after it answered). */
   collect(): Invocation[] {
+    for (const invocation of this.invocations) invocation.logBytes = this.stack.logBytes.get(invocation.scope) ?? 0;
     const byScope = new Map(this.invocations.map((invocation) => [invocation.scope, invocation]));
     const rest: AwsCall[] = [];
     for (const call of this.stack.calls.splice(0)) {
