@@ -12,11 +12,12 @@
  *   POST /_mailroom/messages/{messageId}/events  {"type": "Open"|"Click"|"DeliveryDelay"|"Reject"|…, "link"?, "recipient"?}
  *   GET  /_mailroom/messages/{messageId}          the message's SES `mail` object (headers included)
  * and inject faults into SendEmail (in memory only, for fault tests and trying a client's error handling):
- *   POST   /_mailroom/faults  {"fault": "throttle"|"server_error"|"hang"|"hang_after_accept", "count"?: n,
- *                              "recipient"?: address, "configurationSet"?: name}
+ *   POST   /_mailroom/faults  {"fault": "throttle"|"server_error"|"hang"|"hang_after_accept"|"drop_after_accept",
+ *                              "count"?: n, "recipient"?: address, "configurationSet"?: name}
  *          the next `count` (1) SendEmail calls that match fail that way: throttle answers 429
  *          TooManyRequestsException, server_error 500 InternalFailure, hang holds the call before SES sees it,
- *          hang_after_accept lets SES accept (and capture) the mail, then holds the answer
+ *          hang_after_accept lets SES accept (and capture) the mail, then holds the answer, drop_after_accept
+ *          lets SES accept it, then breaks the connection instead of answering
  *   GET    /_mailroom/faults  the faults still pending and how many calls are held
  *   DELETE /_mailroom/faults[/{id}]  drops pending faults (all, or the one) and lets the calls they hold go on
  *          as if nothing happened
@@ -200,7 +201,7 @@ function forward(upstream: URL, req: IncomingMessage, body: Buffer): Promise<Ups
   });
 }
 
-const FAULT_KINDS = ['throttle', 'server_error', 'hang', 'hang_after_accept'] as const;
+const FAULT_KINDS = ['throttle', 'server_error', 'hang', 'hang_after_accept', 'drop_after_accept'] as const;
 const AdminFaultBody = z.strictObject({
   fault: z.enum(FAULT_KINDS),
   count: z.int().min(1).default(1),
@@ -539,9 +540,10 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     const message: SentMessage = { mail, configurationSetName };
     // Known before the caller has the message id, so the admin route can act on it at once.
     remember(message);
-    if (fault?.fault === 'hang_after_accept') {
+    if (fault?.fault === 'hang_after_accept' || fault?.fault === 'drop_after_accept') {
       // SES has the mail and goes on with it whether or not its answer ever arrives.
       scheduleEvents(message);
+      if (fault.fault === 'drop_after_accept') return void res.destroy();
       if (!(await hold(res, fault))) return;
     } else {
       // Events only after the caller has its answer: SES's events always trail the accepted send.

@@ -1,6 +1,6 @@
 /**
- * SES misbehaving under the real sender and send queue: throttling that passes, and 5xx answers until the queue
- * gives up. Nothing is sent twice, and an email SES never took ends `failed` with a reason that a redrive does
+ * SES misbehaving under the real sender and send queue: throttling that passes, a connection that breaks after
+ * SES accepted the mail, and 5xx answers until the queue gives up. Nothing is sent twice, and an email SES never took ends `failed` with a reason that a redrive does
  * not undo. The send queue backs off from 1 s instead of 5 s; everything else is as deployed.
  */
 import { randomUUID } from 'node:crypto';
@@ -53,6 +53,19 @@ describe('SES faults', () => {
     expect(JSON.stringify(email.events)).not.toContain('failed');
     await expectEventually(async () => expect(await sendQueuesEmpty()).toBe(true));
     await sesFront.clear(fault);
+  });
+
+  it('a connection that breaks after SES accepted the mail: the email is sent once all the same', async () => {
+    const to = `dropped-${randomUUID().slice(0, 8)}@example.com`;
+    const subject = `Dropped ${to}`;
+    await sesFront.inject('drop_after_accept', to);
+    const id = await sendEmail(to, subject);
+
+    // SES has the mail: its events complete the record even though the sender never got the answer.
+    await expectEventually(async () => expect((await getEmail(id)).status).toMatch(/^(sent|delivered)$/), 30_000);
+    await expectEventually(async () => expect(await sendQueuesEmpty()).toBe(true), 15_000);
+    expect((await sesFront.calls(to)).filter((c) => c.status === 'accepted')).toHaveLength(1);
+    expect(await sesFront.timesSent(subject)).toBe(1);
   });
 
   it('5xx until the queue gives up: failed with a reason, never sent; a redriven copy of its job does not send it', async () => {

@@ -115,6 +115,15 @@ describe('SES front faults', () => {
     expect((await callsTo(to))[0]).toMatchObject({ status: 'accepted', answered: false });
   });
 
+  it('drop_after_accept: SES captures the mail, then the connection breaks instead of the answer', async () => {
+    const to = recipient('dropped');
+    const subject = `dropped ${to}`;
+    await admin('POST', '/_mailroom/faults', { fault: 'drop_after_accept', recipient: to });
+    await expect(send(to, subject)).rejects.toMatchObject({ name: expect.not.stringMatching(/Exception$/) });
+    expect(await timesCaptured(subject)).toBe(1);
+    expect(await callsTo(to)).toEqual([expect.objectContaining({ fault: 'drop_after_accept', status: 'accepted', answered: false })]);
+  });
+
   it('refuses a malformed fault', async () => {
     const res = await admin('POST', '/_mailroom/faults', { fault: 'explode' });
     expect(res.status).toBe(400);
