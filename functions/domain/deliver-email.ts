@@ -81,14 +81,26 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
     if (email.ses_message_id && email.sent_at) await publishSent(email, email.ses_message_id, email.sent_at);
     return;
   }
+  // Paced before the claim: a worker that dies while its batch waits for its turn leaves those emails
+  // unclaimed, for the next delivery to send, rather than claimed and then written off as interrupted.
+  await pacer.wait();
   if (!(await claimForSending(email.id, Date.now() + SEND_LEASE_MS))) return;
 
   let messageId: string;
   try {
-    await pacer.wait();
     messageId = await sendThroughSes(email, job.payload);
   } catch (error) {
     const name = (error as Error).name;
+    if (mayHaveReachedSes(error)) {
+      // No answer: SES may have the message. Sending again could deliver it twice; its events will tell.
+      await failEmail(
+        email,
+        { code: 'send_interrupted', message: `The connection to SES broke before it answered (${(error as Error).message}); not sent again to avoid a duplicate.` },
+        INTERRUPTED_FAILURE_RANK,
+      );
+      logger.warn('send outcome unknown; not resending', { email_id: email.id, error: error as Error });
+      return;
+    }
     const retryable = RETRYABLE_SES_ERRORS.has(name) || (error as { $retryable?: unknown }).$retryable !== undefined || !(error as { $fault?: string }).$fault;
     if (retryable && attempt < sendQueue.maxReceiveCount) {
       await releaseClaim(email.id);
@@ -134,6 +146,13 @@ function publishFailure(email: StoredEmail, failure: { code: string; message: st
   const recipients = mailedRecipients(email);
   // The id is pinned to the email's creation: a republish after a redelivery gets the same one.
   return publishEvents(emailEvents(email, { type: 'email.failed', at, recipients, detail: { error: failure }, seed: 'failed', idTime: Date.parse(email.created_at) }));
+}
+
+/** Errors that prove the request never left (refused, unresolvable) are safe to retry; any other error without an HTTP answer is not. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+function mayHaveReachedSes(error: unknown): boolean {
+  const { $metadata, code } = error as { $metadata?: { httpStatusCode?: number }; code?: string };
+  return $metadata?.httpStatusCode === undefined && !NEVER_SENT.has(code ?? '');
 }
 
 function sesErrorCode(name: string): string {

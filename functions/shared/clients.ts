@@ -17,7 +17,9 @@ export const documentClient = DynamoDBDocumentClient.from(dynamodb, {
 // fauxqs answers with queue URLs on a virtual host; the explicit endpoint variable must win locally.
 export const sqs = new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL_SQS });
 export const secretsManager = new SecretsManagerClient({});
-export const ses = new SESv2Client({});
+// SendEmail is not idempotent: an SDK retry after a connection that broke once SES had the mail would send it
+// twice. Throttling and 5xx go back to the send queue instead (with backoff), where the sender's claim decides.
+export const ses = new SESv2Client({ maxAttempts: 1 });
 // Locally the S3 emulator needs path-style URLs; the checksum settings keep presigned PUTs valid on real S3.
 export const s3 = new S3Client({
   forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
