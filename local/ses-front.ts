@@ -201,7 +201,7 @@ function forward(upstream: URL, req: IncomingMessage, body: Buffer): Promise<Ups
   });
 }
 
-const FAULT_KINDS = ['throttle', 'server_error', 'hang', 'hang_after_accept', 'drop_after_accept'] as const;
+export const FAULT_KINDS = ['throttle', 'server_error', 'hang', 'hang_after_accept', 'drop_after_accept'] as const;
 const AdminFaultBody = z.strictObject({
   fault: z.enum(FAULT_KINDS),
   count: z.int().min(1).default(1),

@@ -14,6 +14,7 @@ import { LOCAL_AWS } from '../../../local/aws-env.js';
 import type { ProvisionedQueue } from '../../../local/provision.js';
 import type { QueueName } from '../../../lib/queues.js';
 import { endpoints, type LocalStack } from '../../support/local-stack.js';
+import { FAULT_KINDS } from '../../../local/ses-front.js';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
@@ -85,7 +86,7 @@ export async function startFaultStack(options: {
   };
 }
 
-export type SesFault = 'throttle' | 'server_error' | 'hang' | 'hang_after_accept';
+export type SesFault = (typeof FAULT_KINDS)[number];
 
 /** One SendEmail call as the SES front logged it (local/ses-front.ts). */
 export interface SendCall {
