@@ -3,10 +3,11 @@
  * DynamoDB units and round trips, handler time, cost per unit at list prices), and every function's bundle size
  * and cold module load. Prints a markdown report, writes bench-results/<time>.json and bench-results/latest.json.
  *
- *   npm run bench [-- --compare bench-results/<earlier>.json] [--strict] [--skip-functions] [--only send,track]
+ *   npm run bench [-- --compare bench-results/<earlier>.json] [--strict] [--skip-functions] [--only "send,batch send"]
  *
- * --strict exits 1 when a target fails (otherwise the run is a measurement and exits 0); --skip-functions leaves
- * out bundling and cold loads, --only runs the named operations: both for quick runs while iterating.
+ * --strict exits 1 when a target fails (otherwise the run is a measurement and exits 0). For quick runs while
+ * iterating: --skip-functions leaves out bundling and cold loads; --only runs the named operations (and those
+ * they build on).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,7 @@ const { values: options } = parseArgs({
     only: { type: 'string', default: '' },
   },
 });
+const only = options.only.split(',').map((name) => name.trim()).filter(Boolean);
 // Read first: a wrong path should not cost a whole run.
 const earlier = options.compare ? BenchResult.parse(JSON.parse(readFileSync(options.compare, 'utf8'))) : undefined;
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -56,20 +58,12 @@ if (logLevels.size !== 1) throw new Error(`the functions are deployed with diffe
 
 progress('starting the local emulators');
 const stack = await startBenchStack({ logLevel: [...logLevels][0]! });
-let operations;
-try {
-  const only = options.only.split(',').map((name) => name.trim()).filter(Boolean);
-  operations = await runOperations(stack, memoryMb, only, progress);
-} finally {
-  await stack.stop();
-}
+const operations = await runOperations(stack, memoryMb, only, progress).finally(() => stack.stop());
 
-let measuredFunctions = null;
-if (!options['skip-functions']) {
-  progress(`bundling ${functions.length} functions and timing their cold module load`);
-  // The functions' environment (set by the bench stack) is what their modules see when Lambda loads them.
-  measuredFunctions = await measureFunctions(functions, process.env);
-}
+const skipFunctions = options['skip-functions'];
+if (!skipFunctions) progress(`bundling ${functions.length} functions and timing their cold module load`);
+// The functions' environment (set by the bench stack) is what their modules see when Lambda loads them.
+const measuredFunctions = skipFunctions ? null : await measureFunctions(functions, process.env);
 
 const result: BenchResult = {
   format: 1,

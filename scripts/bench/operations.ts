@@ -35,6 +35,8 @@ interface Operation {
   unit: string;
   warmUp: number;
   iterations: number;
+  /** The operation whose results (contacts, enrolments) this one works on: --only runs it too. */
+  buildsOn?: string;
   /** `i` counts measured iterations from 0; warm-up iterations are negative. */
   run(pipeline: Pipeline, i: number): Promise<Iteration>;
 }
@@ -58,6 +60,9 @@ interface Fixtures {
   inboxAddress: string;
   webhookTeam: { id: string; key: string };
   receiver: WebhookReceiver;
+  /** The benchmark's own S3 client: it stores received mail as SES's receipt rule does. */
+  s3: S3Client;
+  close(): Promise<void>;
 }
 
 async function createFixtures(stack: BenchStack): Promise<Fixtures> {
@@ -91,7 +96,18 @@ async function createFixtures(stack: BenchStack): Promise<Fixtures> {
   });
   await setup.http('campaigns.launch', { key, path: `/v1/campaigns/${campaign.id}/launch` });
   setup.collect();
-  return { key, inboxAddress: inbox.address, webhookTeam, receiver };
+  const s3 = new S3Client({ endpoint: stack.emulators.endpoints.sqsS3, ...LOCAL_AWS, forcePathStyle: true });
+  return {
+    key,
+    inboxAddress: inbox.address,
+    webhookTeam,
+    receiver,
+    s3,
+    close: async () => {
+      s3.destroy();
+      await receiver.close();
+    },
+  };
 }
 
 type PlatformEventBuilder = (typeof import('../../functions/domain/webhook-events.js'))['platformEvent'];
@@ -100,7 +116,6 @@ function operations(stack: BenchStack, fixtures: Fixtures, platformEvent: Platfo
   const { key } = fixtures;
   const stamp = Date.now().toString(36);
   const contact = (kind: string, i: number) => `${kind}-${stamp}-${i}@example.com`;
-  const s3 = new S3Client({ endpoint: stack.emulators.endpoints.sqsS3, ...LOCAL_AWS, forcePathStyle: true });
   /** Where the executions the enrolling track operation starts begin in stack.executions; the step operation runs them in order. */
   let nextExecution: number | undefined;
   return [
@@ -149,7 +164,7 @@ function operations(stack: BenchStack, fixtures: Fixtures, platformEvent: Platfo
           .build();
         const messageId = randomBytes(20).toString('hex');
         // SES's receipt rule stores the message before it invokes the receipt function (priced as external usage).
-        await s3.send(new PutObjectCommand({ Bucket: LOCAL_MAIL.bucket, Key: `${INBOUND_OBJECT_PREFIX}${messageId}`, Body: raw }));
+        await fixtures.s3.send(new PutObjectCommand({ Bucket: LOCAL_MAIL.bucket, Key: `${INBOUND_OBJECT_PREFIX}${messageId}`, Body: raw }));
         const event = receiptEvent({ messageId, source: 'customer@example.com', recipients: [fixtures.inboxAddress], raw, at: new Date(), functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench-receipt' });
         await p.direct('SES receipt action', 'functions/workers/inbound-receipt.ts', event);
         await p.queue('inbound', 1);
@@ -202,6 +217,7 @@ function operations(stack: BenchStack, fixtures: Fixtures, platformEvent: Platfo
       unit: 'request',
       warmUp: 5,
       iterations: 30,
+      buildsOn: 'identify (new contact)',
       async run(p, i) {
         // Warm-up updates the warm-up contacts of the operation before; measured iterations its measured ones.
         await p.http('identify.upsert', { key, body: { email: contact('person', i), properties: { seen: i + 2, plan: 'team' } } });
@@ -214,6 +230,7 @@ function operations(stack: BenchStack, fixtures: Fixtures, platformEvent: Platfo
       unit: 'request',
       warmUp: 5,
       iterations: 30,
+      buildsOn: 'identify (new contact)',
       async run(p, i) {
         await p.http('events.track', { key, body: { email: contact('person', i), event: 'page_viewed', data: { path: '/pricing' } } });
         await p.drain('webhook-fanout');
@@ -233,10 +250,11 @@ function operations(stack: BenchStack, fixtures: Fixtures, platformEvent: Platfo
       },
     },
     {
-      name: 'campaign step (send, then wait)',
+      name: 'campaign step (send and wait)',
       unit: 'step',
       warmUp: 5,
       iterations: 30,
+      buildsOn: 'track (enrols in a campaign)',
       async run(p) {
         const input = nextExecution === undefined ? undefined : stack.executions[nextExecution++];
         if (!input) throw new Error('campaign step: no enrolment execution left to run (the track operation enrols one per request)');
@@ -280,7 +298,7 @@ async function discard(stack: BenchStack, queue: QueueName): Promise<number> {
   return messages.length;
 }
 
-/** `only`: names of the operations to run (all when empty); the campaign step runs the enrolments the enrolling track started. */
+/** `only`: names of the operations to run (all when empty), with those they build on. */
 export async function runOperations(stack: BenchStack, memoryMb: (entry: string) => number, only: string[], onProgress: (line: string) => void): Promise<OperationResult[]> {
   const fixtures = await createFixtures(stack);
   // Whatever setting up queued (events of the new teams, say) is nobody's operation.
@@ -289,8 +307,14 @@ export async function runOperations(stack: BenchStack, memoryMb: (entry: string)
   const { platformEvent } = await import('../../functions/domain/webhook-events.js');
   try {
     const results: OperationResult[] = [];
-    const selected = operations(stack, fixtures, platformEvent).filter((o) => !only.length || only.includes(o.name));
-    for (const unknown of only.filter((name) => !selected.some((o) => o.name === name))) throw new Error(`no operation named "${unknown}"`);
+    const all = operations(stack, fixtures, platformEvent);
+    const wanted = new Set(only.length ? only : all.map((o) => o.name));
+    for (const name of wanted) {
+      const operation = all.find((o) => o.name === name);
+      if (!operation) throw new Error(`no operation named "${name}" (there are: ${all.map((o) => o.name).join(', ')})`);
+      if (operation.buildsOn) wanted.add(operation.buildsOn);
+    }
+    const selected = all.filter((o) => wanted.has(o.name));
     for (const operation of selected) {
       const started = performance.now();
       for (let i = -operation.warmUp; i < 0; i++) {
@@ -316,7 +340,7 @@ export async function runOperations(stack: BenchStack, memoryMb: (entry: string)
     }
     return results;
   } finally {
-    await fixtures.receiver.close();
+    await fixtures.close();
   }
 }
 
