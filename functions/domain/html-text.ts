@@ -41,6 +41,15 @@ const WINDOWS_1252 = [
   0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 ];
 
+/**
+ * Text decoded as Latin-1 where it was windows-1252, repaired: U+0080…U+009F (C1 controls, which no mail text means)
+ * become the windows-1252 characters at those bytes (’, “, ”, –, —, €, …). Node's TextDecoder reads windows-1252
+ * and its aliases (iso-8859-1, us-ascii) as Latin-1 in some releases; WHATWG and mail clients read windows-1252.
+ */
+export function repairWindows1252(text: string): string {
+  return text.replace(/[\u0080-\u009f]/g, (control) => String.fromCodePoint(WINDOWS_1252[control.charCodeAt(0) - 0x80]!));
+}
+
 function codePoint(code: number): string {
   if (code >= 0x80 && code <= 0x9f) return String.fromCodePoint(WINDOWS_1252[code - 0x80]!);
   if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return '\ufffd';

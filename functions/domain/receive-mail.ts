@@ -4,7 +4,7 @@
  * `unparsed`; an inbox over its storage quota keeps the raw message marked `over_quota`. Mail for
  * addresses no inbox owns is logged and dropped (never bounced: that would be backscatter).
  */
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import PostalMime, { type Address, type Email } from 'postal-mime';
 import { CopyObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from '../shared/clients.js';
 import { config } from '../shared/config.js';
@@ -16,6 +16,7 @@ import { putMailObject } from '../repositories/mail-store.js';
 import { findThreadByMessageIds, findThreadBySubject, threadWrites } from '../repositories/threads.js';
 import { addInboxStorage, findInboxByAddress, type Inbox } from '../repositories/inboxes.js';
 import { extractReplyText, normalizeSubject, subjectThreadKey, threadCandidates } from './threading.js';
+import { repairWindows1252 } from './html-text.js';
 import { platformEvent, publishEvents } from './webhook-events.js';
 
 export const INBOUND_PREFIX = 'inbound/';
@@ -29,10 +30,21 @@ export interface InboundJob {
   verdicts: { spam: string; virus: string; spf: string; dkim: string; dmarc: string };
 }
 
-const addressList = (value: AddressObject | AddressObject[] | undefined) =>
-  (Array.isArray(value) ? value : value ? [value] : []).flatMap((a) => a.value.map((v) => (v.name ? `${v.name} <${v.address}>` : String(v.address ?? ''))).filter(Boolean));
-const bareAddresses = (value: AddressObject | AddressObject[] | undefined) =>
-  (Array.isArray(value) ? value : value ? [value] : []).flatMap((a) => a.value.map((v) => String(v.address ?? '').toLowerCase())).filter(Boolean);
+/** The mailboxes of an address header, groups opened. */
+const mailboxes = (value: Address | Address[] | undefined) =>
+  (Array.isArray(value) ? value : value ? [value] : []).flatMap((address) => address.group ?? [address]).filter((mailbox) => mailbox.address);
+const addressList = (value: Address | Address[] | undefined) => mailboxes(value).map((m) => (m.name ? `${m.name} <${m.address}>` : m.address));
+const bareAddresses = (value: Address | Address[] | undefined) => mailboxes(value).map((m) => m.address.toLowerCase());
+
+/** A text or HTML body without the line break postal-mime keeps from before the closing boundary (it belongs to the boundary). */
+const partBody = (value: string | undefined) => (value === undefined ? null : value.replace(/\r?\n$/, ''));
+
+/** `<id@host>`: Message-IDs are kept with their angle brackets (threads are found by them), whatever the sender wrote. */
+function messageIdOf(value: string | undefined): string | null {
+  const id = value?.trim();
+  if (!id) return null;
+  return `${id.startsWith('<') ? '' : '<'}${id}${id.endsWith('>') ? '' : '>'}`;
+}
 
 function matchesRule(sender: string, entries: string[]): boolean {
   const domain = sender.split('@')[1] ?? '';
@@ -56,11 +68,33 @@ function verdictLabels(verdicts: InboundJob['verdicts']): string[] {
   return labels;
 }
 
-async function parse(raw: Buffer): Promise<ParsedMail | undefined> {
+/** The texts a reader sees, with what the runtime may have decoded as Latin-1 read as windows-1252 (see repairWindows1252). */
+function withWindows1252Repaired(email: Email): Email {
+  const text = (value: string | undefined) => (value === undefined ? undefined : repairWindows1252(value));
+  const address = (value: Address): Address =>
+    value.group ? { ...value, name: repairWindows1252(value.name), group: value.group.map((m) => ({ ...m, name: repairWindows1252(m.name) })) } : { ...value, name: repairWindows1252(value.name) };
+  return {
+    ...email,
+    subject: text(email.subject),
+    text: text(email.text),
+    html: text(email.html),
+    from: email.from && address(email.from),
+    to: email.to?.map(address),
+    cc: email.cc?.map(address),
+    attachments: email.attachments.map((a) => ({ ...a, filename: a.filename === null ? null : repairWindows1252(a.filename) })),
+  };
+}
+
+/**
+ * postal-mime: a dependency-free parser that decodes charsets with the runtime's TextDecoder (mailparser carries
+ * iconv-lite's tables and its own html-to-text, over 1 MB in the inbound function's bundle). A message with HTML
+ * only gets a text body generated from it.
+ */
+async function parse(raw: Buffer): Promise<Email | undefined> {
   try {
-    const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
+    const parsed = await PostalMime.parse(raw);
     // Bytes without any header are not a MIME message, however leniently they can be read.
-    return parsed.headers.size > 0 ? parsed : undefined;
+    return parsed.headers.length > 0 ? withWindows1252Repaired(parsed) : undefined;
   } catch (error) {
     logger.warn('inbound message could not be parsed', { error: error as Error });
     return undefined;
@@ -82,7 +116,7 @@ export async function receiveMail(job: InboundJob): Promise<void> {
   for (const inbox of inboxes) await deliverToInbox(inbox, job, rawKey, raw, parsed);
 }
 
-async function deliverToInbox(inbox: Inbox, job: InboundJob, rawKey: string, raw: Buffer, parsed: ParsedMail | undefined): Promise<void> {
+async function deliverToInbox(inbox: Inbox, job: InboundJob, rawKey: string, raw: Buffer, parsed: Email | undefined): Promise<void> {
   const receivedAt = new Date(job.timestamp).toISOString();
   const id = deterministicId('message', Date.parse(receivedAt), `${inbox.id}\n${job.ses_message_id}`);
   const sender = parsed ? (bareAddresses(parsed.from)[0] ?? null) : (job.source?.toLowerCase() ?? null);
@@ -101,30 +135,32 @@ async function deliverToInbox(inbox: Inbox, job: InboundJob, rawKey: string, raw
   let html: string | null = null;
   const attachments: MessageAttachment[] = [];
   if (parsed && !overQuota) {
-    text = parsed.text ?? null;
-    html = typeof parsed.html === 'string' ? parsed.html : null;
+    text = partBody(parsed.text);
+    html = partBody(parsed.html);
     const puts: Promise<unknown>[] = [];
     if (text !== null) puts.push(putMailObject(`${base}/body.txt`, text, 'text/plain; charset=utf-8'));
     if (html !== null) puts.push(putMailObject(`${base}/body.html`, html, 'text/html; charset=utf-8'));
     parsed.attachments.forEach((attachment, index) => {
       const key = `${base}/attachments/${index}`;
+      // postal-mime's default attachment encoding: an ArrayBuffer (viewed, not copied).
+      const content = Buffer.from(attachment.content as ArrayBuffer);
       attachments.push({
         id: `att_${index}`,
         filename: attachment.filename ?? null,
-        content_type: attachment.contentType,
-        size: attachment.size,
+        content_type: attachment.mimeType,
+        size: content.length,
         content_id: attachment.contentId ?? null,
         key,
       });
-      puts.push(putMailObject(key, attachment.content, attachment.contentType));
+      puts.push(putMailObject(key, content, attachment.mimeType));
     });
     await Promise.all(puts);
   }
 
   const subject = parsed?.subject ?? '';
-  const rfcMessageId = parsed?.messageId ?? null;
-  const inReplyTo = parsed?.inReplyTo ?? null;
-  const references = parsed ? [parsed.references ?? []].flat() : [];
+  const rfcMessageId = messageIdOf(parsed?.messageId);
+  const inReplyTo = messageIdOf(parsed?.inReplyTo);
+  const references = (parsed?.references ?? '').split(/\s+/).flatMap((id) => messageIdOf(id) ?? []);
   const participants = parsed ? [...new Set([...bareAddresses(parsed.from), ...bareAddresses(parsed.to), ...bareAddresses(parsed.cc)])].filter((a) => a !== inbox.address) : [];
   const subjectKey = subjectThreadKey(subject, participants);
   const existing = (await findThreadByMessageIds(inbox.id, threadCandidates(inReplyTo, references))) ?? (subject ? await findThreadBySubject(inbox.id, subjectKey) : undefined);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEntities, htmlToText } from '../../functions/domain/html-text.js';
+import { decodeEntities, htmlToText, repairWindows1252 } from '../../functions/domain/html-text.js';
 
 describe('htmlToText', () => {
   it('writes paragraphs and blocks as lines, headings upper-cased, links as text [url]', () => {
@@ -59,5 +59,14 @@ describe('decodeEntities', () => {
   it('reads &#128;–&#159; as windows-1252, as browsers do, and never yields a lone surrogate or NUL', () => {
     expect(decodeEntities('&#146;&#150;&#128;')).toBe('’–€');
     expect(decodeEntities('&#0;&#xD800;&#x110000;')).toBe('\ufffd\ufffd\ufffd');
+  });
+});
+
+describe('repairWindows1252', () => {
+  it('reads text a decoder left as Latin-1 C1 controls as the windows-1252 characters at those bytes', () => {
+    // windows-1252 bytes read as Latin-1, as Node's TextDecoder does in some releases.
+    const asLatin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x93, 0x71, 0x94, 0x20, 0x96, 0x20, 0x80, 0x35]).toString('latin1');
+    expect(repairWindows1252(asLatin1)).toBe('café “q” – €5');
+    expect(repairWindows1252('plain ASCII, déjà vu, 日本語')).toBe('plain ASCII, déjà vu, 日本語');
   });
 });
