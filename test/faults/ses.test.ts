@@ -83,7 +83,7 @@ describe('SES faults', () => {
     }, 60_000);
     expect(failed.error).toEqual({ code: 'send_retries_exhausted', message: expect.stringMatching(/^SES did not accept the email after 8 attempts: /) });
     const calls = await sesFront.calls(to);
-    // At least one call per delivery of the message (the SDK retries 5xx itself too); SES accepted none.
+    // At least one call per delivery of the message; SES accepted none.
     expect(calls.length).toBeGreaterThanOrEqual(8);
     expect(calls.every((c) => c.status === 'refused' && c.fault === 'server_error')).toBe(true);
     expect(await sesFront.timesSent(subject)).toBe(0);
