@@ -20,11 +20,17 @@ import { deployedFunctions, measureFunctions } from './bench/functions.js';
 import { runOperations } from './bench/operations.js';
 import { PRICES, PRICES_AS_OF } from './bench/prices.js';
 import { formatComparison, formatReport } from './bench/report.js';
-import { BenchResult } from './bench/result.js';
+import { BenchResult, RESULT_FORMAT } from './bench/result.js';
 import { startBenchStack } from './bench/stack.js';
 import { evaluateTargets } from './bench/targets.js';
 
 const RESULTS_DIR = join(PROJECT_ROOT, 'bench-results');
+
+function readEarlier(file: string): BenchResult {
+  const json = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown };
+  if (json.format !== RESULT_FORMAT) throw new Error(`${file} has format ${String(json.format)}, this benchmark writes and compares format ${RESULT_FORMAT}: run both at the same version`);
+  return BenchResult.parse(json);
+}
 
 const { values: options } = parseArgs({
   options: {
@@ -36,7 +42,7 @@ const { values: options } = parseArgs({
 });
 const only = options.only.split(',').map((name) => name.trim()).filter(Boolean);
 // Read first: a wrong path should not cost a whole run.
-const earlier = options.compare ? BenchResult.parse(JSON.parse(readFileSync(options.compare, 'utf8'))) : undefined;
+const earlier = options.compare ? readEarlier(options.compare) : undefined;
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 const started = new Date();
@@ -66,7 +72,7 @@ if (!skipFunctions) progress(`bundling ${functions.length} functions and timing 
 const measuredFunctions = skipFunctions ? null : await measureFunctions(functions, process.env);
 
 const result: BenchResult = {
-  format: 1,
+  format: RESULT_FORMAT,
   startedAt: started.toISOString(),
   durationMs: Date.now() - started.getTime(),
   commit,

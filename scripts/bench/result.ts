@@ -67,8 +67,11 @@ export const TargetResult = z.object({
 });
 export type TargetResult = z.infer<typeof TargetResult>;
 
+/** Bumped whenever the shape changes: --compare reads only results of its own format. */
+export const RESULT_FORMAT = 2;
+
 export const BenchResult = z.object({
-  format: z.literal(1),
+  format: z.literal(RESULT_FORMAT),
   startedAt: z.string(),
   durationMs: z.number(),
   commit: z.string(),
