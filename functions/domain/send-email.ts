@@ -197,14 +197,16 @@ async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T, in
 export async function acceptEmails(
   teamId: string,
   bodies: SendEmailBody[],
-  options: { batch?: boolean; inboxContexts?: (InboxThreadContext | undefined)[]; ids?: string[] } = {},
+  options: { batch?: boolean; inboxContexts?: (InboxThreadContext | undefined)[]; ids?: string[]; admitted?: () => Promise<void> } = {},
 ): Promise<AcceptedEmail[]> {
   const allAddresses = bodies.flatMap((b) => [...b.to, ...(b.cc ?? []), ...(b.bcc ?? [])].map((a) => a.email));
+  const domainChecks: DomainChecks = new Map();
+  // Every read at once: the team, the suppressions and each from domain (prepare() finds the domain checks under way).
+  for (const body of bodies) checkFrom(teamId, body.from, domainChecks).catch(() => undefined);
   const [team, suppressedMap] = await Promise.all([getTeam(teamId), findSuppressed(teamId, allAddresses)]);
   if (team.sending_paused) throw new ApiError('sending_paused', team.sending_paused.message, { details: { sending_paused: team.sending_paused } });
   const suppressed = new Set(suppressedMap.keys());
   const acceptedAt = Date.now();
-  const domainChecks: DomainChecks = new Map();
   const templates: TemplateLookups = new Map();
   const settled = await Promise.allSettled(bodies.map((body, index) => prepare(teamId, body, suppressed, acceptedAt, domainChecks, templates, options.ids?.[index])));
   // The first email (by position, not by timing) that cannot be sent refuses the request.
@@ -214,6 +216,8 @@ export async function acceptEmails(
     throw options.batch ? atIndex(reason, failed) : reason;
   }
   const prepared = settled.map((s) => (s as PromiseFulfilledResult<Prepared>).value);
+  // Everything above only read; from here on the request writes.
+  await options.admitted?.();
 
   const sendable = prepared.filter((p) => p.outcomes.some((o) => o.status === 'queued'));
   const recipientCount = sendable.reduce((sum, p) => sum + queuedCount(p.outcomes), 0);

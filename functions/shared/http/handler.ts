@@ -31,6 +31,8 @@ export type RouteRequest<S extends InputSchemas> = Input<S> & {
   setResourceId(id: string): void;
   /** The version a PATCH must match (If-Match), if the caller sent one. */
   ifMatch: number | undefined;
+  /** Resolves once the request passed the rate limits and access rule (throws their error otherwise): await before writing. */
+  admitted(): Promise<void>;
 };
 
 export type RouteRun<S extends InputSchemas> = (request: RouteRequest<S>) => Promise<HttpResult>;
@@ -49,6 +51,19 @@ export function httpHandler<S extends InputSchemas>(routeId: RouteId | RouteDefi
 /** Both builders' common part; `idempotency` is given for idempotent routes only. */
 export function buildHttpHandler<S extends InputSchemas>(route: RouteDefinition, schemas: S, run: RouteRun<S>, idempotency?: typeof runIdempotent) {
   const core = async (event: HttpEvent, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    const admitted = () => (context as MailroomContext).mailroom.admission ?? Promise.resolve();
+    try {
+      const response = await answer(event, context, admitted);
+      await admitted();
+      return response;
+    } catch (error) {
+      // A refusal by the rate limits or the access rule outranks whatever the handler ran into meanwhile.
+      await admitted();
+      throw error;
+    }
+  };
+
+  const answer = async (event: HttpEvent, context: Context, admitted: () => Promise<void>): Promise<APIGatewayProxyStructuredResultV2> => {
     const state = (context as MailroomContext).mailroom;
     const input = parseInput(event, route, schemas);
     const request: RouteRequest<S> = {
@@ -60,9 +75,12 @@ export function buildHttpHandler<S extends InputSchemas>(route: RouteDefinition,
         state.resourceId = id;
       },
       ifMatch: parseIfMatch(header(event, 'if-match')),
+      admitted,
     };
     const idempotencyKey = idempotency ? header(event, 'idempotency-key') : undefined;
     if (idempotency === undefined || idempotencyKey === undefined) return toResponse(await run(request));
+    // The idempotency record is a write: taken only once the request is admitted.
+    await admitted();
     const { result, replayed } = await idempotency(
       { owner: state.principal?.teamId ?? 'ROOT', route: route.id, key: idempotencyKey, body: input.body, context },
       () => run(request),

@@ -26,6 +26,8 @@ export interface RequestState {
   startedAt: number;
   principal?: Principal;
   rateLimitHeaders?: Record<string, string>;
+  /** Rate limits and access rule, still being settled for routes that read meanwhile (lib/routes.ts readsWhileCounting). */
+  admission?: Promise<void>;
   /** Resource the request acted on, for the audit log. */
   resourceId?: string;
 }

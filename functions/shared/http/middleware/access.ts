@@ -1,4 +1,7 @@
-/** Authentication, rate limits, then the route's access rule: in that order, before any input parsing. */
+/**
+ * Authentication, rate limits, then the route's access rule: in that order, before any input parsing — or,
+ * for routes that read while counting, settled by the handler before its first write and before any answer.
+ */
 import type middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { authenticate, authorize } from '../../auth/authenticate.js';
@@ -22,16 +25,24 @@ export function access(route: RouteDefinition): middy.MiddlewareObj<HttpEvent, A
       const now = Date.now();
       const lastUsed = key?.last_used_at ? Date.parse(key.last_used_at) : 0;
       const touch = key && now - lastUsed > LAST_USED_INTERVAL_MS ? touchApiKeyLastUsed(key.id, now, LAST_USED_INTERVAL_MS) : undefined;
-      const [headers] = await Promise.all([
+      const admission = Promise.all([
         enforceRateLimits(principal, now).catch((error) => {
           if (error?.options?.headers) state.rateLimitHeaders = error.options.headers;
           throw error;
         }),
         touch,
-      ]);
-      state.rateLimitHeaders = headers;
-      // After counting, so a 403 carries the rate-limit headers too (and counts, like any identified call).
-      authorize(principal, rule);
+      ]).then(([headers]) => {
+        state.rateLimitHeaders = headers;
+        // After counting, so a 403 carries the rate-limit headers too (and counts, like any identified call).
+        authorize(principal, rule);
+      });
+      if (!route.readsWhileCounting) {
+        await admission;
+        return;
+      }
+      // Settled by the handler (httpHandler awaits it before any answer); observed here so it never goes unhandled.
+      admission.catch(() => undefined);
+      state.admission = admission;
     },
   };
 }
