@@ -197,7 +197,7 @@ async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T, in
 export async function acceptEmails(
   teamId: string,
   bodies: SendEmailBody[],
-  options: { batch?: boolean; inboxContexts?: (InboxThreadContext | undefined)[]; ids?: string[]; admitted?: () => Promise<void> } = {},
+  options: { batch?: boolean; inboxContexts?: (InboxThreadContext | undefined)[]; ids?: string[]; admitted?: () => Promise<void>; beforeLastWrite?: (emailIds: string[]) => void } = {},
 ): Promise<AcceptedEmail[]> {
   const allAddresses = bodies.flatMap((b) => [...b.to, ...(b.cc ?? []), ...(b.bcc ?? [])].map((a) => a.email));
   const domainChecks: DomainChecks = new Map();
@@ -240,6 +240,7 @@ export async function acceptEmails(
   }
 
   const now = new Date(acceptedAt).toISOString();
+  if (sendable.length) options.beforeLastWrite?.(sendable.map((p) => p.id));
   const jobs: { job: SendJob; delaySeconds: number }[] = [];
   const results = await mapConcurrently(prepared, STORE_CONCURRENCY, async (p, index): Promise<AcceptedEmail> => {
     if (!sendable.includes(p)) {

@@ -15,9 +15,10 @@ const auditPartition = (owner: string) => `AUDIT#${owner}`;
 
 export type { AuditEntry, AuditFilters };
 
-export async function recordAuditEntry(owner: string, entry: Omit<AuditEntry, 'id' | 'created_at'>, retentionDays: number): Promise<void> {
-  const now = Date.now();
-  const id = newId('audit', now);
+/** `at` pins the entry's id and time, so writing it again (a request's outcome corrected) replaces it. */
+export async function recordAuditEntry(owner: string, entry: Omit<AuditEntry, 'id' | 'created_at'>, retentionDays: number, at?: { id: string; time: number }): Promise<void> {
+  const now = at?.time ?? Date.now();
+  const id = at?.id ?? newId('audit', now);
   await documentClient.send(
     new PutCommand({
       TableName: tableName(),

@@ -280,6 +280,21 @@ describe('GET /v1/me', () => {
 });
 
 describe('audit log', () => {
+  it('records each send once, written alongside the email: successes with the email id, refusals with their error', async () => {
+    const { adminKey } = await createTeam(stack, 'audit-sends');
+    const send = (to: string) => call(stack.url, 'POST', '/v1/emails', { key: adminKey, body: { from: 'a@mailroom.test', to, subject: 'Audited', text: 'x' } });
+    await call(stack.url, 'POST', '/v1/suppressions', { key: adminKey, body: { email: 'gone@example.com' } });
+    const sent = await send('someone@example.com');
+    const refused = await send('gone@example.com');
+    const batch = await call(stack.url, 'POST', '/v1/emails/batch', { key: adminKey, body: [{ from: 'a@mailroom.test', to: 'one@example.com', subject: 'B', text: 'x' }] });
+    expect([sent.status, refused.status, batch.status]).toEqual([202, 422, 202]);
+    const log = await call(stack.url, 'GET', '/v1/audit-log?limit=100', { key: adminKey });
+    const entries = (res: ApiResponse) => log.body.data.filter((e: { request_id: string }) => e.request_id === res.headers.get('x-request-id'));
+    expect(entries(sent)).toEqual([expect.objectContaining({ action: 'emails.send', resource_id: sent.body.id, status: 202, outcome: 'success' })]);
+    expect(entries(refused)).toEqual([expect.objectContaining({ action: 'emails.send', status: 422, outcome: 'failure', error_code: 'all_recipients_suppressed' })]);
+    expect(entries(batch)).toEqual([expect.objectContaining({ action: 'emails.batch', resource_id: null, status: 202, outcome: 'success' })]);
+  });
+
   it('records mutating requests, successes and failures, with who, what, outcome and the request id', async () => {
     const { adminKey, team } = await createTeam(stack, 'audit');
     const adminId = team.api_key.id as string;

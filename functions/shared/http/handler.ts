@@ -19,7 +19,7 @@ import { parseInput, header, type Input, type InputSchemas } from './request.js'
 import type { runIdempotent } from './idempotency.js';
 import { toResponse } from './response.js';
 import { errorEnvelope, principalLogKeys, requestContext } from './middleware/request-context.js';
-import { auditLog } from './middleware/audit.js';
+import { auditAhead, auditLog } from './middleware/audit.js';
 import { access } from './middleware/access.js';
 import type { HttpEvent, HttpResult, MailroomContext, Principal } from './types.js';
 
@@ -33,6 +33,8 @@ export type RouteRequest<S extends InputSchemas> = Input<S> & {
   ifMatch: number | undefined;
   /** Resolves once the request passed the rate limits and access rule (throws their error otherwise): await before writing. */
   admitted(): Promise<void>;
+  /** About to make the last write, which will answer `status`: the audit entry is written alongside it. */
+  auditAhead(status: number, resourceId: string | null): void;
 };
 
 export type RouteRun<S extends InputSchemas> = (request: RouteRequest<S>) => Promise<HttpResult>;
@@ -76,6 +78,7 @@ export function buildHttpHandler<S extends InputSchemas>(route: RouteDefinition,
       },
       ifMatch: parseIfMatch(header(event, 'if-match')),
       admitted,
+      auditAhead: (status, resourceId) => auditAhead({ event, context: context as MailroomContext }, route, status, resourceId),
     };
     const idempotencyKey = idempotency ? header(event, 'idempotency-key') : undefined;
     if (idempotency === undefined || idempotencyKey === undefined) return toResponse(await run(request));

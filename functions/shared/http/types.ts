@@ -30,6 +30,10 @@ export interface RequestState {
   admission?: Promise<void>;
   /** Resource the request acted on, for the audit log. */
   resourceId?: string;
+  /** The success entry written alongside the handler's last write (middleware/audit.ts auditAhead), and its outcome. */
+  auditAhead?: Promise<{ status: number; resourceId: string | null } | undefined>;
+  /** The request's audit entry id and time: every write of its entry is the same item. */
+  auditKey?: { id: string; time: number };
 }
 
 export type MailroomContext = Context & { mailroom: RequestState };
