@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { idOf, ListQuery, MimeType, pageOf, QueryFlag, ShortDescription, StrictBase64, Timestamp, someFieldGiven } from './common.js';
 import { defineRoutes } from './contract.js';
+import { MAX_UPLOAD_URL_SECONDS } from './storage-limits.js';
 
 /** Where the storage API's objects live in the media bucket: `media/<team>/<bucket slug>/<key>`. */
 export const MEDIA_KEY_PREFIX = 'media/';
@@ -21,8 +22,6 @@ export const MAX_OBJECT_KEY_BYTES = 900;
 export const MAX_DIRECT_UPLOAD_BYTES = 4_000_000;
 /** S3's limit for one PUT; larger files need multipart uploads, which presigned single PUTs do not cover. */
 export const MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
-/** The longest an upload link stays valid; a force-deleted bucket's slug stays reserved this long after emptying. */
-export const MAX_UPLOAD_URL_SECONDS = 3600;
 
 /**
  * An object key: UTF-8, at most MAX_OBJECT_KEY_BYTES bytes (the physical key adds the team and bucket in front
