@@ -3,6 +3,7 @@
  * calls and log output cost is priced from those; what happens around them on AWS (API Gateway, Lambda itself, the
  * event source mappings, SNS, SES's own actions) is priced from the rules below, each printed with the results.
  */
+import { campaignStateMachineDefinition, STEP_TASK_STATE } from '../../lib/campaign-state-machine.js';
 import type { QueueName } from '../../lib/queues.js';
 import { unitPrice } from './prices.js';
 import type { Invocation } from './stack.js';
@@ -57,6 +58,29 @@ export const COST_ASSUMPTIONS = [
   'The team has no webhooks unless the operation says so: its events still go through the webhook fan-out, which finds no endpoint.',
   'Not counted: X-Ray traces (sampled: at the default 1 request/s plus 5 %, about $5 per million traced invocations), CloudWatch custom metrics (per metric per month, not per email), storage (DynamoDB items, S3 payloads), data transfer, Secrets Manager (read once per container).',
 ];
+
+/** Step Functions states the execution enters for one invocation of the step task, up to where it waits or ends. */
+export function stateTransitions(output: Record<string, unknown>): number {
+  interface State {
+    Type: string;
+    Next?: string;
+    Default?: string;
+    Choices?: { Variable: string; StringEquals?: string; Next: string }[];
+  }
+  const states = campaignStateMachineDefinition('arn:bench').States as Record<string, State>;
+  let name = STEP_TASK_STATE;
+  for (let entered = 1; ; entered++) {
+    const state = states[name]!;
+    if (state.Type === 'Task') name = state.Next!;
+    else if (state.Type === 'Choice') {
+      const choice = state.Choices!.find((c) => {
+        if (c.StringEquals === undefined || !c.Variable.startsWith('$.')) throw new Error(`stateTransitions: cannot evaluate choice ${JSON.stringify(c)}`);
+        return output[c.Variable.slice(2)] === c.StringEquals;
+      });
+      name = choice?.Next ?? state.Default!;
+    } else return entered;
+  }
+}
 
 /** Lambda requests an invocation stands for: queue records in full batches (see COST_ASSUMPTIONS), else one. */
 const lambdaRequests = (invocation: Invocation) => (invocation.trigger.kind === 'queue' ? invocation.records / invocation.trigger.batchSize : 1);

@@ -15,13 +15,12 @@ import type { Template } from '../../functions/schemas/templates.js';
 import { LOCAL_AWS } from '../../local/aws-env.js';
 import { LOCAL_MAIL } from '../../local/runtime.js';
 import { receiptEvent } from '../../local/smtp-server.js';
-import { campaignStateMachineDefinition, STEP_TASK_STATE } from '../../lib/campaign-state-machine.js';
 import { INBOUND_OBJECT_PREFIX } from '../../lib/constructs/ses-receiving.js';
 import { QUEUES, type QueueName } from '../../lib/queues.js';
 import { UNTRACKED_EVENT_TYPES } from '../../lib/ses-event-types.js';
 import { startReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.js';
 import { roundTrips, type AwsCall } from './aws-calls.js';
-import { NO_EXTERNAL_USAGE, operationCost, type ExternalUsage } from './cost.js';
+import { NO_EXTERNAL_USAGE, operationCost, stateTransitions, type ExternalUsage } from './cost.js';
 import { COST_LINES, type OperationResult, type StageResult } from './result.js';
 import { deleteMessages, Pipeline, receiveMessages, type BenchStack, type Invocation } from './stack.js';
 
@@ -266,29 +265,6 @@ function operations(stack: BenchStack, fixtures: Fixtures, platformEvent: Platfo
       },
     },
   ];
-}
-
-/** Step Functions states the execution enters for one invocation of the step task, up to where it waits or ends. */
-function stateTransitions(output: Record<string, unknown>): number {
-  interface State {
-    Type: string;
-    Next?: string;
-    Default?: string;
-    Choices?: { Variable: string; StringEquals?: string; Next: string }[];
-  }
-  const states = campaignStateMachineDefinition('arn:bench').States as Record<string, State>;
-  let name = STEP_TASK_STATE;
-  for (let entered = 1; ; entered++) {
-    const state = states[name]!;
-    if (state.Type === 'Task') name = state.Next!;
-    else if (state.Type === 'Choice') {
-      const choice = state.Choices!.find((c) => {
-        if (c.StringEquals === undefined || !c.Variable.startsWith('$.')) throw new Error(`stateTransitions: cannot evaluate choice ${JSON.stringify(c)}`);
-        return output[c.Variable.slice(2)] === c.StringEquals;
-      });
-      name = choice?.Next ?? state.Default!;
-    } else return entered;
-  }
 }
 
 async function discard(stack: BenchStack, queue: QueueName): Promise<number> {
