@@ -115,14 +115,16 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
     status: outcome.status,
     rank,
     claim,
+    recipients: { addresses: outcome.recipients, reason: outcome.reason },
     ...(outcome.status === 'failed' && { error: { code: event.eventType === 'Reject' ? 'rejected' : 'rendering_failure', message: outcome.reason ?? '' } }),
   });
   if (applied === 'unknown' || !email) {
     logger.warn('ses event for an unknown email', { email_id: emailId, event_type: event.eventType });
     return;
   }
-  // Effects first, the timeline entry last: whoever sees the event in the timeline sees its effects too.
-  await Promise.all(outcome.recipients.map((recipient) => advanceRecipientStatus(emailId, recipient, outcome.status, rank, outcome.reason)));
+  // Effects first, the timeline entry last: whoever sees the event in the timeline sees its effects too. The
+  // recipients moved with the email's status; when it stayed (it got further already), each moves on its own.
+  if (applied === 'kept') await Promise.all(outcome.recipients.map((recipient) => advanceRecipientStatus(emailId, recipient, outcome.status, rank, outcome.reason)));
   const suppress =
     event.eventType === 'Bounce' && event.bounce!.bounceType === 'Permanent' ? 'hard_bounce' : event.eventType === 'Complaint' ? 'complaint' : undefined;
   if (suppress) {

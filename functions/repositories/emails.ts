@@ -164,7 +164,19 @@ export async function emailTimeline(email: StoredEmail): Promise<EmailEvent[]> {
 export async function advanceEmailStatus(
   emailId: string,
   teamId: string,
-  change: { status: EmailStatus; rank: number; extra?: Record<string, unknown>; error?: { code: string; message: string }; claim?: string[] },
+  change: {
+    status: EmailStatus;
+    rank: number;
+    extra?: Record<string, unknown>;
+    error?: { code: string; message: string };
+    claim?: string[];
+    /**
+     * Recipients the event is about, moved to the same status in the same write. Safe because no recipient
+     * ranks above its email: when the email moves up, each of them does too. When the email does not move,
+     * the caller moves them one by one (advanceRecipientStatus).
+     */
+    recipients?: { addresses: string[]; reason: string | null };
+  },
 ): Promise<{ outcome: 'applied' | 'kept' | 'unknown'; email?: StoredEmail; claimed: string[] }> {
   const sets = ['#status = :status', 'status_rank = :rank', 'updated_at = :now'];
   const values: Record<string, unknown> = { ':status': change.status, ':rank': change.rank, ':now': nowIso(), ':team': teamId };
@@ -176,6 +188,13 @@ export async function advanceEmailStatus(
   }
   const claim = change.claim ?? [];
   if (claim.length) values[':claim'] = new Set(claim);
+  if (change.recipients?.addresses.length) {
+    values[':recipientState'] = { status: change.status, rank: change.rank, reason: change.recipients.reason };
+    change.recipients.addresses.forEach((address, i) => {
+      names[`#r${i}`] = address;
+      sets.push(`recipient_state.#r${i} = :recipientState`);
+    });
+  }
   // A failure may also close a send the sender could not confirm (`sending`, see deliver-email.ts).
   const rankRule = change.status === 'failed' ? '(status_rank < :rank OR #status = :sending)' : 'status_rank < :rank';
   if (change.status === 'failed') values[':sending'] = 'sending';
