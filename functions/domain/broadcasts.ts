@@ -32,7 +32,8 @@ import { advanceBroadcast, findBroadcast, type BroadcastCheckpoint, type StoredB
 import { findEmails } from '../repositories/emails.js';
 import { findTeamSegment } from '../repositories/segments.js';
 import { findTemplate } from '../repositories/templates.js';
-import { acceptEmails, checkFrom, enqueueSendJobs } from './send-email.js';
+import { acceptEmails, checkFrom } from './send-email.js';
+import { enqueueSendJobs } from './send-queue.js';
 import { firstMatchPage } from './segments.js';
 
 /** Contacts read per page (and so at most this many emails per queue message). */

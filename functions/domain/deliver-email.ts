@@ -11,6 +11,7 @@ import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { ses } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
+import { countMetric } from '../shared/metrics.js';
 import { queueByName } from '../../lib/queues.js';
 import { findEmail, claimForSending, markFailed, recordSent, releaseClaim, appendEmailEvent, type StoredEmail } from '../repositories/emails.js';
 import { getEmailPayload, withAttachmentContent, type EmailPayload } from '../repositories/mail-store.js';
@@ -18,7 +19,7 @@ import { addThreadRefs } from '../repositories/threads.js';
 import { INTERRUPTED_FAILURE_RANK, STATUS_RANK } from './email-status.js';
 import { buildMime } from './mime.js';
 import { unsubscribeToken, unsubscribeUrl } from './unsubscribe.js';
-import { enqueueSendJobs, sendDelaySeconds, type SendJob } from './send-email.js';
+import { enqueueSendJobs, sendDelaySeconds, type SendJob } from './send-queue.js';
 import { RetryLater } from '../shared/queue/retry-later.js';
 import { emailEvents, publishEvents } from './webhook-events.js';
 import { countClaimed, countOnce, countTokens, mailedRecipients } from './email-stats.js';
@@ -117,6 +118,7 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
   // SES has the message now. If recording that fails, the claim stays: a redelivery must not send again.
   const sentAt = new Date().toISOString();
   const { claimed } = await recordSent(email.id, email.team_id, messageId, sentAt, countTokens('sent', mailedRecipients(email)));
+  countMetric('EmailsSent');
   if (email.threading) {
     // Replies will quote SES's Message-ID (it replaced ours on the wire): make it lead to the thread too.
     await addThreadRefs(email.threading.inbox_id, email.threading.thread_id, [`<${messageId}@email.amazonses.com>`, `<${messageId}@${config.region}.amazonses.com>`]);
@@ -137,6 +139,7 @@ export function publishSent(email: StoredEmail, sesMessageId: string, sentAt: st
 /** Records the failure and, if this call recorded it, tells webhooks (`email.failed`, one per recipient). */
 async function failEmail(email: StoredEmail, failure: { code: string; message: string }, rank?: number): Promise<void> {
   if (!(await markFailed(email.id, failure, rank))) return;
+  countMetric('EmailsFailed');
   const at = new Date().toISOString();
   await countOnce(email, 'failed', mailedRecipients(email), at);
   await publishFailure(email, failure, at);

@@ -4,36 +4,22 @@
  * DynamoDB; content in the send job, or in S3 when large or when the caller may re-queue the email by id)
  * and handed to the send queue; the sender worker does the rest.
  */
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
-import { sqs } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
-import { logger } from '../shared/logger.js';
+import { countMetric } from '../shared/metrics.js';
 import { deterministicId, newId } from '../shared/ids.js';
-import { queueByName } from '../../lib/queues.js';
 import { formatAddress, MAX_ATTACHMENT_BYTES, MAX_STORED_ATTACHMENT_BYTES, type Attachment, type Address, type RecipientOutcome, type SendEmailBody } from '../schemas/emails.js';
 import { appendEmailEvent, cancelScheduledEmail, createEmail, markFailed, publicEmail, type EmailThreading } from '../repositories/emails.js';
 import { findSuppressed } from '../repositories/suppressions.js';
 import { consumeSendQuota, refundSendQuota } from '../repositories/send-quotas.js';
 import { getTeam } from '../repositories/teams.js';
 import { findVerifiedSendingDomain } from '../repositories/domains.js';
-import { attachmentKey, copyMediaToMail, EmailPayload, payloadKey, putEmailPayload, type AttachmentCopy } from '../repositories/mail-store.js';
+import { attachmentKey, copyMediaToMail, payloadKey, putEmailPayload, type AttachmentCopy, type EmailPayload } from '../repositories/mail-store.js';
+import { enqueueSendJobs, INLINE_PAYLOAD_MAX_BYTES, sendDelaySeconds, type SendJob } from './send-queue.js';
 import { attachableObject } from './storage.js';
 import { renderTemplate, type TemplateLookups } from './templates.js';
 import type { Email } from '../schemas/emails.js';
 
-const sendQueue = queueByName('send');
-
-/**
- * What the sender worker receives: the ids, and the content itself when it is small enough to travel in the
- * message (an S3 put and get cost more than the rest of the send together); otherwise it is read back from S3.
- */
-export const SendJob = z.object({ email_id: z.string().min(1), team_id: z.string().min(1), payload: EmailPayload.optional() });
-export type SendJob = z.infer<typeof SendJob>;
-
-/** Content up to this size (as JSON) rides in the send job: SQS takes 256 KiB per message, and the job has ids and the hop delay to carry too. */
-export const INLINE_PAYLOAD_MAX_BYTES = 192 * 1024;
 
 export type AcceptedEmail = { ok: true; email: Email; threading: EmailThreading | null } | { ok: false; error: ApiError };
 
@@ -292,6 +278,7 @@ export async function acceptEmails(
     return { ok: true, email: publicEmail(stored), threading };
   });
   const unqueued = new Set(await enqueueSendJobs(jobs));
+  countMetric('EmailsAccepted', jobs.length - unqueued.size);
   if (!unqueued.size) return results;
   // Never leave an email `queued` that no worker will see: record the failure, give the quota back, and
   // tell the caller to retry (with the same Idempotency-Key, the retry is a new attempt: the key was released).
@@ -315,30 +302,4 @@ export async function cancelEmail(teamId: string, id: string): Promise<Email> {
   await appendEmailEvent(email.id, { type: 'canceled', at: new Date().toISOString(), recipient: null, detail: {} }, 'canceled');
   await refundSendQuota(email.team_id, queuedCount(email.recipients), new Date(email.created_at));
   return publicEmail(email);
-}
-
-/** SQS delays top out at 15 minutes: later sends hop through the queue until they are due. */
-export function sendDelaySeconds(scheduledAt: string, now = Date.now()): number {
-  return Math.max(0, Math.min(900, Math.ceil((Date.parse(scheduledAt) - now) / 1000)));
-}
-
-/** Queues the jobs; returns the email ids SQS did not take (after the SDK's own retries). */
-export async function enqueueSendJobs(jobs: { job: SendJob; delaySeconds: number }[]): Promise<string[]> {
-  const failed: string[] = [];
-  for (let i = 0; i < jobs.length; i += 10) {
-    const chunk = jobs.slice(i, i + 10);
-    try {
-      const result = await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: config.queueUrl(sendQueue.urlEnvVar),
-          Entries: chunk.map((j, n) => ({ Id: String(n), MessageBody: JSON.stringify(j.job), DelaySeconds: j.delaySeconds })),
-        }),
-      );
-      for (const entry of result.Failed ?? []) failed.push(chunk[Number(entry.Id)]!.job.email_id);
-    } catch (error) {
-      logger.error('send queue unavailable', { error: error as Error });
-      failed.push(...chunk.map((j) => j.job.email_id));
-    }
-  }
-  return failed;
 }

@@ -6,6 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { logger } from '../shared/logger.js';
+import { countMetric } from '../shared/metrics.js';
+import type { MetricName } from '../../lib/metric-names.js';
 import type { EmailStatus } from '../schemas/emails.js';
 import { advanceRecipientStatus, appendEmailEvent, advanceEmailStatus, claimCounts, recordSent } from '../repositories/emails.js';
 import { addSuppression } from '../repositories/suppressions.js';
@@ -90,6 +92,9 @@ function outcomeOf(event: SesEventRecord): Outcome | undefined {
   }
 }
 
+/** The operational metrics (per recipient, counted once like the stats) of the outcomes the alarms and dashboard watch. */
+const OUTCOME_METRICS: Partial<Record<string, MetricName>> = { delivered: 'Deliveries', bounced: 'Bounces', complained: 'Complaints', failed: 'EmailsFailed' };
+
 export async function applySesEvent(event: SesEventRecord, rawBody: string): Promise<void> {
   const emailId = event.mail.tags?.mailroom_email_id?.[0];
   const outcome = outcomeOf(event);
@@ -133,6 +138,8 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
   // When the email's status did not move (a second recipient's delivery, an open after a click), the claim takes a write of its own.
   const counted = applied === 'applied' ? claimed : await claimCounts(emailId, claim);
   await countClaimed(email, counted, at);
+  const metric = OUTCOME_METRICS[outcome.type];
+  if (metric && counted.length) countMetric(metric, counted.length);
   if (counted.length && (outcome.type === 'bounced' || outcome.type === 'complained')) await checkTeamReputation(teamId);
   // Published whether or not the status moved (an open after a click is still an open); a redelivered
   // SES event yields the same event ids, so webhooks see it once.

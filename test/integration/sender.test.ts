@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_AWS } from '../../local/aws-env.js';
-import { SendJob } from '../../functions/domain/send-email.js';
+import { SendJob } from '../../functions/domain/send-queue.js';
 import { documentClient } from '../../functions/shared/clients.js';
 import { deliverEmail } from '../../functions/domain/deliver-email.js';
 import { applySesEvent } from '../../functions/domain/ses-events.js';

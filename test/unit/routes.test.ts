@@ -80,8 +80,9 @@ describe('route table', () => {
   it.each(ROUTES.map((r) => [r.id, r] as const))('%s has a handler file on disk that is built for this route', (id, route) => {
     const file = resolve(ROOT, handlerFile(route as RouteDefinition));
     expect(existsSync(file), file).toBe(true);
-    // The handler must look up its own entry: a copy-pasted id would enforce another route's access rule.
-    expect(readFileSync(file, 'utf8')).toContain(`httpHandler('${id}'`);
+    // The handler must look up its own entry (a copy-pasted id would enforce another route's access rule), with
+    // the builder its idempotency calls for.
+    expect(readFileSync(file, 'utf8')).toContain(`${route.idempotent ? 'idempotentHttpHandler' : 'httpHandler'}('${id}'`);
   });
 
   it('has a fallback handler on disk', () => {
