@@ -68,6 +68,9 @@ function verdictLabels(verdicts: InboundJob['verdicts']): string[] {
   return labels;
 }
 
+/** Charset labels (in a Content-Type or an encoded word) the runtime may decode as Latin-1 (see repairWindows1252). */
+const LATIN1_DECODED_CHARSET = /charset\s*=\s*"?(?:windows-1252|cp1252|iso-8859-1|latin-?1|us-ascii|ascii)\b|=\?(?:windows-1252|cp1252|iso-8859-1|latin-?1|us-ascii)\?/i;
+
 /** The texts a reader sees, with what the runtime may have decoded as Latin-1 read as windows-1252 (see repairWindows1252). */
 function withWindows1252Repaired(email: Email): Email {
   const text = (value: string | undefined) => (value === undefined ? undefined : repairWindows1252(value));
@@ -94,7 +97,9 @@ async function parse(raw: Buffer): Promise<Email | undefined> {
   try {
     const parsed = await PostalMime.parse(raw);
     // Bytes without any header are not a MIME message, however leniently they can be read.
-    return parsed.headers.length > 0 ? withWindows1252Repaired(parsed) : undefined;
+    if (parsed.headers.length === 0) return undefined;
+    // Only a message that names one of those charsets can have been misread; in any other, a C1 control is what was sent.
+    return LATIN1_DECODED_CHARSET.test(raw.toString('latin1')) ? withWindows1252Repaired(parsed) : parsed;
   } catch (error) {
     logger.warn('inbound message could not be parsed', { error: error as Error });
     return undefined;

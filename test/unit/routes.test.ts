@@ -82,7 +82,7 @@ describe('route table', () => {
     expect(existsSync(file), file).toBe(true);
     // The handler must look up its own entry (a copy-pasted id would enforce another route's access rule), with
     // the builder its idempotency calls for.
-    expect(readFileSync(file, 'utf8')).toContain(`${route.idempotent ? 'idempotentHttpHandler' : 'httpHandler'}('${id}'`);
+    expect(readFileSync(file, 'utf8')).toContain(`${(route as RouteDefinition).idempotent ? 'idempotentHttpHandler' : 'httpHandler'}('${id}'`);
   });
 
   it('has a fallback handler on disk', () => {
