@@ -2,11 +2,11 @@
  * Alarms, the alarm topic, the dashboard and the automatic pause settings, asserted on the synthesized templates
  * (bundling skipped, as in stack.test.ts).
  */
+import { synthMailroom } from '../support/synth-stack.js';
 import { describe, expect, it } from 'vitest';
-import { App, NestedStack, Stack } from 'aws-cdk-lib';
+import { NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { MailroomStack, type MailroomStackProps } from '../../lib/mailroom-stack.js';
+import type { MailroomStackProps } from '../../lib/mailroom-stack.js';
 import { QUEUES } from '../../lib/queues.js';
 import { ROUTES } from '../../lib/routes.js';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../../lib/metric-names.js';
@@ -21,18 +21,9 @@ interface Synthesized {
 }
 
 function synth(props: Partial<MailroomStackProps>) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new MailroomStack(app, 'Test-prod', {
-    stage: 'prod',
-    corsOrigins: [],
-    logRetention: RetentionDays.ONE_MONTH,
-    auditRetentionDays: 90,
-    version: '0.0.0-test',
-    sesSendRatePerSecond: 14,
-    ...props,
-  });
+  const { stack, stacks: synthesized } = synthMailroom({ corsOrigins: [], defaultSendingDomain: undefined, ...props });
   const parent = Template.fromStack(stack);
-  const nested = stack.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c));
+  const nested = synthesized.filter((s): s is NestedStack => NestedStack.isNestedStack(s));
   const stacks: Synthesized[] = [
     { name: stack.node.path, template: parent },
     ...nested.map((n) => ({

@@ -3,25 +3,14 @@
  * unacknowledged error or warning in the root stack or any nested stack, and IAM names no wildcard action.
  * Acknowledgements live next to what they justify (`Validations.of(construct).acknowledge`, one line each).
  */
+import { synthMailroom } from '../support/synth-stack.js';
 import { describe, expect, it } from 'vitest';
-import { App, NestedStack, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { MailroomStack } from '../../lib/mailroom-stack.js';
 
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-const root = new MailroomStack(app, 'Nag-prod', {
-  stage: 'prod',
-  corsOrigins: ['https://app.example.com'],
-  logRetention: RetentionDays.ONE_MONTH,
-  auditRetentionDays: 90,
-  version: '0.0.0-test',
-  defaultSendingDomain: 'mail.example.com',
-  sesSendRatePerSecond: 14,
-});
-const stacks: Stack[] = [root, ...root.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c))];
+const { app, stacks } = synthMailroom({}, 'Nag-prod');
 // Synthesizing first resolves what nag reads as the deploy will see it (cross-stack references become parameters).
 const templates = stacks.map((stack) => ({ stack: stack.node.path, resources: Template.fromStack(stack).toJSON().Resources as Record<string, Resource> }));
 

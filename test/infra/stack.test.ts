@@ -1,11 +1,9 @@
 /**
  * Assertions on the synthesized templates (bundling skipped for speed; CI runs one real `cdk synth`).
  */
+import { synthMailroom } from '../support/synth-stack.js';
 import { describe, expect, it } from 'vitest';
-import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { MailroomStack } from '../../lib/mailroom-stack.js';
 import { ROUTES, type RouteDefinition } from '../../lib/routes.js';
 import { QUEUES, visibilityTimeoutSeconds } from '../../lib/queues.js';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from '../../functions/shared/config.js';
@@ -15,18 +13,7 @@ import { campaignStateMachineDefinition } from '../../lib/campaign-state-machine
 const MAX_RESOURCES_PER_STACK = 400;
 
 function synth(stage: string) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new MailroomStack(app, `Test-${stage}`, {
-    stage,
-    corsOrigins: ['https://app.example.com'],
-    logRetention: RetentionDays.ONE_MONTH,
-    auditRetentionDays: 90,
-    version: '0.0.0-test',
-    defaultSendingDomain: 'mail.example.com',
-    sesSendRatePerSecond: 14,
-  });
-  const nested = stack.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c));
-  const stacks: Stack[] = [stack, ...nested];
+  const { stack, stacks } = synthMailroom({ stage }, `Test-${stage}`);
   return { stack, templates: stacks.map((s) => ({ name: s.node.path, template: Template.fromStack(s) })) };
 }
 
