@@ -16,7 +16,7 @@ import { claimDelivery, createDelivery, recordAttempt, type Delivery, type Deliv
 import { recordTeamEvent } from '../repositories/team-events.js';
 import { nowIso } from '../repositories/table.js';
 import { DeliveryFailure, postWebhook } from './webhook-http.js';
-import { platformEvent, publishEvents, webhookPayload, type PlatformEvent } from './webhook-events.js';
+import { platformEvent, publishEvents, wantsEvent, webhookPayload, type PlatformEvent } from './webhook-events.js';
 import { queueByName } from '../../lib/queues.js';
 
 const deliveryQueue = queueByName('webhook-delivery');
@@ -30,13 +30,6 @@ export interface DeliveryJob {
   webhook_id: string;
   event_id: string;
   run: string;
-}
-
-export function wantsEvent(webhook: Webhook, event: PlatformEvent): boolean {
-  if (!webhook.enabled) return false;
-  if (webhook.event_types && !webhook.event_types.includes(event.type)) return false;
-  if (webhook.inbox_ids && (!event.inbox_id || !webhook.inbox_ids.includes(event.inbox_id))) return false;
-  return true;
 }
 
 /**

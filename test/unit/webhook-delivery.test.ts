@@ -1,6 +1,7 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { retryDelaySeconds, signatureHeader, wantsEvent } from '../../functions/domain/webhook-delivery.js';
+import { retryDelaySeconds, signatureHeader } from '../../functions/domain/webhook-delivery.js';
+import { wantsEvent } from '../../functions/domain/webhook-events.js';
 import { platformEvent } from '../../functions/domain/webhook-events.js';
 import type { Webhook } from '../../functions/schemas/webhooks.js';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from '../../functions/shared/config.js';
