@@ -171,6 +171,18 @@ const numberBytes = (n: string) => Math.ceil(n.replace(/[^0-9]/g, '').replace(/^
  * Sequential stages of calls: calls whose time intervals overlap (started while another was in flight) are one
  * round trip; each gap with nothing in flight starts the next.
  */
+/** Time during which at least one of the calls was in flight (overlapping calls count once). */
+export function waitingMs(calls: Pick<AwsCall, 'start' | 'end'>[]): number {
+  let waiting = 0;
+  let inFlightUntil = -Infinity;
+  for (const { start, end } of [...calls].sort((a, b) => a.start - b.start)) {
+    if (end <= inFlightUntil) continue;
+    waiting += end - Math.max(start, inFlightUntil);
+    inFlightUntil = end;
+  }
+  return waiting;
+}
+
 export function roundTrips(calls: Pick<AwsCall, 'start' | 'end'>[]): number {
   let trips = 0;
   let inFlightUntil = -Infinity;

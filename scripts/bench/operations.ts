@@ -19,7 +19,7 @@ import { INBOUND_OBJECT_PREFIX } from '../../lib/constructs/ses-receiving.js';
 import { QUEUES, type QueueName } from '../../lib/queues.js';
 import { UNTRACKED_EVENT_TYPES } from '../../lib/ses-event-types.js';
 import { startReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.js';
-import { roundTrips, type AwsCall } from './aws-calls.js';
+import { roundTrips, waitingMs, type AwsCall } from './aws-calls.js';
 import { NO_EXTERNAL_USAGE, operationCost, stateTransitions, type ExternalUsage } from './cost.js';
 import { COST_LINES, type OperationResult, type StageResult } from './result.js';
 import { deleteMessages, Pipeline, receiveMessages, type BenchStack, type Invocation } from './stack.js';
@@ -357,6 +357,7 @@ function summarize(
       recordsPerInvocation: sum(list.map((i) => i.records)) / list.length,
       p50Ms: percentile(list.map((i) => i.ms), 50),
       p99Ms: percentile(list.map((i) => i.ms), 99),
+      ownP50Ms: percentile(list.map((i) => i.ms - waitingMs(i.calls)), 50),
       dynamoRoundTrips: { p50: percentile(trips, 50), max: Math.max(...trips) },
       callsPerUnit: countCalls(calls, units),
       rcuPerUnit: sum(calls.map((c) => c.rcu)) / units,

@@ -17,6 +17,8 @@ export const StageResult = z.object({
   recordsPerInvocation: z.number(),
   p50Ms: z.number(),
   p99Ms: z.number(),
+  /** p50 of the handler time not spent waiting on an AWS call: the code's own share, apart from the emulators' latency. */
+  ownP50Ms: z.number(),
   /** Sequential DynamoDB stages per invocation (overlapping calls count once). */
   dynamoRoundTrips: z.object({ p50: z.number(), max: z.number() }),
   callsPerUnit: PerUnitCounts,
@@ -68,7 +70,7 @@ export const TargetResult = z.object({
 export type TargetResult = z.infer<typeof TargetResult>;
 
 /** Bumped whenever the shape changes: --compare reads only results of its own format. */
-export const RESULT_FORMAT = 2;
+export const RESULT_FORMAT = 3;
 
 export const BenchResult = z.object({
   format: z.literal(RESULT_FORMAT),

@@ -1,6 +1,6 @@
 /** The benchmark's measuring rules (scripts/bench): round trips, DynamoDB units, Step Functions transitions, bundling. */
 import { describe, expect, it } from 'vitest';
-import { consumedCapacity, itemBytes, roundTrips } from '../../scripts/bench/aws-calls.js';
+import { consumedCapacity, itemBytes, roundTrips, waitingMs } from '../../scripts/bench/aws-calls.js';
 import { stateTransitions } from '../../scripts/bench/cost.js';
 import { esbuildOptions } from '../../scripts/bench/functions.js';
 import { APP_FUNCTION_BUNDLING } from '../../lib/constructs/app-function.js';
@@ -18,6 +18,13 @@ describe('roundTrips', () => {
     ];
     expect(roundTrips(calls)).toBe(3);
     expect(roundTrips([])).toBe(0);
+  });
+});
+
+describe('waitingMs', () => {
+  it('is the time at least one call was in flight, overlaps counted once', () => {
+    expect(waitingMs([{ start: 0, end: 10 }, { start: 2, end: 8 }, { start: 9, end: 15 }, { start: 30, end: 31 }])).toBe(16);
+    expect(waitingMs([])).toBe(0);
   });
 });
 
