@@ -13,7 +13,7 @@ import { config } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
 import { countMetric } from '../shared/metrics.js';
 import { queueByName } from '../../lib/queues.js';
-import { findEmail, claimForSending, markFailed, recordSent, releaseClaim, appendEmailEvent, type StoredEmail } from '../repositories/emails.js';
+import { findEmail, claimForSending, mailedRecipients, markFailed, recordSent, releaseClaim, appendEmailEvent, type StoredEmail } from '../repositories/emails.js';
 import { getEmailPayload, withAttachmentContent, type EmailPayload } from '../repositories/mail-store.js';
 import { addThreadRefs } from '../repositories/threads.js';
 import { INTERRUPTED_FAILURE_RANK, STATUS_RANK } from './email-status.js';
@@ -22,7 +22,7 @@ import { unsubscribeToken, unsubscribeUrl } from './unsubscribe.js';
 import { enqueueSendJobs, sendDelaySeconds, type SendJob } from './send-queue.js';
 import { RetryLater } from '../shared/queue/retry-later.js';
 import { emailEvents, publishEvents } from './webhook-events.js';
-import { countClaimed, countOnce, countTokens, mailedRecipients } from './email-stats.js';
+import { countClaimed, countOnce, countTokens } from './email-stats.js';
 
 /** Longer than any one send takes; after it, a `sending` email is known to be abandoned. */
 export const SEND_LEASE_MS = 2 * 60 * 1000;

@@ -19,9 +19,6 @@ type CountedEmail = Pick<StoredEmail, 'id' | 'team_id' | 'tags' | 'recipients'>;
 
 export const campaignOf = (email: Pick<StoredEmail, 'tags'>) => email.tags.mailroom_campaign ?? null;
 
-/** The addresses the email went (or would have gone) to: every recipient not suppressed at send time. */
-export const mailedRecipients = (email: Pick<StoredEmail, 'recipients'>) => email.recipients.filter((r) => r.status !== 'suppressed').map((r) => r.email);
-
 /** The tokens that claim `counter` for these recipients of one email. */
 export const countTokens = (counter: CounterName, recipients: readonly string[]) => [...new Set(recipients)].map((r) => `${counter}:${r}`);
 

@@ -139,6 +139,9 @@ export async function appendEmailEvent(emailId: string, event: EmailEvent, dedup
   }
 }
 
+/** The addresses the email went (or would have gone) to: every recipient not suppressed at send time. */
+export const mailedRecipients = (email: Pick<StoredEmail, 'recipients'>) => email.recipients.filter((r) => r.status !== 'suppressed').map((r) => r.email);
+
 /** The email's timeline, oldest first: its acceptance and send (from the email item) and every stored event. */
 export async function emailTimeline(email: StoredEmail): Promise<EmailEvent[]> {
   const stored = (await queryAllWithPrefix(`EMAIL#${email.id}`, 'EVENT#')).map((item) => {
@@ -149,7 +152,7 @@ export async function emailTimeline(email: StoredEmail): Promise<EmailEvent[]> {
     { type: email.scheduled_at ? 'scheduled' : 'queued', at: email.created_at, recipient: null, detail: email.scheduled_at ? { scheduled_at: email.scheduled_at } : {} },
   ];
   if (email.sent_at) {
-    const mailed = email.recipients.filter((r) => r.status !== 'suppressed').map((r) => r.email);
+    const mailed = mailedRecipients(email);
     derived.push({ type: 'sent', at: email.sent_at, recipient: mailed.length === 1 ? mailed[0]! : null, detail: { ses_message_id: email.ses_message_id, recipients: mailed } });
   }
   // A stable sort keeps the acceptance first when SES's clock puts an event at the same instant.
@@ -213,13 +216,19 @@ export async function advanceEmailStatus(
     );
     const old = toStored(Attributes!);
     const email = { ...old, ...change.extra, status: change.status, status_rank: change.rank, ...(change.error && { error: change.error }) } as StoredEmail;
-    return { outcome: 'applied', email, claimed: claim.filter((token) => !old.counted.has(token)) };
+    return { outcome: 'applied', email, claimed: newTokens(claim, old.counted) };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     const old = error.Item ? unmarshall(error.Item) : undefined;
     return old?.team_id === teamId ? { outcome: 'kept', email: toStored(old), claimed: [] } : { outcome: 'unknown', claimed: [] };
   }
 }
+
+/** The claimed tokens the `counted` set held none of before the write that added them: this caller's to count. */
+const newTokens = (claimed: string[], countedBefore: Iterable<string> | undefined) => {
+  const before = new Set(countedBefore ?? []);
+  return claimed.filter((token) => !before.has(token));
+};
 
 /** Adds `tokens` to the email's `counted` set; answers those that were not there yet (to be counted now, by this caller only). */
 export async function claimCounts(emailId: string, tokens: string[]): Promise<string[]> {
@@ -234,8 +243,7 @@ export async function claimCounts(emailId: string, tokens: string[]): Promise<st
       ReturnValues: 'UPDATED_OLD',
     }),
   );
-  const before = new Set<string>(Attributes?.counted ?? []);
-  return tokens.filter((token) => !before.has(token));
+  return newTokens(tokens, Attributes?.counted);
 }
 
 /** Same rule per recipient: a late event never downgrades what a recipient's mail already reached. */
@@ -321,8 +329,7 @@ export async function recordSent(
       ReturnValues: 'UPDATED_OLD',
     }),
   );
-  const before = new Set<string>(Attributes?.counted ?? []);
-  return { ...advanced, email: { ...advanced.email!, ses_message_id: sesMessageId, sent_at: advanced.email!.sent_at ?? sentAt }, claimed: claim.filter((token) => !before.has(token)) };
+  return { ...advanced, email: { ...advanced.email!, ses_message_id: sesMessageId, sent_at: advanced.email!.sent_at ?? sentAt }, claimed: newTokens(claim, Attributes?.counted) };
 }
 
 /** A permanent failure, recorded at `rank` (see INTERRUPTED_FAILURE_RANK) unless the email already got further. */
