@@ -6,10 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { call, createTeam } from '../support/local-stack.js';
-import { expectEventually, sleep } from '../support/http.js';
-import { redrive, sesFront, startFaultStack, type FaultStack } from './support/fault-stack.js';
-import { depth } from '../../scripts/redrive.js';
+import { createTeam } from '../support/local-stack.js';
+import { expectEventually } from '../support/http.js';
+import { getEmail, queueAndDlqDepth, redrive, sendEmail, sesFront, startFaultStack, type FaultStack } from './support/fault-stack.js';
 
 vi.mock('../../lib/queues.js', (importOriginal) =>
   import('./support/queue-changes.js').then(({ queuesWith }) => queuesWith(importOriginal, { send: { backoff: { baseSeconds: 1, maxSeconds: 1 } } })),
@@ -24,33 +23,28 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-async function sendEmail(to: string, subject: string): Promise<string> {
-  const res = await call(stack.url, 'POST', '/v1/emails', { key, body: { from: 'faults@mailroom.test', to, subject, text: 'x' } });
-  expect(res.status, JSON.stringify(res.body)).toBe(202);
-  return res.body.id;
-}
-
-const getEmail = async (id: string) => (await call(stack.url, 'GET', `/v1/emails/${id}`, { key })).body;
-const sendQueuesEmpty = async () => (await depth(stack.sqs, stack.queue('send').url)) + (await depth(stack.sqs, stack.queue('send').dlqUrl)) === 0;
+const send = (to: string, subject: string) => sendEmail(stack, key, to, subject);
+const email = (id: string) => getEmail(stack, key, id);
+const sendQueuesEmpty = async () => (await queueAndDlqDepth(stack.sqs, stack.queue('send'))) === 0;
 
 describe('SES faults', () => {
   it('throttling (429) that passes: the email is sent exactly once, after the calls SES refused', async () => {
     const to = `throttled-${randomUUID().slice(0, 8)}@example.com`;
     const subject = `Throttled ${to}`;
     const fault = await sesFront.inject('throttle', to, 3);
-    const id = await sendEmail(to, subject);
+    const id = await send(to, subject);
 
-    const email = await expectEventually(async () => {
-      const got = await getEmail(id);
+    const sent = await expectEventually(async () => {
+      const got = await email(id);
       expect(got.status).toMatch(/^(sent|delivered)$/);
       return got;
     }, 30_000);
     const calls = await sesFront.calls(to);
     expect(calls.map((c) => c.status)).toEqual(['refused', 'refused', 'refused', 'accepted']);
     expect(calls.slice(0, 3).every((c) => c.fault === 'throttle')).toBe(true);
-    expect(email.ses_message_id).toBe(calls[3]!.messageId);
+    expect(sent.ses_message_id).toBe(calls[3]!.messageId);
     expect(await sesFront.timesSent(subject)).toBe(1);
-    expect(JSON.stringify(email.events)).not.toContain('failed');
+    expect(JSON.stringify(sent.events)).not.toContain('failed');
     await expectEventually(async () => expect(await sendQueuesEmpty()).toBe(true));
     await sesFront.clear(fault);
   });
@@ -59,10 +53,10 @@ describe('SES faults', () => {
     const to = `dropped-${randomUUID().slice(0, 8)}@example.com`;
     const subject = `Dropped ${to}`;
     await sesFront.inject('drop_after_accept', to);
-    const id = await sendEmail(to, subject);
+    const id = await send(to, subject);
 
     // SES has the mail: its events complete the record even though the sender never got the answer.
-    await expectEventually(async () => expect((await getEmail(id)).status).toMatch(/^(sent|delivered)$/), 30_000);
+    await expectEventually(async () => expect((await email(id)).status).toMatch(/^(sent|delivered)$/), 30_000);
     await expectEventually(async () => expect(await sendQueuesEmpty()).toBe(true), 15_000);
     expect((await sesFront.calls(to)).filter((c) => c.status === 'accepted')).toHaveLength(1);
     expect(await sesFront.timesSent(subject)).toBe(1);
@@ -72,10 +66,10 @@ describe('SES faults', () => {
     const to = `broken-${randomUUID().slice(0, 8)}@example.com`;
     const subject = `Broken ${to}`;
     const fault = await sesFront.inject('server_error', to, 1000);
-    const id = await sendEmail(to, subject);
+    const id = await send(to, subject);
 
     const failed = await expectEventually(async () => {
-      const got = await getEmail(id);
+      const got = await email(id);
       expect(got.status).toBe('failed');
       // The timeline's entry is written right after the status.
       expect(got.events).toContainEqual(expect.objectContaining({ type: 'failed' }));
@@ -93,7 +87,7 @@ describe('SES faults', () => {
     // SES works again. A copy of the email's job in the DLQ (as a crash past the last attempt would leave it) is
     // redriven: it is consumed, and the failed email stays failed, not sent.
     await sesFront.clear(fault);
-    const job = stack.received('send').at(-1)!;
+    const job = stack.received('send').findLast((body) => JSON.parse(body).email_id === id)!;
     await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.queue('send').dlqUrl, MessageBody: job }));
     const consumedBefore = stack.received('send').length;
     const moved = await redrive(stack, 'send');
@@ -102,8 +96,7 @@ describe('SES faults', () => {
       expect(stack.received('send').length).toBe(consumedBefore + 1);
       expect(await sendQueuesEmpty()).toBe(true);
     }, 15_000);
-    await sleep(500);
-    expect(await getEmail(id)).toMatchObject({ status: 'failed', error: failed.error });
+    expect(await email(id)).toMatchObject({ status: 'failed', error: failed.error });
     expect(await sesFront.calls(to)).toHaveLength(calls.length);
     expect(await sesFront.timesSent(subject)).toBe(0);
   });

@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueByName } from '../../lib/queues.js';
 import { call, createTeam } from '../support/local-stack.js';
-import { eventually, expectEventually, sleep } from '../support/http.js';
+import { eventually, expectEventually } from '../support/http.js';
 import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { redrive, startFaultStack, type FaultStack } from './support/fault-stack.js';
+import { queueAndDlqDepth, redrive, startFaultStack, type FaultStack } from './support/fault-stack.js';
 import { depth } from '../../scripts/redrive.js';
 
 const TIMEOUT_MS = 1000;
@@ -85,7 +85,7 @@ describe('webhook receivers that misbehave', () => {
     const before = Date.now();
     await newContact();
     await eventually(async () => receiver.at('/healthy').length === 2 && receiver.at('/hangs').length === 4, 10_000);
-    expect(Date.now() - before).toBeLessThan(5000);
+    expect(Date.now() - before).toBeLessThan(8000);
     expect((await attempts(healthy)).every((a) => a.outcome === 'delivered')).toBe(true);
   });
 
@@ -112,10 +112,9 @@ describe('webhook receivers that misbehave', () => {
     const moved = await redrive(stack, 'webhook-delivery');
     expect(moved, moved.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining('webhook-delivery: 1 message(s) moved') });
     await expectEventually(async () => expect((await attempts(webhook)).at(-1)).toMatchObject({ outcome: 'delivered', status_code: 200 }), 15_000);
-    await expectEventually(async () => expect((await depth(stack.sqs, deliveryQueue().url)) + (await depth(stack.sqs, deliveryQueue().dlqUrl))).toBe(0));
+    await expectEventually(async () => expect(await queueAndDlqDepth(stack.sqs, deliveryQueue())).toBe(0));
     // Delivered once, and a second redrive finds nothing to move.
     expect((await redrive(stack, 'webhook-delivery')).stdout).toContain('webhook-delivery: the DLQ is empty');
-    await sleep(1000);
     expect(receiver.at('/down').filter((r) => r.status === 200)).toHaveLength(1);
     expect(await attempts(webhook)).toHaveLength(maxAttempts + 1);
   });

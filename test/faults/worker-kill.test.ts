@@ -10,10 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SEND_LEASE_MS } from '../../functions/domain/deliver-email.js';
-import { call, createTeam } from '../support/local-stack.js';
+import { createTeam } from '../support/local-stack.js';
 import { eventually, expectEventually } from '../support/http.js';
-import { sesFront, startFaultStack, startWorkerProcess, type FaultStack, type WorkerProcess } from './support/fault-stack.js';
-import { depth } from '../../scripts/redrive.js';
+import { getEmail, queueAndDlqDepth, sendEmail, sesFront, startFaultStack, startWorkerProcess, type FaultStack, type WorkerProcess } from './support/fault-stack.js';
 
 vi.mock('../../lib/queues.js', (importOriginal) =>
   // Visibility timeout = 6 × consumer timeout = 3 s.
@@ -34,13 +33,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function sendEmail(to: string, subject: string): Promise<string> {
-  const res = await call(stack.url, 'POST', '/v1/emails', { key, body: { from: 'faults@mailroom.test', to, subject, text: 'x' } });
-  expect(res.status, JSON.stringify(res.body)).toBe(202);
-  return res.body.id;
-}
-
-const getEmail = async (id: string) => (await call(stack.url, 'GET', `/v1/emails/${id}`, { key })).body;
 
 describe('a sender killed mid-batch', () => {
   it('never sends an email twice; the one SES had is send_interrupted, the rest of the batch is sent by a fresh worker', async () => {
@@ -49,11 +41,12 @@ describe('a sender killed mid-batch', () => {
     const subjects = Array.from({ length: 5 }, (_, i) => `Killed ${run} #${i + 1}`);
     // All queued before any worker runs, so the first worker takes them in one batch.
     const ids: string[] = [];
-    for (const subject of subjects) ids.push(await sendEmail(to, subject));
+    for (const subject of subjects) ids.push(await sendEmail(stack, key, to, subject));
     const fault = await sesFront.inject('hang_after_accept', to);
 
-    // Two sends a second: while the first email's answer never comes, the others of the batch wait their turn.
-    const doomed = await startWorkerProcess(stack, ['send'], { SES_SEND_RATE_PER_SECOND: '2' });
+    // One send a minute (1/s spread over 60 instances): while the first email's answer never comes, the others of
+    // the batch wait their turn unclaimed, however slowly this test notices the held call and kills the worker.
+    const doomed = await startWorkerProcess(stack, ['send'], { SES_SEND_RATE_PER_SECOND: '1', CONSUMER_MAX_CONCURRENCY: '60' });
     workers.push(doomed);
     const held = await eventually(async () => (await sesFront.calls(to)).find((c) => c.status === 'accepted' && !c.answered), 30_000);
     await doomed.kill();
@@ -63,7 +56,7 @@ describe('a sender killed mid-batch', () => {
     const fresh = await startWorkerProcess(stack, ['send'], { FAULTS_CLOCK_AHEAD_MS: String(SEND_LEASE_MS + 10_000) });
     workers.push(fresh);
     const emails = await expectEventually(async () => {
-      const all = await Promise.all(ids.map(getEmail));
+      const all = await Promise.all(ids.map((id) => getEmail(stack, key, id)));
       for (const email of all) expect(email.status).toMatch(/^(sent|delivered|failed)$/);
       return all;
     }, 60_000);
@@ -75,7 +68,7 @@ describe('a sender killed mid-batch', () => {
       subjects.map((subject) => (subject === interrupted ? { subject, status: 'failed', error: 'send_interrupted', timesSent: 1 } : { subject, status: 'sent', error: null, timesSent: 1 })),
     );
     expect((await sesFront.calls(to)).filter((c) => c.status === 'accepted')).toHaveLength(subjects.length);
-    await expectEventually(async () => expect((await depth(stack.sqs, stack.queue('send').url)) + (await depth(stack.sqs, stack.queue('send').dlqUrl))).toBe(0), 15_000);
+    await expectEventually(async () => expect(await queueAndDlqDepth(stack.sqs, stack.queue('send'))).toBe(0), 15_000);
     await sesFront.clear(fault).catch(() => undefined);
   });
 });

@@ -235,6 +235,8 @@ describe.concurrent('mailroom CLI', () => {
   it('a bad key exits 1 with the error envelope’s code, message and request id', async () => {
     const badKey = 'mr_test_not_a_real_key_000000000000';
     const envelope = await call(stack.url, 'GET', '/v1/emails', { key: badKey });
+    expect(envelope.status).toBe(401);
+    expect(envelope.body.error.code).toBe('authentication_required');
     const result = await spawnMailroom(['emails', 'list'], { env: { MAILROOM_API_KEY: badKey, MAILROOM_BASE_URL: stack.url } });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');

@@ -16,7 +16,8 @@ async function exchange(messages: JSONRPCMessage[]): Promise<Map<unknown, JSONRP
   await createMailroomMcpServer({ mailroom: {} as Mailroom, key }).connect(serverSide);
   await clientSide.start();
   for (const message of messages) await clientSide.send(message);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  const requests = messages.filter((message) => 'id' in message).map((message) => (message as { id: unknown }).id);
+  for (let waited = 0; !requests.every((id) => answers.has(id)) && waited < 2000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
   await clientSide.close();
   return answers;
 }

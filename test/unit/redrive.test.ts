@@ -1,7 +1,7 @@
 /**
  * `npm run redrive` against a deployed stack (scripts/redrive.ts), with SQS and CloudFormation played by fakes:
  * the DLQ found through the stack output every WorkQueue declares, SQS's message move task started and waited
- * for, and the arguments. The local path runs for real in the fault tests (test/faults/poison.test.ts).
+ * for, and the arguments. The local path runs for real in the fault tests (test/faults/ses.test.ts, test/faults/webhooks.test.ts).
  */
 import { describe, expect, it, vi } from 'vitest';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';

@@ -13,7 +13,8 @@ import { startQueuePollers } from '../../../local/queue-poller.js';
 import { LOCAL_AWS } from '../../../local/aws-env.js';
 import type { ProvisionedQueue } from '../../../local/provision.js';
 import type { QueueName } from '../../../lib/queues.js';
-import { endpoints, type LocalStack } from '../../support/local-stack.js';
+import { call, endpoints, type LocalStack } from '../../support/local-stack.js';
+import { depth } from '../../../scripts/redrive.js';
 import { FAULT_KINDS } from '../../../local/ses-front.js';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -85,6 +86,18 @@ export async function startFaultStack(options: {
     },
   };
 }
+
+/** One plain email sent through the stack's API (202 expected); its id. */
+export async function sendEmail(stack: Pick<LocalStack, 'url'>, key: string, to: string, subject: string): Promise<string> {
+  const res = await call(stack.url, 'POST', '/v1/emails', { key, body: { from: 'faults@mailroom.test', to, subject, text: 'x' } });
+  if (res.status !== 202) throw new Error(`send refused: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+export const getEmail = async (stack: Pick<LocalStack, 'url'>, key: string, id: string) => (await call(stack.url, 'GET', `/v1/emails/${id}`, { key })).body;
+
+/** Messages in a queue and its DLQ, visible or in flight: 0 once every message was handled and acknowledged. */
+export const queueAndDlqDepth = async (sqs: SQSClient, queue: Pick<ProvisionedQueue, 'url' | 'dlqUrl'>) => (await depth(sqs, queue.url)) + (await depth(sqs, queue.dlqUrl));
 
 export type SesFault = (typeof FAULT_KINDS)[number];
 
