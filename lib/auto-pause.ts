@@ -6,14 +6,22 @@
  */
 import { z } from 'zod';
 
+/** SES's review thresholds for an account's bounce and complaint rates: the alarms' and, by default, each team's limit. */
+export const SES_REVIEW_RATES = { bounce: 0.05, complaint: 0.001 } as const;
+
+/** The variables that carry the settings to the functions (functions/shared/config.ts autoPause). */
+export const AUTO_PAUSE_ENV = { bounceRate: 'TEAM_PAUSE_BOUNCE_RATE', complaintRate: 'TEAM_PAUSE_COMPLAINT_RATE', minSends: 'TEAM_PAUSE_MIN_SENDS' } as const;
+
+export const DEFAULT_MIN_SENDS = 200;
+
 export const autoPauseSchema = z
   .object({
-    /** Share of a team's sends that bounced. SES reviews an account at 5 %. */
-    bounceRate: z.number().gt(0).max(1).default(0.05),
-    /** Share of a team's sends reported as spam. SES reviews an account at 0.1 %. */
-    complaintRate: z.number().gt(0).max(1).default(0.001),
+    /** Share of a team's sends that bounced. */
+    bounceRate: z.number().gt(0).max(1).default(SES_REVIEW_RATES.bounce),
+    /** Share of a team's sends reported as spam. */
+    complaintRate: z.number().gt(0).max(1).default(SES_REVIEW_RATES.complaint),
     /** Sends a team must have made before its rates count, so a few early bounces pause nobody. */
-    minSends: z.number().int().positive().default(200),
+    minSends: z.number().int().positive().default(DEFAULT_MIN_SENDS),
   })
   .strict();
 
@@ -38,8 +46,8 @@ export function parseAutoPause(value: unknown): AutoPauseSettings | false {
 export function autoPauseEnvironment(settings: AutoPauseSettings | false): Record<string, string> {
   if (!settings) return {};
   return {
-    TEAM_PAUSE_BOUNCE_RATE: String(settings.bounceRate),
-    TEAM_PAUSE_COMPLAINT_RATE: String(settings.complaintRate),
-    TEAM_PAUSE_MIN_SENDS: String(settings.minSends),
+    [AUTO_PAUSE_ENV.bounceRate]: String(settings.bounceRate),
+    [AUTO_PAUSE_ENV.complaintRate]: String(settings.complaintRate),
+    [AUTO_PAUSE_ENV.minSends]: String(settings.minSends),
   };
 }

@@ -99,6 +99,7 @@ export class MailroomStack extends Stack {
       queues: queues.values(),
       functions: this.node.findAll().filter((c): c is AppFunction => c instanceof AppFunction),
       campaignStateMachine: campaigns.stateMachine,
+      autoPause: props.autoPause !== false,
     });
 
     new CfnOutput(this, 'MediaPublicUrl', { value: media.publicUrl, description: 'Where objects of public storage buckets are served (CloudFront).' });

@@ -183,7 +183,7 @@ export function functionEnvironment(options: {
     // Receivers on a developer machine are plain HTTP on localhost; a deployment allows neither by default.
     WEBHOOK_ALLOW_HTTP: 'true',
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-    // The deployment's defaults (cdk.json `autoPause`), so a team pauses offline as it would on AWS.
+    // The deployment's defaults (lib/auto-pause.ts), so a team pauses offline as it would on AWS.
     ...autoPauseEnvironment(DEFAULT_AUTO_PAUSE),
   };
 }

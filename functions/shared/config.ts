@@ -1,5 +1,6 @@
 /** Runtime configuration read once from the environment (set by CDK on AWS and by local/ offline). */
 import { MAX_UPLOAD_URL_SECONDS } from '../schemas/storage-limits.js';
+import { AUTO_PAUSE_ENV, DEFAULT_MIN_SENDS } from '../../lib/auto-pause.js';
 
 /** Waits after webhook attempts 1–7: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (about a day in all). */
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000] as const;
@@ -37,10 +38,10 @@ export const config = {
    * it has sent `minSends` (lib/auto-pause.ts); null when the deployment turned it off (no variables).
    */
   get autoPause(): { bounceRate: number; complaintRate: number; minSends: number } | null {
-    const bounceRate = Number(process.env.TEAM_PAUSE_BOUNCE_RATE);
-    const complaintRate = Number(process.env.TEAM_PAUSE_COMPLAINT_RATE);
+    const bounceRate = Number(process.env[AUTO_PAUSE_ENV.bounceRate]);
+    const complaintRate = Number(process.env[AUTO_PAUSE_ENV.complaintRate]);
     if (!(bounceRate > 0) || !(complaintRate > 0)) return null;
-    return { bounceRate, complaintRate, minSends: intFrom('TEAM_PAUSE_MIN_SENDS', 200) };
+    return { bounceRate, complaintRate, minSends: intFrom(AUTO_PAUSE_ENV.minSends, DEFAULT_MIN_SENDS) };
   },
   /** Default fixed-window limits; a key or team can override them. */
   get rateLimits() {

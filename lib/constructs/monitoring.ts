@@ -28,6 +28,7 @@ import { METRICS_NAMESPACE, type MetricName } from '../metric-names.js';
 import type { QueueDefinition } from '../queues.js';
 import type { AppFunction } from './app-function.js';
 import type { WorkQueue } from './work-queue.js';
+import { SES_REVIEW_RATES } from '../auto-pause.js';
 
 type AppQueue = { definition: QueueDefinition; construct: WorkQueue };
 
@@ -39,6 +40,8 @@ export interface MonitoringProps {
   /** Every application function; each gets an errors/throttles alarm in its own (nested) stack. */
   functions: readonly AppFunction[];
   campaignStateMachine: IStateMachine;
+  /** Whether teams can be paused automatically (lib/auto-pause.ts): only then is there a TeamsPaused alarm. */
+  autoPause: boolean;
 }
 
 const PERIOD = Duration.minutes(5);
@@ -48,8 +51,7 @@ const FUNCTIONS_PER_ALARM = 5;
 const API_5XX_PERCENT = 1;
 const API_5XX_MIN_REQUESTS = 50;
 /** SES's own review thresholds for an account (it may pause sending at 10 % bounces or 0.5 % complaints). */
-const SES_BOUNCE_RATE = 0.05;
-const SES_COMPLAINT_RATE = 0.001;
+const { bounce: SES_BOUNCE_RATE, complaint: SES_COMPLAINT_RATE } = SES_REVIEW_RATES;
 /** SES computes reputation rates over a long window and publishes them a few times an hour. */
 const SES_REPUTATION_PERIOD = Duration.hours(1);
 
@@ -80,7 +82,7 @@ export class Monitoring extends Construct {
     this.apiServerErrorAlarm(props.api);
     this.sesReputationAlarms();
     this.campaignAlarm(props.campaignStateMachine);
-    this.teamsPausedAlarm();
+    if (props.autoPause) this.teamsPausedAlarm();
     this.functionAlarms(props.functions);
 
     this.dashboard = new Dashboard(this, 'Dashboard', {

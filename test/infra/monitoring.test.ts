@@ -207,6 +207,7 @@ describe('automatic pause', () => {
     const functions = off.all('AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) expect(JSON.stringify(fn.Properties.Environment ?? {}), fn.id).not.toContain('TEAM_PAUSE_');
+    expect(off.all('AWS::CloudWatch::Alarm').filter((a) => String(a.Properties.AlarmName).includes('teams-paused'))).toHaveLength(0);
     expect(off.all('AWS::SNS::Subscription').filter((s) => s.Properties.Protocol === 'email')).toHaveLength(0);
   });
 
