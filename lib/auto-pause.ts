@@ -5,14 +5,7 @@
  * unset it never pauses.
  */
 import { z } from 'zod';
-
-/** SES's review thresholds for an account's bounce and complaint rates: the alarms' and, by default, each team's limit. */
-export const SES_REVIEW_RATES = { bounce: 0.05, complaint: 0.001 } as const;
-
-/** The variables that carry the settings to the functions (functions/shared/config.ts autoPause). */
-export const AUTO_PAUSE_ENV = { bounceRate: 'TEAM_PAUSE_BOUNCE_RATE', complaintRate: 'TEAM_PAUSE_COMPLAINT_RATE', minSends: 'TEAM_PAUSE_MIN_SENDS' } as const;
-
-export const DEFAULT_MIN_SENDS = 200;
+import { AUTO_PAUSE_ENV, DEFAULT_MIN_SENDS, SES_REVIEW_RATES } from './auto-pause-defaults.js';
 
 export const autoPauseSchema = z
   .object({

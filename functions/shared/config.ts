@@ -1,6 +1,6 @@
 /** Runtime configuration read once from the environment (set by CDK on AWS and by local/ offline). */
 import { MAX_UPLOAD_URL_SECONDS } from '../schemas/storage-limits.js';
-import { AUTO_PAUSE_ENV, DEFAULT_MIN_SENDS } from '../../lib/auto-pause.js';
+import { AUTO_PAUSE_ENV, DEFAULT_MIN_SENDS } from '../../lib/auto-pause-defaults.js';
 
 /** Waits after webhook attempts 1–7: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (about a day in all). */
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000] as const;

@@ -28,7 +28,7 @@ import { METRICS_NAMESPACE, type MetricName } from '../metric-names.js';
 import type { QueueDefinition } from '../queues.js';
 import type { AppFunction } from './app-function.js';
 import type { WorkQueue } from './work-queue.js';
-import { SES_REVIEW_RATES } from '../auto-pause.js';
+import { SES_REVIEW_RATES } from '../auto-pause-defaults.js';
 
 type AppQueue = { definition: QueueDefinition; construct: WorkQueue };
 
