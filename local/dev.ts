@@ -20,7 +20,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { generateRootToken } from '../functions/shared/auth/api-key-token.js';
 import { LOCAL_AWS } from './aws-env.js';
 import { assertJava, MissingJavaError } from './emulators.js';
-import { DEFAULT_QUEUE_PREFIX, DEFAULT_TABLE_NAME, functionEnvironment, provision, startEmulators, startServices } from './runtime.js';
+import { DEFAULT_TABLE_NAME, functionEnvironment, provision, startEmulators, startServices } from './runtime.js';
+import { DEFAULT_QUEUE_PREFIX } from './provision.js';
 import { restoreObjects, restoreQueues, saveObjects, saveQueues, snapshotPaths } from './snapshot.js';
 
 const SNAPSHOT_INTERVAL_MS = 5000;

@@ -57,6 +57,9 @@ export async function provisionTable(client: DynamoDBClient, tableName: string):
   }
 }
 
+/** The queue prefix of `npm run dev` (tests give each stack its own). */
+export const DEFAULT_QUEUE_PREFIX = 'mailroom';
+
 export const localQueueName = (prefix: string, queue: Pick<QueueDefinition, 'name'>) => `${prefix}-${queue.name}`;
 
 export interface ProvisionedQueue {

@@ -23,7 +23,6 @@ import { LOCAL_STATE_MACHINE_ARN, startStepFunctions, type LocalStepFunctions } 
 import type { SESEvent } from 'aws-lambda';
 
 export const DEFAULT_TABLE_NAME = 'mailroom';
-export const DEFAULT_QUEUE_PREFIX = 'mailroom';
 /** Local names of what CDK creates on AWS that every stack in one set of emulators shares. */
 export const LOCAL_MAIL = {
   bucket: 'mailroom-mail',

@@ -33,8 +33,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { QUEUES } from '../lib/queues.js';
 import { deadLetterQueueOutputKey } from '../lib/queue-outputs.js';
 import { LOCAL_AWS } from '../local/aws-env.js';
-import { localQueueName } from '../local/provision.js';
-import { DEFAULT_QUEUE_PREFIX } from '../local/runtime.js';
+import { DEFAULT_QUEUE_PREFIX, localQueueName } from '../local/provision.js';
 
 const QUEUE_NAMES: readonly string[] = QUEUES.map((q) => q.name);
 const MOVE_POLL_MS = 2000;
@@ -153,11 +152,14 @@ export async function moveWithTask(
 ): Promise<number> {
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
   const sourceArn = Attributes!.QueueArn!;
-  await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn }));
+  // The newest task comes first (a DLQ runs one at a time). Until the one started here is listed, the newest is
+  // an earlier one: told apart by its start time, read before starting.
+  const newest = async () => (await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }))).Results?.[0];
+  const earlier = (await newest())?.StartedTimestamp;
+  const { TaskHandle } = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn }));
   for (;;) {
-    // The newest task comes first; a DLQ runs one task at a time, so it is the one just started.
-    const { Results = [] } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
-    const task = Results[0];
+    const listed = await newest();
+    const task = listed && (listed.TaskHandle === TaskHandle || listed.StartedTimestamp !== earlier) ? listed : undefined;
     if (task && task.Status !== 'RUNNING') {
       if (task.Status !== 'COMPLETED') throw new RedriveError(`message move task ${task.Status}${task.FailureReason ? `: ${task.FailureReason}` : ''}`);
       return task.ApproximateNumberOfMessagesMoved ?? 0;
@@ -203,8 +205,8 @@ async function main() {
   const options = parseOptions(process.argv.slice(2));
   const endpoint = process.env.AWS_ENDPOINT_URL_SQS ?? `http://127.0.0.1:${process.env.MAILROOM_SQS_PORT ?? 8789}`;
   const sqs = options.local ? new SQSClient({ endpoint, ...LOCAL_AWS, useQueueUrlAsEndpoint: false }) : new SQSClient({});
-  const cloudFormation = new CloudFormationClient({});
-  const locator = options.local ? localQueues(sqs, endpoint, options.prefix) : stackQueues(sqs, cloudFormation, options.stack);
+  const cloudFormation = options.local ? undefined : new CloudFormationClient({});
+  const locator = cloudFormation ? stackQueues(sqs, cloudFormation, options.stack) : localQueues(sqs, endpoint, options.prefix);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     if (options.list) {
@@ -233,7 +235,7 @@ async function main() {
     }
   } finally {
     sqs.destroy();
-    cloudFormation.destroy();
+    cloudFormation?.destroy();
   }
 }
 

@@ -19,10 +19,13 @@ import { grantItemAccess } from './data-table.js';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
 
+/** Every function's runtime; its bundles target the same Node.js (`nodejs24.x` → esbuild's `node24`). */
+const RUNTIME = Runtime.NODEJS_24_X;
+
 /** How every function is bundled (CDK runs esbuild with these; `npm run bench` bundles with the same to measure). */
 export const APP_FUNCTION_BUNDLING = {
   format: OutputFormat.ESM,
-  target: 'node22',
+  target: RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1'),
   minify: true,
   sourceMap: true,
   sourcesContent: false,
@@ -65,7 +68,7 @@ export class AppFunction extends Construct {
       entry: join(PROJECT_ROOT, props.entry),
       handler: 'handler',
       description: props.description,
-      runtime: Runtime.NODEJS_24_X,
+      runtime: RUNTIME,
       role,
       architecture: Architecture.ARM_64,
       memorySize: props.memoryMb,

@@ -167,10 +167,6 @@ function valueBytes(value: WireValue): number {
 
 const numberBytes = (n: string) => Math.ceil(n.replace(/[^0-9]/g, '').replace(/^0+/, '').length / 2) + 1;
 
-/**
- * Sequential stages of calls: calls whose time intervals overlap (started while another was in flight) are one
- * round trip; each gap with nothing in flight starts the next.
- */
 /** Time during which at least one of the calls was in flight (overlapping calls count once). */
 export function waitingMs(calls: Pick<AwsCall, 'start' | 'end'>[]): number {
   let waiting = 0;
@@ -183,6 +179,10 @@ export function waitingMs(calls: Pick<AwsCall, 'start' | 'end'>[]): number {
   return waiting;
 }
 
+/**
+ * Sequential stages of calls: calls whose time intervals overlap (started while another was in flight) are one
+ * round trip; each gap with nothing in flight starts the next.
+ */
 export function roundTrips(calls: Pick<AwsCall, 'start' | 'end'>[]): number {
   let trips = 0;
   let inFlightUntil = -Infinity;

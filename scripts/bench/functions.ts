@@ -8,13 +8,12 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { build, type BuildOptions } from 'esbuild';
 import { APP_FUNCTION_BUNDLING, AppFunction, PROJECT_ROOT } from '../../lib/constructs/app-function.js';
-import { MailroomStack } from '../../lib/mailroom-stack.js';
+import { synthMailroom } from '../../test/support/synth-stack.js';
 
 export interface DeployedFunction {
   /** The handler module without `functions/` and `.ts`, e.g. http/emails/send. */
@@ -26,15 +25,7 @@ export interface DeployedFunction {
 }
 
 export function deployedFunctions(): DeployedFunction[] {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new MailroomStack(app, 'Bench', {
-    stage: 'bench',
-    corsOrigins: [],
-    logRetention: RetentionDays.ONE_MONTH,
-    auditRetentionDays: 90,
-    version: '0.0.0-bench',
-    sesSendRatePerSecond: 14,
-  });
+  const { stack } = synthMailroom({ stage: 'bench', version: '0.0.0-bench' }, 'Bench');
   const byEntry = new Map<string, DeployedFunction>();
   for (const construct of stack.node.findAll()) {
     if (!(construct instanceof AppFunction) || byEntry.has(construct.entry)) continue;

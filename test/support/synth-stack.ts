@@ -1,4 +1,4 @@
-/** A Mailroom stack synthesized for assertions (bundling skipped: CI runs one real `cdk synth`), with its nested stacks. */
+/** A Mailroom stack synthesized without bundling (for the infra tests and the benchmark; CI runs one real `cdk synth`), with its nested stacks. */
 import { App, NestedStack, type Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { MailroomStack, type MailroomStackProps } from '../../lib/mailroom-stack.js';

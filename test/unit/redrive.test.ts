@@ -83,9 +83,13 @@ describe('redrive on a deployed stack', () => {
   });
 
   it("starts SQS's message move task back to the source queue and waits until it completes", async () => {
+    // Before the start and right after it, the newest task is an earlier one (its count must not be taken for this one's).
+    const earlier: ListMessageMoveTasksResultEntry = { Status: 'COMPLETED', StartedTimestamp: 1, ApproximateNumberOfMessagesMoved: 99 };
     const polls: ListMessageMoveTasksResultEntry[] = [
-      { Status: 'RUNNING', TaskHandle: 'h', ApproximateNumberOfMessagesMoved: 2, ApproximateNumberOfMessagesToMove: 5 },
-      { Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 5, ApproximateNumberOfMessagesToMove: 5 },
+      earlier,
+      earlier,
+      { Status: 'RUNNING', TaskHandle: 'h', StartedTimestamp: 2, ApproximateNumberOfMessagesMoved: 2, ApproximateNumberOfMessagesToMove: 5 },
+      { Status: 'COMPLETED', StartedTimestamp: 2, ApproximateNumberOfMessagesMoved: 5, ApproximateNumberOfMessagesToMove: 5 },
     ];
     const sqs = fake<SQSClient>((command) => {
       if (command instanceof GetQueueAttributesCommand) return { Attributes: { QueueArn: DLQ_ARN } };
@@ -102,10 +106,12 @@ describe('redrive on a deployed stack', () => {
   });
 
   it('fails with the reason of a failed task', async () => {
+    let started = false;
     const sqs = fake<SQSClient>((command) => {
       if (command instanceof GetQueueAttributesCommand) return { Attributes: { QueueArn: DLQ_ARN } };
-      if (command instanceof StartMessageMoveTaskCommand) return { TaskHandle: 'h' };
-      return { Results: [{ Status: 'FAILED', FailureReason: 'AWS.SimpleQueueService.NonExistentQueue' }] };
+      if (command instanceof StartMessageMoveTaskCommand) return (started = true), { TaskHandle: 'h' };
+      // The DLQ's first task: nothing is listed before it starts.
+      return { Results: started ? [{ Status: 'FAILED', StartedTimestamp: 2, FailureReason: 'AWS.SimpleQueueService.NonExistentQueue' }] : [] };
     });
     await expect(moveWithTask(sqs.client, DLQ_URL, { pollMs: 1 })).rejects.toThrow(new RedriveError('message move task FAILED: AWS.SimpleQueueService.NonExistentQueue'));
   });
