@@ -69,7 +69,7 @@ export class Monitoring extends Construct {
   readonly topic: Topic;
   readonly dashboard: Dashboard;
   private readonly stackName: string;
-  /** This stack's alarms, for the dashboard (the nested stacks' would each need an output). */
+  /** Every alarm, for the dashboard's status widget (a nested stack's alarm ARN reaches it through an output CDK adds). */
   private readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -150,7 +150,7 @@ export class Monitoring extends Construct {
     const action = new SnsAction(this.topic);
     alarm.addAlarmAction(action);
     alarm.addOkAction(action);
-    if (Stack.of(scope) === Stack.of(this)) this.alarms.push(alarm);
+    this.alarms.push(alarm);
     return alarm;
   }
 

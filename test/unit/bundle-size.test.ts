@@ -9,7 +9,7 @@ import { APP_FUNCTION_BUNDLING, PROJECT_ROOT } from '../../lib/constructs/app-fu
 import { esbuildOptions } from '../../scripts/bench/functions.js';
 
 const KB = 1024;
-const budgets = { 'functions/http/health/get.ts': 200 * KB, 'functions/http/emails/send.ts': 500 * KB, 'functions/http/lists/subscribe.ts': 500 * KB };
+const budgets: Record<string, number> = { 'functions/http/health/get.ts': 200 * KB, 'functions/http/emails/send.ts': 500 * KB, 'functions/http/lists/subscribe.ts': 500 * KB };
 
 describe('function bundles', () => {
   it('stay within their budgets (minified, as deployed)', async () => {
