@@ -20,7 +20,8 @@ import { restoreObjects, restoreQueues, saveObjects, saveQueues, snapshotPaths }
 import type { ProvisionedQueue } from '../../local/provision.js';
 import { createTeam, type LocalStack } from '../support/local-stack.js';
 import { eventually, expectEventually, sleep } from '../support/http.js';
-import { getEmail, queueAndDlqDepth, sendEmail, sesFrontAt } from './support/fault-stack.js';
+import { getEmail, queueAndDlqDepth, sendEmail } from './support/fault-stack.js';
+import { sesFrontAt } from '../support/ses-front.js';
 
 const TABLE_NAME = 'mailroom-restart';
 const QUEUE_PREFIX = 'restart';

@@ -8,7 +8,8 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTeam } from '../support/local-stack.js';
 import { expectEventually } from '../support/http.js';
-import { getEmail, queueAndDlqDepth, redrive, sendEmail, sesFront, startFaultStack, type FaultStack } from './support/fault-stack.js';
+import { getEmail, queueAndDlqDepth, redrive, sendEmail, startFaultStack, type FaultStack } from './support/fault-stack.js';
+import { sesFront } from '../support/ses-front.js';
 
 vi.mock('../../lib/queues.js', (importOriginal) =>
   import('./support/queue-changes.js').then(({ queuesWith }) => queuesWith(importOriginal, { send: { backoff: { baseSeconds: 1, maxSeconds: 1 } } })),

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SEND_LEASE_MS } from '../../functions/domain/deliver-email.js';
 import { createTeam } from '../support/local-stack.js';
 import { eventually, expectEventually } from '../support/http.js';
-import { getEmail, queueAndDlqDepth, sendEmail, sesFront, startFaultStack, startWorkerProcess, type FaultStack, type WorkerProcess } from './support/fault-stack.js';
+import { getEmail, queueAndDlqDepth, sendEmail, startFaultStack, startWorkerProcess, type FaultStack, type WorkerProcess } from './support/fault-stack.js';
+import { sesFront } from '../support/ses-front.js';
 
 vi.mock('../../lib/queues.js', (importOriginal) =>
   // Visibility timeout = 6 × consumer timeout = 3 s.

@@ -11,6 +11,7 @@ import { documentClient } from '../../functions/shared/clients.js';
 import { deliverEmail } from '../../functions/domain/deliver-email.js';
 import { applySesEvent } from '../../functions/domain/ses-events.js';
 import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { sesFront } from '../support/ses-front.js';
 
 const crash = vi.hoisted(() => ({ afterSesAccepted: 0 }));
 vi.mock('../../functions/repositories/emails.js', async (importOriginal) => {
@@ -60,10 +61,7 @@ async function accepted(subject: string): Promise<{ id: string; job: SendJob }> 
   }
 }
 
-async function timesCaptured(subject: string): Promise<number> {
-  const store = (await (await fetch(`${endpoints().ses}/store`)).json()) as { emails: { subject: string }[] };
-  return store.emails.filter((e) => e.subject === subject).length;
-}
+const timesCaptured = sesFront.timesSent;
 
 const get = async (id: string) => (await call(stack.url, 'GET', `/v1/emails/${id}`, { key })).body;
 

@@ -9,6 +9,7 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { LOCAL_AWS } from '../../local/aws-env.js';
 import { endpoints } from '../support/local-stack.js';
 import { eventually } from '../support/http.js';
+import { sesFrontAt } from '../support/ses-front.js';
 
 const front = endpoints().ses;
 // One attempt per call: the tests count what the front received, not what the SDK's retries add.
@@ -33,12 +34,7 @@ async function admin(method: string, path: string, body?: unknown) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
-const callsTo = async (to: string) => (await admin('GET', `/_mailroom/send-calls?recipient=${encodeURIComponent(to)}`)).body.calls as any[];
-
-async function timesCaptured(subject: string): Promise<number> {
-  const store = (await (await fetch(`${front}/store`)).json()) as { emails: { subject: string }[] };
-  return store.emails.filter((e) => e.subject === subject).length;
-}
+const { calls: callsTo, timesSent: timesCaptured } = sesFrontAt(() => front);
 
 describe('SES front faults', () => {
   it('throttles the next N matching calls with 429 TooManyRequestsException, then accepts; other recipients are untouched', async () => {

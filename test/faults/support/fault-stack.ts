@@ -15,7 +15,6 @@ import type { ProvisionedQueue } from '../../../local/provision.js';
 import type { QueueName } from '../../../lib/queues.js';
 import { call, endpoints, type LocalStack } from '../../support/local-stack.js';
 import { depth } from '../../../scripts/redrive.js';
-import { FAULT_KINDS } from '../../../local/ses-front.js';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
@@ -98,48 +97,6 @@ export const getEmail = async (stack: Pick<LocalStack, 'url'>, key: string, id: 
 
 /** Messages in a queue and its DLQ, visible or in flight: 0 once every message was handled and acknowledged. */
 export const queueAndDlqDepth = async (sqs: SQSClient, queue: Pick<ProvisionedQueue, 'url' | 'dlqUrl'>) => (await depth(sqs, queue.url)) + (await depth(sqs, queue.dlqUrl));
-
-export type SesFault = (typeof FAULT_KINDS)[number];
-
-/** One SendEmail call as the SES front logged it (local/ses-front.ts). */
-export interface SendCall {
-  destination: string[];
-  fault?: SesFault;
-  status: 'pending' | 'accepted' | 'refused' | 'dropped';
-  answered: boolean;
-  messageId?: string;
-}
-
-/** The admin routes of the SES front at `endpoint`: faults for the next calls to one recipient, and the calls it received. */
-export function sesFrontAt(endpoint: () => string) {
-  return {
-    async inject(fault: SesFault, recipient: string, count = 1): Promise<string> {
-      const res = await fetch(`${endpoint()}/_mailroom/faults`, { method: 'POST', body: JSON.stringify({ fault, recipient, count }) });
-      if (res.status !== 200) throw new Error(`fault not injected: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { id: string }).id;
-    },
-    async clear(id: string): Promise<void> {
-      await fetch(`${endpoint()}/_mailroom/faults/${id}`, { method: 'DELETE' });
-    },
-    async calls(recipient: string): Promise<SendCall[]> {
-      const res = await fetch(`${endpoint()}/_mailroom/send-calls?recipient=${encodeURIComponent(recipient)}`);
-      return ((await res.json()) as { calls: SendCall[] }).calls;
-    },
-    /** How many times the SES mailbox captured a mail with this subject: how many times it was really sent. */
-    async timesSent(subject: string): Promise<number> {
-      const store = (await (await fetch(`${endpoint()}/store`)).json()) as { emails: { subject: string }[] };
-      return store.emails.filter((e) => e.subject === subject).length;
-    },
-    /** The subject of a mail SES accepted. */
-    async subjectOf(messageId: string): Promise<string | undefined> {
-      const res = await fetch(`${endpoint()}/_mailroom/messages/${messageId}`);
-      return ((await res.json()) as { mail: { commonHeaders: { subject?: string } } }).mail.commonHeaders.subject;
-    },
-  };
-}
-
-/** The SES front of the shared emulators. */
-export const sesFront = sesFrontAt(() => endpoints().ses);
 
 /** `npm run redrive -- <args>` against the local queues of `stack`, as an operator runs it. */
 export function redrive(stack: Pick<FaultStack, 'prefix'>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
