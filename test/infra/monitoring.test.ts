@@ -2,39 +2,17 @@
  * Alarms, the alarm topic, the dashboard and the automatic pause settings, asserted on the synthesized templates
  * (bundling skipped, as in stack.test.ts).
  */
-import { synthMailroom } from '../support/synth-stack.js';
+import { synthMailroom, type Resource } from '../support/synth-stack.js';
 import { describe, expect, it } from 'vitest';
-import { NestedStack, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import type { MailroomStackProps } from '../../lib/mailroom-stack.js';
 import { QUEUES } from '../../lib/queues.js';
 import { ROUTES } from '../../lib/routes.js';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../../lib/metric-names.js';
 import { autoPauseEnvironment, DEFAULT_AUTO_PAUSE, parseAutoPause } from '../../lib/auto-pause.js';
 
-type Resource = { Type: string; Properties?: any };
-interface Synthesized {
-  name: string;
-  template: Template;
-  /** How the parent stack passes each of this nested stack's parameters (undefined for the parent). */
-  parameters?: Record<string, unknown>;
-}
-
 function synth(props: Partial<MailroomStackProps>) {
-  const { stack, stacks: synthesized } = synthMailroom({ corsOrigins: [], defaultSendingDomain: undefined, ...props });
-  const parent = Template.fromStack(stack);
-  const nested = synthesized.filter((s): s is NestedStack => NestedStack.isNestedStack(s));
-  const stacks: Synthesized[] = [
-    { name: stack.node.path, template: parent },
-    ...nested.map((n) => ({
-      name: n.node.path,
-      template: Template.fromStack(n),
-      parameters: parent.toJSON().Resources[Stack.of(stack).getLogicalId(n.nestedStackResource!)].Properties.Parameters,
-    })),
-  ];
-  const all = (type: string) =>
-    stacks.flatMap((s) => Object.entries(s.template.findResources(type) as Record<string, Resource>).map(([id, r]) => ({ stack: s, id, ...r })));
-  return { stacks, parent, all };
+  const synthesized = synthMailroom({ corsOrigins: [], defaultSendingDomain: undefined, ...props });
+  return { stacks: synthesized.templates(), parent: synthesized.templates()[0]!.template, all: synthesized.resources };
 }
 
 const deployed = synth({ alarmEmail: 'ops@example.com', autoPause: { bounceRate: 0.04, complaintRate: 0.002, minSends: 100 } });

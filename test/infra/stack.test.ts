@@ -1,9 +1,8 @@
 /**
  * Assertions on the synthesized templates (bundling skipped for speed; CI runs one real `cdk synth`).
  */
-import { synthMailroom } from '../support/synth-stack.js';
+import { CDK_PROVIDER, synthMailroom } from '../support/synth-stack.js';
 import { describe, expect, it } from 'vitest';
-import { Template } from 'aws-cdk-lib/assertions';
 import { ROUTES, type RouteDefinition } from '../../lib/routes.js';
 import { QUEUES, visibilityTimeoutSeconds } from '../../lib/queues.js';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from '../../functions/shared/config.js';
@@ -12,26 +11,12 @@ import { campaignStateMachineDefinition } from '../../lib/campaign-state-machine
 /** Headroom under CloudFormation's 500-resource limit that every stack must keep. */
 const MAX_RESOURCES_PER_STACK = 400;
 
-function synth(stage: string) {
-  const { stack, stacks } = synthMailroom({ stage }, `Test-${stage}`);
-  return { stack, templates: stacks.map((s) => ({ name: s.node.path, template: Template.fromStack(s) })) };
-}
-
+const synth = (stage: string) => synthMailroom({ stage }, `Test-${stage}`);
 const prod = synth('prod');
-type Resource = { Type: string; Properties?: any; DeletionPolicy?: string };
-const all = (type: string) =>
-  prod.templates.flatMap(({ name, template }) =>
-    Object.entries(template.findResources(type) as Record<string, Resource>).map(([id, r]) => ({ stack: name, id, ...r })),
-  );
-
-/**
- * CDK's own providers are not app functions: AwsCustomResource (activating the receipt rule set) and the
- * bucket notifications handler (S3 events of the media bucket).
- */
-const CDK_CUSTOM_RESOURCE_PROVIDER = /^(AWS679f53fac002430cb0da5b7982bd2287|BucketNotificationsHandler050a0587b7544547bf325f094a3db834)/;
+const all = (type: string) => prod.resources(type).map((r) => ({ ...r, stack: r.stack.name }));
 
 describe('Lambda functions', () => {
-  const functions = all('AWS::Lambda::Function').filter((f) => !CDK_CUSTOM_RESOURCE_PROVIDER.test(f.id));
+  const functions = all('AWS::Lambda::Function').filter((f) => !CDK_PROVIDER.test(f.id));
 
   it('one per route, plus the fallback, one per queue consumer, the SES receipt action and the campaign step', () => {
     expect(functions).toHaveLength(ROUTES.length + 1 + QUEUES.length + 1 + 1);
@@ -134,7 +119,7 @@ describe('HTTP API', () => {
   });
 
   it('keeps every stack well under the 500-resource CloudFormation limit', () => {
-    for (const { name, template } of prod.templates) {
+    for (const { name, template } of prod.templates()) {
       const count = Object.keys(template.toJSON().Resources).length;
       expect(count, name).toBeLessThan(MAX_RESOURCES_PER_STACK);
     }
@@ -299,7 +284,7 @@ describe('data', () => {
 
   it('a dev stage can be torn down with its data', () => {
     const dev = synth('dev');
-    const tables = dev.templates.flatMap(({ template }) => Object.values(template.findResources('AWS::DynamoDB::GlobalTable')));
+    const tables = dev.templates().flatMap(({ template }) => Object.values(template.findResources('AWS::DynamoDB::GlobalTable')));
     expect(tables[0]!.DeletionPolicy).toBe('Delete');
   });
 

@@ -1,7 +1,21 @@
 /** A Mailroom stack synthesized without bundling (for the infra tests and the benchmark; CI runs one real `cdk synth`), with its nested stacks. */
-import { App, NestedStack, type Stack } from 'aws-cdk-lib';
+import { App, NestedStack, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { MailroomStack, type MailroomStackProps } from '../../lib/mailroom-stack.js';
+
+/** CDK's own deploy-time providers, not app functions: AwsCustomResource (activating the receipt rule set) and the bucket notifications handler. */
+export const CDK_PROVIDER = /^(AWS679f53fac002430cb0da5b7982bd2287|BucketNotificationsHandler050a0587b7544547bf325f094a3db834)/;
+
+export type Resource = { Type: string; Properties?: any; DeletionPolicy?: string };
+
+export interface SynthesizedTemplate {
+  /** The stack's construct path. */
+  name: string;
+  template: Template;
+  /** How the parent stack passes each of this nested stack's parameters (undefined for the parent). */
+  parameters?: Record<string, unknown>;
+}
 
 export function synthMailroom(props: Partial<MailroomStackProps> = {}, id = 'Test-prod') {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -15,6 +29,25 @@ export function synthMailroom(props: Partial<MailroomStackProps> = {}, id = 'Tes
     sesSendRatePerSecond: 14,
     ...props,
   });
-  const stacks: Stack[] = [stack, ...stack.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c))];
-  return { app, stack, stacks };
+  const nested = stack.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c));
+  const stacks: Stack[] = [stack, ...nested];
+  let synthesized: SynthesizedTemplate[] | undefined;
+  /** Every stack's template, the parent first (synthesized on first use: the benchmark reads only the construct tree). */
+  const templates = () => {
+    if (synthesized) return synthesized;
+    const parent = Template.fromStack(stack);
+    synthesized = [
+      { name: stack.node.path, template: parent },
+      ...nested.map((n) => ({
+        name: n.node.path,
+        template: Template.fromStack(n),
+        parameters: parent.toJSON().Resources[stack.getLogicalId(n.nestedStackResource!)].Properties.Parameters,
+      })),
+    ];
+    return synthesized;
+  };
+  /** Every resource of `type` in any of the templates, with the template it is in and its logical id. */
+  const resources = (type: string) =>
+    templates().flatMap((t) => Object.entries(t.template.findResources(type) as Record<string, Resource>).map(([logicalId, r]) => ({ stack: t, id: logicalId, ...r })));
+  return { app, stack, stacks, templates, resources };
 }
