@@ -43,7 +43,8 @@ export async function provisionTable(client: DynamoDBClient, tableName: string):
             { AttributeName: index.partitionKey, KeyType: 'HASH' },
             { AttributeName: index.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection:
+            index.projection.type === 'INCLUDE' ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.nonKeyAttributes] } : { ProjectionType: 'ALL' },
         })),
       }),
     );

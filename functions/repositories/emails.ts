@@ -1,7 +1,8 @@
 /**
  * Emails and their event timelines. Access patterns: get by id (API, sender, events worker), a team's
  * emails newest first with filters, an email's timeline oldest first, conditional status moves.
- *   email: pk EMAIL#<id> sk EMAIL          gsi1pk TEAM#<team>#EMAILS gsi1sk <id>
+ *   email: pk EMAIL#<id> sk EMAIL          gsi2pk TEAM#<team>#EMAILS gsi2sk <id>   (emailsByTeam: projects only
+ *          recipient_addresses and tags, which never change, so status writes cost no index write)
  *   event: pk EMAIL#<id> sk EVENT#<iso>#<dedupe key>
  * Bodies and attachments travel in the send job or live in S3 (payload_key); the item holds metadata only.
  * The acceptance and the send are on the email item itself (created_at, sent_at), so the timeline shows
@@ -16,7 +17,7 @@ import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import type { Email, EmailEvent, EmailStatus, ListEmailsQuery, RecipientOutcome } from '../schemas/emails.js';
 import { STATUS_RANK } from '../domain/email-status.js';
-import { batchGetAll, listCollection, nowIso, queryAllWithPrefix, tableName, withoutNulls, type ItemFilter, type Page, newOwnedItemPut, conditionalUpdate } from './table.js';
+import { batchGetAll, itemsOfIndexEntries, listCollection, nowIso, queryAllWithPrefix, tableName, withoutNulls, type ItemFilter, type Page, newOwnedItemPut, conditionalUpdate } from './table.js';
 
 const emailKey = (id: string) => ({ pk: `EMAIL#${id}`, sk: 'EMAIL' });
 const teamEmailsPartition = (teamId: string) => `TEAM#${teamId}#EMAILS`;
@@ -85,7 +86,7 @@ export async function createEmail(email: NewEmail): Promise<StoredEmail> {
     recipient_addresses: email.recipients.map((r) => r.email),
   };
   await documentClient.send(
-    new PutCommand(newOwnedItemPut(emailKey(email.id), { partition: teamEmailsPartition(email.team_id), sortKey: email.id }, item)),
+    new PutCommand(newOwnedItemPut(emailKey(email.id), { partition: teamEmailsPartition(email.team_id), sortKey: email.id, index: 'emailsByTeam' }, item)),
   );
   return toStored(item);
 }
@@ -106,9 +107,12 @@ export async function getTeamEmail(teamId: string, id: string): Promise<StoredEm
   return email;
 }
 
+/**
+ * A team's emails, newest first. The index filters on what it projects (recipients, tags); each page's emails are
+ * then read whole in one consistent batch, and the status filter applies to what was read (the index has no status).
+ */
 export function listTeamEmails(teamId: string, query: ListEmailsQuery): Promise<Page<Email>> {
   const filters: ItemFilter[] = [];
-  if (query.status) filters.push({ path: 'status', op: '=', value: query.status });
   // recipient_addresses is a flat lowercased copy, so contains() matches a whole address.
   if (query.recipient) filters.push({ path: 'recipient_addresses', op: 'contains', value: query.recipient });
   if (query.tag) {
@@ -116,8 +120,12 @@ export function listTeamEmails(teamId: string, query: ListEmailsQuery): Promise<
     filters.push({ path: ['tags', key], op: '=', value });
   }
   return listCollection(
-    { partition: teamEmailsPartition(teamId), timeRange: { kind: 'email', since: query.since, until: query.until }, filters },
-    { limit: query.limit, cursor: query.cursor },
+    { partition: teamEmailsPartition(teamId), index: 'emailsByTeam', timeRange: { kind: 'email', since: query.since, until: query.until }, filters },
+    {
+      limit: query.limit,
+      cursor: query.cursor,
+      pageItems: async (entries) => (await itemsOfIndexEntries(entries)).filter((item) => !query.status || item.status === query.status),
+    },
     (item) => publicEmail(toStored(item)),
   );
 }

@@ -6,7 +6,7 @@ import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
 import { idBoundary, type IdKind } from '../shared/ids.js';
 
-import { TABLE_SCHEMA } from '../shared/table-schema.js';
+import { TABLE_SCHEMA, type IndexName } from '../shared/table-schema.js';
 
 export { TABLE_SCHEMA };
 
@@ -41,12 +41,19 @@ export function decodeCursor(cursor: string | undefined, partitionAttr: string, 
 }
 
 /**
- * One page of a newest-first query. With a filter, DynamoDB may return fewer items than asked for per read,
- * so keep reading until the page is full or the collection ends.
+ * What becomes of each query read before it is mapped: the items that belong on the page, in order, at most
+ * as many as it was given (e.g. the full items behind a projected index's entries, some of them dropped).
+ */
+export type PageItems = (items: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
+
+/**
+ * One page of a newest-first query. With a filter (DynamoDB's or `pageItems`), a read may yield fewer items than
+ * asked for, so keep reading until the page is full or the collection ends. Every item a read returns is
+ * consumed, so the cursor (the last key read) never skips or repeats one.
  */
 export async function queryPage<T>(
   input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit'>,
-  options: { limit: number; cursor?: string; partitionAttr: string; partitionValue: string },
+  options: { limit: number; cursor?: string; partitionAttr: string; partitionValue: string; pageItems?: PageItems },
   map: (item: Record<string, unknown>) => T,
 ): Promise<Page<T>> {
   const data: T[] = [];
@@ -62,7 +69,8 @@ export async function queryPage<T>(
         Limit: options.limit - data.length,
       }),
     );
-    for (const item of result.Items ?? []) data.push(map(item));
+    const items = result.Items ?? [];
+    for (const item of options.pageItems ? await options.pageItems(items) : items) data.push(map(item));
     lastKey = result.LastEvaluatedKey;
     startKey = lastKey;
   } while (lastKey && data.length < options.limit);
@@ -77,16 +85,18 @@ export interface ItemFilter {
 }
 
 /**
- * One page of a collection, newest first: an owner's items on the byOwner index (gsi1) or, with
+ * One page of a collection, newest first: an owner's items on an index (byOwner, gsi1, unless told) or, with
  * `index: 'table'`, a partition of the table itself. Sort keys are time-sortable ids of `timeRange.kind`,
- * so a time range is a key range; filters are applied by DynamoDB after the key condition.
+ * so a time range is a key range; filters are applied by DynamoDB after the key condition, so on an index
+ * that does not project ALL they may only read its projected attributes.
  */
 export function listCollection<T>(
-  query: { partition: string; index?: 'byOwner' | 'table'; timeRange?: { kind: IdKind; since?: string; until?: string }; sortPrefix?: string; filters?: ItemFilter[] },
-  options: { limit: number; cursor?: string },
+  query: { partition: string; index?: IndexName | 'table'; timeRange?: { kind: IdKind; since?: string; until?: string }; sortPrefix?: string; filters?: ItemFilter[] },
+  options: { limit: number; cursor?: string; pageItems?: PageItems },
   map: (item: Record<string, unknown>) => T,
 ): Promise<Page<T>> {
-  const keys = query.index === 'table' ? { indexName: undefined, partitionKey: TABLE_SCHEMA.partitionKey, sortKey: TABLE_SCHEMA.sortKey } : TABLE_SCHEMA.indexes.byOwner;
+  const keys =
+    query.index === 'table' ? { indexName: undefined, partitionKey: TABLE_SCHEMA.partitionKey, sortKey: TABLE_SCHEMA.sortKey } : TABLE_SCHEMA.indexes[query.index ?? 'byOwner'];
   const names: Record<string, string> = { '#pk': keys.partitionKey };
   const values: Record<string, unknown> = { ':pk': query.partition };
   let keyCondition = '#pk = :pk';
@@ -128,14 +138,14 @@ export function listCollection<T>(
 }
 
 /**
- * The Put of a new item that is listed in its owner's collection (byOwner index, sorted by `sortKey`);
- * it fails if the key is taken, so a retried create never overwrites. Nulls are stored as absent.
+ * The Put of a new item that is listed in its owner's collection (on `owner.index`, byOwner unless told, sorted
+ * by `sortKey`); it fails if the key is taken, so a retried create never overwrites. Nulls are stored as absent.
  */
-export function newOwnedItemPut(key: { pk: string; sk: string }, owner: { partition: string; sortKey: string }, item: object) {
-  const { byOwner } = TABLE_SCHEMA.indexes;
+export function newOwnedItemPut(key: { pk: string; sk: string }, owner: { partition: string; sortKey: string; index?: IndexName }, item: object) {
+  const index = TABLE_SCHEMA.indexes[owner.index ?? 'byOwner'];
   return {
     TableName: tableName(),
-    Item: withoutNulls({ ...key, [byOwner.partitionKey]: owner.partition, [byOwner.sortKey]: owner.sortKey, ...item }),
+    Item: withoutNulls({ ...key, [index.partitionKey]: owner.partition, [index.sortKey]: owner.sortKey, ...item }),
     ConditionExpression: 'attribute_not_exists(pk)',
   };
 }
@@ -291,6 +301,14 @@ export async function batchGetAll(keys: Record<string, unknown>[]): Promise<Reco
     if (pending?.length) throw Object.assign(new Error('BatchGetItem kept returning unprocessed keys'), { name: 'ThrottlingException' });
   }
   return items;
+}
+
+/** The table items behind index entries (consistent reads), in the entries' order; an entry whose item is gone is left out. */
+export async function itemsOfIndexEntries(entries: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+  const { partitionKey, sortKey } = TABLE_SCHEMA;
+  const keyOf = (item: Record<string, unknown>) => JSON.stringify([item[partitionKey], item[sortKey]]);
+  const items = new Map((await batchGetAll(entries.map((entry) => ({ [partitionKey]: entry[partitionKey], [sortKey]: entry[sortKey] })))).map((item) => [keyOf(item), item]));
+  return entries.flatMap<Record<string, unknown>>((entry) => items.get(keyOf(entry)) ?? []);
 }
 
 type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
