@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import { sendToQueue } from '../shared/queue/producer.js';
 import { deterministicId } from '../shared/ids.js';
+import { currentBatch } from '../shared/queue/batch-scope.js';
 import { WebhookEventType, type Webhook, type WebhookPayload } from '../schemas/webhooks.js';
 import { allTeamWebhooks } from '../repositories/webhooks.js';
 
@@ -40,6 +41,9 @@ export function wantsEvent(webhook: Webhook, event: PlatformEvent): boolean {
   return true;
 }
 
+/** The team's webhooks, read once per queue batch: a batch of one team's emails asks once. */
+const teamWebhooks = (teamId: string) => currentBatch()?.memo(`webhooks:${teamId}`, () => allTeamWebhooks(teamId)) ?? allTeamWebhooks(teamId);
+
 /**
  * Queues the events some webhook of their team wants; the others go nowhere. Reading the team's webhooks here
  * (one query per team) costs a fraction of an SQS message and spares the fan-out an invocation, for the many
@@ -48,7 +52,7 @@ export function wantsEvent(webhook: Webhook, event: PlatformEvent): boolean {
  */
 export async function publishEvents(events: PlatformEvent[]): Promise<void> {
   const teams = [...new Set(events.map((event) => event.team_id))];
-  const webhooksOf = new Map(await Promise.all(teams.map(async (teamId) => [teamId, await allTeamWebhooks(teamId)] as const)));
+  const webhooksOf = new Map(await Promise.all(teams.map(async (teamId) => [teamId, await teamWebhooks(teamId)] as const)));
   const wanted = events.filter((event) => webhooksOf.get(event.team_id)!.some((webhook) => wantsEvent(webhook, event)));
   if (wanted.length) await sendToQueue('webhook-fanout', wanted);
 }

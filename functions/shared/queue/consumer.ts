@@ -3,7 +3,8 @@
  * only failed records are redelivered; a failed record's visibility is extended exponentially by attempt
  * (SQS alone would redeliver it after a fixed visibility timeout), or by the delay a RetryLater asks for,
  * until the redrive policy moves it to the DLQ. A record that fails its last allowed delivery is counted as a
- * DlqMove; the batch's metrics are published when the batch ends.
+ * DlqMove. Each batch has a BatchScope (batch-scope.ts): what its records collected is written once they are
+ * done, before the partial-failure response; then the batch's metrics are published.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
@@ -15,21 +16,9 @@ import { logger } from '../logger.js';
 import { countMetricBy, publishMetrics } from '../metrics.js';
 import { RetryLater } from './retry-later.js';
 import { backoffSeconds, queueByName, type QueueName } from '../../../lib/queues.js';
+import { inBatch, openBatch, type BatchScope } from './batch-scope.js';
 
-/** Lives for one batch: records of the same batch share reads (one lookup per team, not one per record). */
-export interface BatchScope {
-  memo<T>(key: string, load: () => Promise<T>): Promise<T>;
-}
-
-function batchScope(): BatchScope {
-  const loads = new Map<string, Promise<unknown>>();
-  return {
-    memo<T>(key: string, load: () => Promise<T>) {
-      if (!loads.has(key)) loads.set(key, load());
-      return loads.get(key) as Promise<T>;
-    },
-  };
-}
+export type { BatchScope } from './batch-scope.js';
 
 export function queueConsumer<S extends z.ZodType>(
   queueName: QueueName,
@@ -63,9 +52,16 @@ export function queueConsumer<S extends z.ZodType>(
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     logger.addContext(context);
     // A batch where every record failed is reported like any other partial failure, not thrown.
-    const batch = batchScope();
+    const batch = openBatch();
     try {
-      return await processPartialResponse(event, (record: SQSRecord) => processRecord(record, batch), processor, { context, throwOnFullBatchFailure: false });
+      return await inBatch(batch, async () => {
+        try {
+          return await processPartialResponse(event, (record: SQSRecord) => processRecord(record, batch), processor, { context, throwOnFullBatchFailure: false });
+        } finally {
+          // Also what failed records collected: it was claimed, and a redelivery would not collect it again.
+          await batch.flush();
+        }
+      });
     } finally {
       publishMetrics();
     }
