@@ -5,14 +5,13 @@
  * and handed to the send queue; the sender worker does the rest.
  */
 import { config } from '../shared/config.js';
-import { ApiError } from '../shared/errors.js';
+import { ApiError, notFound } from '../shared/errors.js';
 import { countMetric } from '../shared/metrics.js';
 import { deterministicId, newId } from '../shared/ids.js';
 import { formatAddress, MAX_ATTACHMENT_BYTES, MAX_STORED_ATTACHMENT_BYTES, type Attachment, type Address, type RecipientOutcome, type SendEmailBody } from '../schemas/emails.js';
 import { appendEmailEvent, cancelScheduledEmail, createEmail, markFailed, publicEmail, type EmailThreading } from '../repositories/emails.js';
-import { findSuppressed } from '../repositories/suppressions.js';
+import { findTeamAndSuppressed } from '../repositories/suppressions.js';
 import { consumeSendQuota, refundSendQuota } from '../repositories/send-quotas.js';
-import { getTeam } from '../repositories/teams.js';
 import { findVerifiedSendingDomain } from '../repositories/domains.js';
 import { attachmentKey, copyMediaToMail, payloadKey, putEmailPayload, type AttachmentCopy, type EmailPayload } from '../repositories/mail-store.js';
 import { enqueueSendJobs, INLINE_PAYLOAD_MAX_BYTES, sendDelaySeconds, type SendJob } from './send-queue.js';
@@ -189,7 +188,8 @@ export async function acceptEmails(
   const domainChecks: DomainChecks = new Map();
   // Every read at once: the team, the suppressions and each from domain (prepare() finds the domain checks under way).
   for (const body of bodies) checkFrom(teamId, body.from, domainChecks).catch(() => undefined);
-  const [team, suppressedMap] = await Promise.all([getTeam(teamId), findSuppressed(teamId, allAddresses)]);
+  const { team, suppressed: suppressedMap } = await findTeamAndSuppressed(teamId, allAddresses);
+  if (!team) throw notFound('Team');
   if (team.sending_paused) throw new ApiError('sending_paused', team.sending_paused.message, { details: { sending_paused: team.sending_paused } });
   const suppressed = new Set(suppressedMap.keys());
   const acceptedAt = Date.now();

@@ -28,8 +28,11 @@ export interface RateLimited {
 }
 
 /** Counts one request; answers the usage of each window (the subject's, then the key's) as they stand after it. */
+const windowStartOf = (nowMs: number, windowSeconds: number) => Math.floor(nowMs / 1000 / windowSeconds) * windowSeconds;
+const counterKey = (counted: RateLimited, windowStart: number) => ({ pk: `RATE#${counted.subject}`, sk: String(windowStart) });
+
 export async function consumeRequest(counted: RateLimited, windowSeconds: number, nowMs: number): Promise<WindowUsage[]> {
-  const windowStart = Math.floor(nowMs / 1000 / windowSeconds) * windowSeconds;
+  const windowStart = windowStartOf(nowMs, windowSeconds);
   const reset = windowStart + windowSeconds;
   const keyAttr = counted.key && `k_${counted.key.id}`;
   const usage = (item: Record<string, unknown>, admitted: boolean): WindowUsage[] => {
@@ -41,7 +44,7 @@ export async function consumeRequest(counted: RateLimited, windowSeconds: number
     const { Attributes = {} } = await documentClient.send(
       new UpdateCommand({
         TableName: tableName(),
-        Key: { pk: `RATE#${counted.subject}`, sk: String(windowStart) },
+        Key: counterKey(counted, windowStart),
         UpdateExpression: `ADD hits :one${keyAttr ? ', #key :one' : ''} SET expires_at = :expires`,
         ConditionExpression: `(attribute_not_exists(hits) OR hits < :limit)${keyAttr ? ' AND (attribute_not_exists(#key) OR #key < :keyLimit)' : ''}`,
         ...(keyAttr && { ExpressionAttributeNames: { '#key': keyAttr } }),
@@ -55,4 +58,19 @@ export async function consumeRequest(counted: RateLimited, windowSeconds: number
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     return usage(error.Item ? unmarshall(error.Item) : {}, false);
   }
+}
+
+/** Takes back one admitted request of the window `nowMs` fell in (counted before its key was verified, and the key failed). */
+export async function refundRequest(counted: RateLimited, windowSeconds: number, nowMs: number): Promise<void> {
+  const keyAttr = counted.key && `k_${counted.key.id}`;
+  await documentClient.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: counterKey(counted, windowStartOf(nowMs, windowSeconds)),
+      UpdateExpression: `ADD hits :minus${keyAttr ? ', #key :minus' : ''}`,
+      ConditionExpression: 'attribute_exists(hits)',
+      ...(keyAttr && { ExpressionAttributeNames: { '#key': keyAttr } }),
+      ExpressionAttributeValues: { ':minus': -1 },
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 /**
- * A team's suppression list. Access patterns: which of these recipients are suppressed (one BatchGetItem),
+ * A team's suppression list. Access patterns: which of these recipients are suppressed (one BatchGetItem, with
+ * the team itself when accepting mail),
  * list newest first, add (first reason wins), remove.
  *   entry: pk SUPPRESS#<team> sk <address>   gsi1pk TEAM#<team>#SUPPRESSIONS gsi1sk <created_at>#<address>
  */
@@ -8,6 +9,8 @@ import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import type { Suppression } from '../schemas/suppressions.js';
+import type { Team } from '../schemas/teams.js';
+import { teamLookup } from './teams.js';
 import { TABLE_SCHEMA, batchGetAll, nowIso, listOwnerCollection, tableName, withoutNulls, type Page } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
@@ -23,6 +26,17 @@ function toSuppression(item: Record<string, unknown>): Suppression {
 export async function findSuppressed(teamId: string, addresses: string[]): Promise<Map<string, Suppression>> {
   const items = await batchGetAll([...new Set(addresses)].map((a) => entryKey(teamId, a)));
   return new Map(items.map((item) => [String(item.email), toSuppression(item)]));
+}
+
+/** The team (if active) and which of `addresses` it suppressed, in one consistent BatchGetItem: what accepting mail reads before it writes. */
+export async function findTeamAndSuppressed(teamId: string, addresses: string[]): Promise<{ team: Team | undefined; suppressed: Map<string, Suppression> }> {
+  const team = teamLookup(teamId);
+  const items = await batchGetAll([team.key, ...[...new Set(addresses)].map((a) => entryKey(teamId, a))]);
+  const isTeam = (item: Record<string, unknown>) => item.pk === team.key.pk && item.sk === team.key.sk;
+  return {
+    team: team.read(items.find(isTeam)),
+    suppressed: new Map(items.filter((item) => !isTeam(item)).map((item) => [String(item.email), toSuppression(item)])),
+  };
 }
 
 /** Adds the address unless it is already suppressed (the first reason is kept); true if it was added. */

@@ -72,9 +72,16 @@ export async function createTeam(
 }
 
 /** Active team by id, or undefined (deleted teams do not exist for the API). */
+/** The team's key and how to read its item: for a caller that fetches it in one BatchGetItem with other items. */
+export const teamLookup = (id: string) => ({
+  key: teamKey(id),
+  read: (item: Record<string, unknown> | undefined) => (item && item.status === 'active' ? toTeam(item) : undefined),
+});
+
 export async function findTeam(id: string): Promise<Team | undefined> {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: teamKey(id), ConsistentRead: true }));
-  return Item && Item.status === 'active' ? toTeam(Item) : undefined;
+  const lookup = teamLookup(id);
+  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: lookup.key, ConsistentRead: true }));
+  return lookup.read(Item);
 }
 
 export async function getTeam(id: string): Promise<Team> {

@@ -151,3 +151,36 @@ describe('per-team limit (RATE_LIMIT_PER_TEAM)', () => {
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
 });
+
+describe('a key this process authenticated before (counted while the key is read)', () => {
+  afterAll(() => {
+    if (saved.perTeam === undefined) delete process.env.RATE_LIMIT_PER_TEAM;
+    else process.env.RATE_LIMIT_PER_TEAM = saved.perTeam;
+  });
+
+  it('answers 401 to a wrong secret or a revoked key, and counts neither against the team', async () => {
+    const { adminKey } = await createTeam(stack, 'rl-known');
+    // The team's window binds for the admin key, so its remaining count shows every request the team was charged.
+    process.env.RATE_LIMIT_PER_TEAM = '100';
+    const key = await keyWith(adminKey, { name: 'known', scopes: ['send', 'read'], rate_limit: 5 });
+    const teamRemaining = async () => limitHeaders(await call(stack.url, 'GET', '/v1/me', { key: adminKey })).remaining;
+    const before = await teamRemaining();
+    expect(limitHeaders(await call(stack.url, 'GET', '/v1/me', { key: key.key }))).toMatchObject({ limit: 5, remaining: 4 });
+
+    // Same key id, another secret: the process knows the key, so it counts while reading it, then takes the count back.
+    const forged = `${key.key.slice(0, 'mr_'.length + 26 + 1)}${'A'.repeat(43)}`;
+    for (let i = 0; i < 3; i++) expectError(await call(stack.url, 'GET', '/v1/me', { key: forged }), 401, 'authentication_required');
+    const forgedSend = await call(stack.url, 'POST', '/v1/emails', { key: forged, body: { from: 'a@mailroom.test', to: 'x@example.com', subject: 'S', text: 'x' } });
+    expectError(forgedSend, 401, 'authentication_required');
+    expect(limitHeaders(await call(stack.url, 'GET', '/v1/me', { key: key.key }))).toMatchObject({ limit: 5, remaining: 3 });
+
+    expect((await call(stack.url, 'DELETE', `/v1/api-keys/${key.id}`, { key: adminKey })).status).toBe(200);
+    for (let i = 0; i < 2; i++) expectError(await call(stack.url, 'GET', '/v1/me', { key: key.key }), 401, 'authentication_required');
+
+    // Charged: the key's two admitted requests, the revocation and this call — none of the five refused ones.
+    expect(await teamRemaining()).toBe(before - 4);
+    // Nor does the audit log attribute the forged send to the key it named.
+    const log = await call(stack.url, 'GET', '/v1/audit-log?limit=100', { key: adminKey });
+    expect(log.body.data.filter((e: { request_id: string }) => e.request_id === forgedSend.headers.get('x-request-id'))).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 /**
  * Resolves the caller from `Authorization: Bearer <key>` and checks the route's access rule.
- * One strongly consistent GetItem per request (none for the root key).
+ * One strongly consistent GetItem per request (none for the root key): revoking or changing a key takes
+ * effect on the next request.
  */
 import { ApiError } from '../errors.js';
 import { findApiKeyForAuth, type StoredApiKey } from '../../repositories/api-keys.js';
@@ -18,12 +19,35 @@ export interface Authenticated {
   key?: StoredApiKey;
 }
 
+const bearerToken = (authorization: string) => /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+
+/** Keys this container authenticated lately (least recently used first), bounded so memory stays flat. */
+const hints = new Map<string, Principal>();
+const MAX_HINTS = 1000;
+
+/**
+ * The principal this container last authenticated for the token's key id, if any: a guess, never a proof (the
+ * secret is unchecked, the scopes and rate limit may have changed since). What it says that cannot change (a
+ * key's team and inbox) lets the caller start the request's team-scoped work (rate counting, reads) while the
+ * key is read; the work must wait for authenticate()'s answer before it writes or answers.
+ */
+export function principalHint(authorization: string | undefined): Principal | undefined {
+  const token = authorization && bearerToken(authorization);
+  const parsed = token ? parseToken(token) : undefined;
+  return parsed?.kind === 'key' ? hints.get(parsed.keyId) : undefined;
+}
+
+function rememberHint(principal: Principal): void {
+  hints.delete(principal.keyId);
+  hints.set(principal.keyId, principal);
+  if (hints.size > MAX_HINTS) hints.delete(hints.keys().next().value!);
+}
+
 export async function authenticate(authorization: string | undefined): Promise<Authenticated> {
   if (!authorization) {
     throw new ApiError('authentication_required', 'Send your API key as "Authorization: Bearer mr_…".');
   }
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  const token = match?.[1];
+  const token = bearerToken(authorization);
   const parsed = token ? parseToken(token) : undefined;
   if (!token || !parsed) throw new ApiError('authentication_required', 'The Authorization header must be "Bearer mr_…".');
   const pepper = await getPepper();
@@ -35,11 +59,15 @@ export async function authenticate(authorization: string | undefined): Promise<A
   }
 
   const key = await findApiKeyForAuth(parsed.keyId);
-  if (!key || key.revoked_at || !tokenMatches(token, key.secret_hash, pepper)) throw invalidKey();
+  if (!key || key.revoked_at || !tokenMatches(token, key.secret_hash, pepper)) {
+    hints.delete(parsed.keyId);
+    throw invalidKey();
+  }
   const principal: Principal =
     key.kind === 'inbox' && key.inbox_id
       ? { kind: 'inbox', keyId: key.id, teamId: key.team_id, inboxId: key.inbox_id, scopes: key.scopes, rateLimit: key.rate_limit }
       : { kind: 'team', keyId: key.id, teamId: key.team_id, scopes: key.scopes, rateLimit: key.rate_limit };
+  rememberHint(principal);
   return { principal, key };
 }
 
