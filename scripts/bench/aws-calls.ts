@@ -105,13 +105,34 @@ const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetI
  *   item size; 1 KB for an Update, Delete or ConditionCheck, whose stored size the request does not show).
  * - A failed write (a condition that did not hold, a cancelled transaction) is billed by DynamoDB but answers without
  *   ConsumedCapacity: counted at the same lower bound.
+ * - A read that finds nothing still costs DynamoDB's minimum (per key for GetItem and BatchGetItem, per request for
+ *   Query and Scan: 1 unit strongly consistent, 0.5 eventually); Local reports 0.
  */
 export function consumedCapacity(command: string, input: Input, output: Input | undefined): { rcu: number; wcu: number } {
   const reported = ([] as { CapacityUnits?: number }[])
     .concat((output?.ConsumedCapacity as { CapacityUnits?: number } | { CapacityUnits?: number }[] | undefined) ?? [])
     .reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-  if (READS.has(command)) return { rcu: reported, wcu: 0 };
+  if (READS.has(command)) return { rcu: output ? Math.max(reported, readLowerBound(command, input)) : 0, wcu: 0 };
   return { rcu: 0, wcu: Math.max(reported, writeLowerBound(command, input)) };
+}
+
+function readLowerBound(command: string, input: Input): number {
+  const unit = (consistent: unknown) => (consistent === true ? 1 : 0.5);
+  switch (command) {
+    case 'GetItem':
+    case 'Query':
+    case 'Scan':
+      return unit(input.ConsistentRead);
+    case 'BatchGetItem':
+      return Object.values((input.RequestItems ?? {}) as Record<string, { Keys?: unknown[]; ConsistentRead?: boolean }>).reduce(
+        (sum, table) => sum + (table.Keys?.length ?? 0) * unit(table.ConsistentRead),
+        0,
+      );
+    case 'TransactGetItems':
+      return 2 * ((input.TransactItems as unknown[] | undefined)?.length ?? 0);
+    default:
+      return 0;
+  }
 }
 
 function writeLowerBound(command: string, input: Input): number {

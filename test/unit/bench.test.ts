@@ -44,6 +44,16 @@ describe('consumedCapacity', () => {
     expect(consumedCapacity('BatchGetItem', {}, { ConsumedCapacity: [{ CapacityUnits: 1 }, { CapacityUnits: 0.5 }] })).toEqual({ rcu: 1.5, wcu: 0 });
   });
 
+  it('charges a read that finds nothing DynamoDB\'s minimum, which Local reports as 0', () => {
+    const none = { ConsumedCapacity: { CapacityUnits: 0 } };
+    expect(consumedCapacity('GetItem', { ConsistentRead: true }, none).rcu).toBe(1);
+    expect(consumedCapacity('GetItem', {}, none).rcu).toBe(0.5);
+    expect(consumedCapacity('Query', {}, none).rcu).toBe(0.5);
+    const Keys = [{}, {}, {}];
+    expect(consumedCapacity('BatchGetItem', { RequestItems: { t: { Keys, ConsistentRead: true } } }, { ConsumedCapacity: [{ CapacityUnits: 1 }] }).rcu).toBe(3);
+    expect(consumedCapacity('BatchGetItem', { RequestItems: { t: { Keys, ConsistentRead: true } } }, { ConsumedCapacity: [{ CapacityUnits: 5 }] }).rcu).toBe(5);
+  });
+
   it('charges every transaction item 2 units per KB, rounded up per item, when Local reports less', () => {
     const TransactItems = [{ Put: { Item: item(10) } }, { Put: { Item: item(10) } }, { Put: { Item: item(1500) } }, { Update: {} }];
     expect(consumedCapacity('TransactWriteItems', { TransactItems }, { ConsumedCapacity: [{ CapacityUnits: 2 }] }).wcu).toBe(2 * (1 + 1 + 2 + 1));
