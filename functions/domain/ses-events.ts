@@ -2,14 +2,15 @@
  * Applies one SES configuration-set event to the email it belongs to (found through the
  * `mailroom_email_id` tag every send carries): a timeline entry (once per distinct event), the email's and
  * each recipient's status moved forward by rank, and hard bounces and complaints added to the team's
- * suppression list.
+ * suppression list. An outcome that moves the status and suppresses no one stores its timeline entry in
+ * that status write; the others write an event item of their own.
  */
 import { createHash } from 'node:crypto';
 import { logger } from '../shared/logger.js';
 import { countMetric } from '../shared/metrics.js';
 import type { MetricName } from '../../lib/metric-names.js';
 import type { EmailStatus } from '../schemas/emails.js';
-import { advanceRecipientStatus, appendEmailEvent, advanceEmailStatus, claimCounts, recordSent } from '../repositories/emails.js';
+import { advanceRecipientStatus, appendEmailEvent, advanceEmailStatus, claimCounts, hasTimelineEntry, recordSent } from '../repositories/emails.js';
 import { addSuppression } from '../repositories/suppressions.js';
 import { STATUS_RANK } from './email-status.js';
 import { emailEvents, publishEvents, type EmailEventType } from './webhook-events.js';
@@ -115,23 +116,33 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
     if (sent.claimed.length) await Promise.all([countClaimed(sent.email, sent.claimed, at), publishSent(sent.email, event.mail.messageId, at)]);
     return;
   }
-  // The counting claim rides on the status write when the status moves.
+  // A redelivered SES event hashes the same: one timeline entry and the same webhook event ids.
+  const eventKey = createHash('sha256').update(rawBody).digest('hex').slice(0, 16);
+  const timelineEvent = {
+    type: outcome.type,
+    at,
+    recipient: outcome.recipients.length === 1 ? outcome.recipients[0]! : null,
+    detail: { ...outcome.detail, recipients: outcome.recipients },
+  };
+  const suppress =
+    event.eventType === 'Bounce' && event.bounce!.bounceType === 'Permanent' ? 'hard_bounce' : event.eventType === 'Complaint' ? 'complaint' : undefined;
+  // The counting claim rides on the status write when the status moves, and so does the timeline entry of an
+  // outcome with no suppression to come first (a bounce's or complaint's entry must not show before it).
   const { outcome: applied, email, claimed } = await advanceEmailStatus(emailId, teamId, {
     status: outcome.status,
     rank,
     claim,
     recipients: { addresses: outcome.recipients, reason: outcome.reason },
     ...(outcome.status === 'failed' && { error: { code: event.eventType === 'Reject' ? 'rejected' : 'rendering_failure', message: outcome.reason ?? '' } }),
+    ...(!suppress && { timelineEntry: { event: timelineEvent, dedupeKey: eventKey, mailed: (event.mail.destination ?? []).map(lower) } }),
   });
   if (applied === 'unknown' || !email) {
     logger.warn('ses event for an unknown email', { email_id: emailId, event_type: event.eventType });
     return;
   }
-  // Effects first, the timeline entry last: whoever sees the event in the timeline sees its effects too. The
+  // Effects first, a separate timeline entry last: whoever sees the event in the timeline sees its effects too. The
   // recipients moved with the email's status; when it stayed (it got further already), each moves on its own.
   if (applied === 'kept') await Promise.all(outcome.recipients.map((recipient) => advanceRecipientStatus(emailId, recipient, outcome.status, rank, outcome.reason)));
-  const suppress =
-    event.eventType === 'Bounce' && event.bounce!.bounceType === 'Permanent' ? 'hard_bounce' : event.eventType === 'Complaint' ? 'complaint' : undefined;
   if (suppress) {
     await Promise.all(outcome.recipients.map((address) => addSuppression(teamId, { email: address, reason: suppress, source_email_id: emailId })));
   }
@@ -143,17 +154,9 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
   if (counted.length && (outcome.type === 'bounced' || outcome.type === 'complained')) await checkTeamReputation(teamId);
   // Published whether or not the status moved (an open after a click is still an open); a redelivered
   // SES event yields the same event ids, so webhooks see it once.
-  const eventKey = createHash('sha256').update(rawBody).digest('hex').slice(0, 16);
   const { recipients: _recipients, ...detail } = { ...outcome.detail, ...(outcome.reason && { reason: outcome.reason }) } as Record<string, unknown>;
   await publishEvents(emailEvents(email, { type: `email.${outcome.type}` as EmailEventType, at, recipients: outcome.recipients, detail, seed: eventKey }));
-  await appendEmailEvent(
-    emailId,
-    {
-      type: outcome.type,
-      at,
-      recipient: outcome.recipients.length === 1 ? outcome.recipients[0]! : null,
-      detail: { ...outcome.detail, recipients: outcome.recipients },
-    },
-    eventKey,
-  );
+  // Not in the status write: it did not apply, or a suppression had to come first. A redelivery of an event
+  // whose status write applied finds its entry on the email already.
+  if ((applied === 'kept' || suppress) && !hasTimelineEntry(email, eventKey)) await appendEmailEvent(emailId, timelineEvent, eventKey);
 }

@@ -6,7 +6,8 @@
  *   event: pk EMAIL#<id> sk EVENT#<iso>#<dedupe key>
  * Bodies and attachments travel in the send job or live in S3 (payload_key); the item holds metadata only.
  * The acceptance and the send are on the email item itself (created_at, sent_at), so the timeline shows
- * them without an event item of their own; SES outcomes each get one.
+ * them without an event item of their own. An SES outcome that moves the status keeps its entry on the email
+ * too (`timeline`, written by that status write); the others get an event item.
  * `counted` is the set of `<counter>:<recipient>` the stats have been given for this email (email-stats.ts):
  * claiming a token rides on the status write that causes it, so counting once costs no extra write.
  */
@@ -43,6 +44,31 @@ export interface StoredEmail extends Email {
   /** When SES accepted it (set by the sender, or by SES's Send event for a send the sender could not confirm). */
   sent_at: string | null;
   counted: Set<string>;
+  /** Timeline entries stored by the status writes that caused them. */
+  timeline: TimelineEntry[];
+}
+
+/**
+ * A timeline entry kept on the email item, as small as it can be (an item over 1 KB costs two write units a
+ * write): its dedupe key and what the timeline shows, less what the email tells. `detail.recipients` is left
+ * out when they are all the mailed recipients, and `recipient` always (it is the one of `detail.recipients`).
+ */
+interface TimelineEntry {
+  key: string;
+  type: string;
+  at: string;
+  detail: Record<string, unknown> & { recipients?: string[] };
+}
+
+function compactEntry(event: EmailEvent & { detail: { recipients: string[] } }, dedupeKey: string, mailed: string[]): TimelineEntry {
+  const { recipients, ...detail } = event.detail;
+  const everyone = recipients.length === mailed.length && recipients.every((address) => mailed.includes(address));
+  return { key: dedupeKey, type: event.type, at: event.at, detail: everyone ? detail : { ...detail, recipients } };
+}
+
+function expandEntry(entry: TimelineEntry, email: StoredEmail): EmailEvent {
+  const recipients = entry.detail.recipients ?? mailedRecipients(email);
+  return { type: entry.type, at: entry.at, recipient: recipients.length === 1 ? recipients[0]! : null, detail: { ...entry.detail, recipients } };
 }
 
 export type NewEmail = Omit<Email, 'ses_message_id' | 'error' | 'updated_at'> & { payload_key: string | null; list_unsubscribe: boolean; threading: EmailThreading | null };
@@ -60,6 +86,7 @@ function toStored(item: Record<string, unknown>): StoredEmail {
     threading: i.threading ?? null,
     sent_at: i.sent_at ?? null,
     counted: new Set(i.counted ?? []),
+    timeline: i.timeline ?? [],
   };
 }
 
@@ -130,13 +157,15 @@ export function listTeamEmails(teamId: string, query: ListEmailsQuery): Promise<
   );
 }
 
+const eventSortKey = (at: string, dedupeKey: string) => `EVENT#${at}#${dedupeKey}`;
+
 /** Appends to the timeline once per dedupe key (SES may deliver an event twice); true if it was new. */
 export async function appendEmailEvent(emailId: string, event: EmailEvent, dedupeKey: string): Promise<boolean> {
   try {
     await documentClient.send(
       new PutCommand({
         TableName: tableName(),
-        Item: withoutNulls({ pk: `EMAIL#${emailId}`, sk: `EVENT#${event.at}#${dedupeKey}`, ...event }),
+        Item: withoutNulls({ pk: `EMAIL#${emailId}`, sk: eventSortKey(event.at, dedupeKey), ...event }),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -150,10 +179,20 @@ export async function appendEmailEvent(emailId: string, event: EmailEvent, dedup
 /** The addresses the email went (or would have gone) to: every recipient not suppressed at send time. */
 export const mailedRecipients = (email: Pick<StoredEmail, 'recipients'>) => email.recipients.filter((r) => r.status !== 'suppressed').map((r) => r.email);
 
-/** The email's timeline, oldest first: its acceptance and send (from the email item) and every stored event. */
+/** Whether the email item already holds the timeline entry of this dedupe key (a redelivered event whose status write applied). */
+export const hasTimelineEntry = (email: StoredEmail, dedupeKey: string) => email.timeline.some((entry) => entry.key === dedupeKey);
+
+/**
+ * The email's timeline, oldest first: its acceptance and send (from the email item), the entries its status writes
+ * stored on it, and every event item; entries and items in event-item key order, as if all were items, once each.
+ */
 export async function emailTimeline(email: StoredEmail): Promise<EmailEvent[]> {
-  const stored = (await queryAllWithPrefix(`EMAIL#${email.id}`, 'EVENT#')).map((item) => {
-    const { type, at, recipient, detail } = item as EmailEvent;
+  const bySortKey = new Map<string, EmailEvent>([
+    ...email.timeline.map((entry) => [eventSortKey(entry.at, entry.key), expandEntry(entry, email)] as const),
+    ...(await queryAllWithPrefix(`EMAIL#${email.id}`, 'EVENT#')).map((item) => [item.sk as string, item as EmailEvent] as const),
+  ]);
+  const stored = [...bySortKey.keys()].sort().map((sortKey) => {
+    const { type, at, recipient, detail } = bySortKey.get(sortKey)!;
     return { type, at, recipient: recipient ?? null, detail: detail ?? {} };
   });
   const derived: EmailEvent[] = [
@@ -187,6 +226,12 @@ export async function advanceEmailStatus(
      * the caller moves them one by one (advanceRecipientStatus).
      */
     recipients?: { addresses: string[]; reason: string | null };
+    /**
+     * The event's timeline entry, stored on the email by this write if it applies (once: a redelivered event
+     * finds the status moved already). Not applied, the caller stores it as an event item unless it is here.
+     * `mailed`: the addresses the email went to (SES's destination), which the entry need not repeat.
+     */
+    timelineEntry?: { event: EmailEvent & { detail: { recipients: string[] } }; dedupeKey: string; mailed: string[] };
   },
 ): Promise<{ outcome: 'applied' | 'kept' | 'unknown'; email?: StoredEmail; claimed: string[] }> {
   const sets = ['#status = :status', 'status_rank = :rank', 'updated_at = :now'];
@@ -206,6 +251,13 @@ export async function advanceEmailStatus(
       sets.push(`recipient_state.#r${i} = :recipientState`);
     });
   }
+  if (change.timelineEntry) {
+    // A list, not a map keyed by the dedupe key: if_not_exists() can create it on an email from before it existed.
+    const { event, dedupeKey, mailed } = change.timelineEntry;
+    sets.push('timeline = list_append(if_not_exists(timeline, :noEntries), :entry)');
+    values[':noEntries'] = [];
+    values[':entry'] = [compactEntry(event, dedupeKey, mailed)];
+  }
   // A failure may also close a send the sender could not confirm (`sending`, see deliver-email.ts).
   const rankRule = change.status === 'failed' ? '(status_rank < :rank OR #status = :sending)' : 'status_rank < :rank';
   if (change.status === 'failed') values[':sending'] = 'sending';
@@ -214,7 +266,8 @@ export async function advanceEmailStatus(
       new UpdateCommand({
         TableName: tableName(),
         Key: emailKey(emailId),
-        UpdateExpression: `SET ${sets.join(', ')}${claim.length ? ' ADD counted :claim' : ''}`,
+        // Past `sending` the lease means nothing; its bytes would count in every later write.
+        UpdateExpression: `SET ${sets.join(', ')}${claim.length ? ' ADD counted :claim' : ''} REMOVE lease_until`,
         ConditionExpression: `attribute_exists(pk) AND team_id = :team AND ${rankRule}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,

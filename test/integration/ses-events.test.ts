@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySesEvent, type SesEventRecord } from '../../functions/domain/ses-events.js';
+import { queryAllWithPrefix } from '../../functions/repositories/table.js';
 import { call, createTeam, startLocalStack, type LocalStack } from '../support/local-stack.js';
 
 let stack: LocalStack;
@@ -63,6 +64,47 @@ describe('SES events', () => {
     expect(email.status).toBe('opened');
     expect(email.recipients[0]).toMatchObject({ email: to, status: 'opened' });
     expect(email.events.map((e: { type: string }) => e.type)).toEqual(['queued', 'sent', 'delivered', 'opened']);
+  });
+
+  it('a redelivered Delivery appears once; its entry rides on the status write, a bounce keeps an event item', async () => {
+    const to = 'twice@example.com';
+    const id = await newEmail(to);
+    const delivery = eventFor('delivery', id, to, t(20));
+    await apply(eventFor('send', id, to, t(10)));
+    await apply(delivery);
+    await apply(delivery);
+    await apply(eventFor('open', id, to, t(30)));
+    // The timeline as it always looked: each entry once, in time order, with the same shape as an event item gives.
+    const events = (await get(id)).events;
+    expect(events.map((e: { type: string }) => e.type)).toEqual(['queued', 'sent', 'delivered', 'opened']);
+    expect(events[2]).toEqual({ type: 'delivered', at: t(20), recipient: to, detail: { smtp_response: delivery.delivery!.smtpResponse, recipients: [to] } });
+    expect(events[3]).toEqual({ type: 'opened', at: t(30), recipient: to, detail: { user_agent: expect.any(String), recipients: [to] } });
+    // Both moved the status, so neither wrote an item of its own.
+    expect(await queryAllWithPrefix(`EMAIL#${id}`, 'EVENT#')).toEqual([]);
+
+    // Of two recipients, the first delivery moves the status (its entry names its recipient), the second does not.
+    const [first, second] = ['one@example.com', 'two@example.com'];
+    const res = await call(stack.url, 'POST', '/v1/emails', { key, body: { from: 'a@mailroom.test', to: [first, second], subject: 'Two', text: 'x' } });
+    const deliveryTo = (recipient: string, at: string) => {
+      const record = eventFor('delivery', res.body.id, recipient, at);
+      record.mail.destination = [first, second];
+      return record;
+    };
+    await apply(deliveryTo(first, t(20)));
+    await apply(deliveryTo(second, t(21)));
+    expect((await get(res.body.id)).events.slice(1)).toEqual([
+      { type: 'delivered', at: t(20), recipient: first, detail: { smtp_response: expect.any(String), recipients: [first] } },
+      { type: 'delivered', at: t(21), recipient: second, detail: { smtp_response: expect.any(String), recipients: [second] } },
+    ]);
+
+    const bouncing = 'bouncing@example.com';
+    const bouncedId = await newEmail(bouncing);
+    const bounce = eventFor('bounce-permanent', bouncedId, bouncing, t(5));
+    await apply(bounce);
+    await apply(bounce);
+    expect((await get(bouncedId)).events.map((e: { type: string }) => e.type)).toEqual(['queued', 'bounced']);
+    // Its suppression comes before its timeline entry, so the entry is an item written last.
+    expect(await queryAllWithPrefix(`EMAIL#${bouncedId}`, 'EVENT#')).toHaveLength(1);
   });
 
   it('a complaint that arrives before the delivery keeps the email complained and suppresses the address', async () => {
