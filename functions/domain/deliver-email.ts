@@ -13,7 +13,7 @@ import { config } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
 import { countMetric } from '../shared/metrics.js';
 import { queueByName } from '../../lib/queues.js';
-import { findEmail, claimForSending, mailedRecipients, markFailed, recordSent, releaseClaim, appendEmailEvent, type StoredEmail } from '../repositories/emails.js';
+import { claimForSending, mailedRecipients, markFailed, recordSent, releaseClaim, appendEmailEvent, type StoredEmail } from '../repositories/emails.js';
 import { getEmailPayload, withAttachmentContent, type EmailPayload } from '../repositories/mail-store.js';
 import { addThreadRefs } from '../repositories/threads.js';
 import { INTERRUPTED_FAILURE_RANK, STATUS_RANK } from './email-status.js';
@@ -52,40 +52,14 @@ const bareAddress = (formatted: string) => /<([^>]+)>$/.exec(formatted)?.[1] ?? 
 
 /** `attempt` is the queue delivery count; on the last one a retryable failure becomes a recorded failure. */
 export async function deliverEmail(job: SendJob, attempt: number): Promise<void> {
-  const email = await findEmail(job.email_id);
-  if (!email || email.team_id !== job.team_id || email.status === 'canceled') return;
-
-  if (email.status === 'scheduled' && email.scheduled_at && Date.parse(email.scheduled_at) > Date.now() + 1000) {
-    const [unqueued] = await enqueueSendJobs([{ job, delaySeconds: sendDelaySeconds(email.scheduled_at) }]);
-    // The current message stays on the queue (and is retried) until the next hop is queued.
-    if (unqueued) throw new RetryLater(`could not re-queue scheduled email ${email.id}`);
-    return;
-  }
-  if (email.status === 'sending') {
-    if (email.lease_until && email.lease_until > Date.now()) throw new RetryLater(`email ${email.id} is being sent by another worker`);
-    await failEmail(
-      email,
-      { code: 'send_interrupted', message: 'The sender stopped while handing this email to SES; it was not sent again to avoid a duplicate.' },
-      INTERRUPTED_FAILURE_RANK,
-    );
-    logger.warn('send interrupted earlier; not resending', { email_id: email.id });
-    return;
-  }
-  if (email.status === 'failed' && email.error) {
-    // A redelivery after the failure was recorded: its count and event may have been cut off (each happens once).
-    await countOnce(email, 'failed', mailedRecipients(email), email.updated_at);
-    await publishFailure(email, email.error, email.updated_at);
-    return;
-  }
-  if (email.status_rank >= STATUS_RANK.sending) {
-    // A redelivery after the send was recorded: its webhook event may have been cut off (same id, so once).
-    if (email.ses_message_id && email.sent_at) await publishSent(email, email.ses_message_id, email.sent_at);
-    return;
-  }
   // Paced before the claim: a worker that dies while its batch waits for its turn leaves those emails
   // unclaimed, for the next delivery to send, rather than claimed and then written off as interrupted.
   await pacer.wait();
-  if (!(await claimForSending(email.id, Date.now() + SEND_LEASE_MS))) return;
+  // Claimed with no read first; when it cannot be, the email as it is says why. A scheduled email is due a second early.
+  const now = Date.now();
+  const claim = await claimForSending(job.email_id, job.team_id, now + SEND_LEASE_MS, now + 1000);
+  if (!claim.claimed) return notClaimed(job, claim.email);
+  const { email } = claim;
 
   let messageId: string;
   try {
@@ -124,6 +98,37 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
     await addThreadRefs(email.threading.inbox_id, email.threading.thread_id, [`<${messageId}@email.amazonses.com>`, `<${messageId}@${config.region}.amazonses.com>`]);
   }
   await Promise.all([countClaimed(email, claimed, sentAt), publishSent(email, messageId, sentAt)]);
+}
+
+/**
+ * Why the job's email could not be claimed, from the email as it is: none (or another team's), canceled, not due
+ * yet (queued again for later), being sent or abandoned mid-send, or a redelivery after it failed or was sent
+ * (whose count and events may have been cut off: each happens once, so they are repeated).
+ */
+async function notClaimed(job: SendJob, email: StoredEmail | undefined): Promise<void> {
+  if (!email || email.team_id !== job.team_id || email.status === 'canceled') return;
+  if (email.status === 'scheduled' && email.scheduled_at) {
+    const [unqueued] = await enqueueSendJobs([{ job, delaySeconds: sendDelaySeconds(email.scheduled_at) }]);
+    // The current message stays on the queue (and is retried) until the next hop is queued.
+    if (unqueued) throw new RetryLater(`could not re-queue scheduled email ${email.id}`);
+    return;
+  }
+  if (email.status === 'sending') {
+    if (email.lease_until && email.lease_until > Date.now()) throw new RetryLater(`email ${email.id} is being sent by another worker`);
+    await failEmail(
+      email,
+      { code: 'send_interrupted', message: 'The sender stopped while handing this email to SES; it was not sent again to avoid a duplicate.' },
+      INTERRUPTED_FAILURE_RANK,
+    );
+    logger.warn('send interrupted earlier; not resending', { email_id: email.id });
+    return;
+  }
+  if (email.status === 'failed' && email.error) {
+    await countOnce(email, 'failed', mailedRecipients(email), email.updated_at);
+    await publishFailure(email, email.error, email.updated_at);
+    return;
+  }
+  if (email.status_rank >= STATUS_RANK.sending && email.ses_message_id && email.sent_at) await publishSent(email, email.ses_message_id, email.sent_at);
 }
 
 /**

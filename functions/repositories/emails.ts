@@ -320,25 +320,45 @@ export function advanceRecipientStatus(emailId: string, recipient: string, statu
 }
 
 /**
- * Takes the email for sending: only a queued (or due scheduled) email can be claimed, so a redelivered
- * queue message never sends twice. The lease tells a later delivery that a sender is (or was) on it.
+ * Takes the email for sending in one conditional write, with no read first: only a queued email of `teamId`, or a
+ * scheduled one due by `dueBy`, can be claimed, so a redelivered queue message never sends twice and an early one
+ * never sends ahead of time. The lease tells a later delivery that a sender is (or was) on it. Answers the claimed
+ * email or, when it could not be claimed, the email as it is (none: there is no such email).
  */
-export function claimForSending(emailId: string, leaseUntil: number): Promise<boolean> {
-  return conditionalUpdate({
-    TableName: tableName(),
-    Key: emailKey(emailId),
-    UpdateExpression: 'SET #status = :sending, status_rank = :rank, lease_until = :lease, updated_at = :now',
-    ConditionExpression: '#status IN (:queued, :scheduled)',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: {
-      ':sending': 'sending',
-      ':rank': STATUS_RANK.sending,
-      ':lease': leaseUntil,
-      ':queued': 'queued',
-      ':scheduled': 'scheduled',
-      ':now': nowIso(),
-    },
-  });
+export async function claimForSending(
+  emailId: string,
+  teamId: string,
+  leaseUntil: number,
+  dueBy: number,
+): Promise<{ claimed: true; email: StoredEmail } | { claimed: false; email?: StoredEmail }> {
+  try {
+    const { Attributes } = await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: emailKey(emailId),
+        UpdateExpression: 'SET #status = :sending, status_rank = :rank, lease_until = :lease, updated_at = :now',
+        // scheduled_at is stored as toISOString() gives it, so comparing strings compares instants.
+        ConditionExpression: 'team_id = :team AND (#status = :queued OR (#status = :scheduled AND scheduled_at <= :dueBy))',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':sending': 'sending',
+          ':rank': STATUS_RANK.sending,
+          ':lease': leaseUntil,
+          ':team': teamId,
+          ':queued': 'queued',
+          ':scheduled': 'scheduled',
+          ':dueBy': nowIso(dueBy),
+          ':now': nowIso(),
+        },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { claimed: true, email: toStored(Attributes!) };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    return { claimed: false, email: error.Item ? toStored(unmarshall(error.Item)) : undefined };
+  }
 }
 
 /** Gives a claimed email back (SES throttled or was unavailable) so the retry can claim it again. */

@@ -76,6 +76,44 @@ describe('sender', () => {
     expect((await get(id)).status).toBe('sent');
   });
 
+  it('claims in one conditional write, no read first; a scheduled email is claimed only once due, another team’s never', async () => {
+    const subject = `Later ${Date.now()}`;
+    const { id, job } = await accepted(subject);
+    // Scheduled an hour ahead, as if this were an early hop of its job (the API would not queue the job yet).
+    const schedule = (at: number) =>
+      documentClient.send(
+        new UpdateCommand({
+          TableName: process.env.TABLE_NAME!,
+          Key: { pk: `EMAIL#${id}`, sk: 'EMAIL' },
+          UpdateExpression: 'SET #status = :scheduled, scheduled_at = :at',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':scheduled': 'scheduled', ':at': new Date(at).toISOString() },
+        }),
+      );
+    await schedule(Date.now() + 3_600_000);
+    const calls = vi.spyOn(documentClient, 'send');
+    try {
+      await deliverEmail({ ...job, team_id: 'team_01jz0000000000000000000000' }, 1);
+      expect((await get(id)).status).toBe('scheduled');
+      // Not due: the claim's condition fails and the job is queued again for later (a message to the send queue).
+      await deliverEmail(job, 1);
+      expect((await get(id)).status).toBe('scheduled');
+      expect(await timesCaptured(subject)).toBe(0);
+
+      await schedule(Date.now() - 1000);
+      calls.mockClear();
+      await deliverEmail(job, 2);
+      // Its first call is the claim, and nothing reads the email (the API's reads below come after).
+      const commands = calls.mock.calls.map(([command]) => command.constructor.name);
+      expect(commands[0]).toBe('UpdateCommand');
+      expect(commands).not.toContain('GetCommand');
+      expect(await timesCaptured(subject)).toBe(1);
+      expect((await get(id)).status).toBe('sent');
+    } finally {
+      calls.mockRestore();
+    }
+  });
+
   it('two workers racing for the same message send it once', async () => {
     const subject = `Race ${Date.now()}`;
     const { job } = await accepted(subject);
