@@ -9,7 +9,7 @@ import { ApiError, notFound } from '../shared/errors.js';
 import { countMetric } from '../shared/metrics.js';
 import { deterministicId, newId } from '../shared/ids.js';
 import { formatAddress, MAX_ATTACHMENT_BYTES, MAX_STORED_ATTACHMENT_BYTES, type Attachment, type Address, type RecipientOutcome, type SendEmailBody } from '../schemas/emails.js';
-import { appendEmailEvent, cancelScheduledEmail, createEmail, markFailed, publicEmail, type EmailThreading } from '../repositories/emails.js';
+import { appendEmailEvent, cancelScheduledEmail, createEmail, findEmail, markFailed, publicEmail, type EmailThreading, type NewEmail, type StoredEmail } from '../repositories/emails.js';
 import { findTeamAndSuppressed } from '../repositories/suppressions.js';
 import { consumeSendQuota, refundSendQuota } from '../repositories/send-quotas.js';
 import { findVerifiedSendingDomain } from '../repositories/domains.js';
@@ -174,6 +174,21 @@ async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T, in
 }
 
 /**
+ * Stores a new email. When the write's answer is lost (a timeout, or the SDK's retry of a write that had landed
+ * failing its condition) and the id is ours (`verify`), a consistent read says whether the email is stored: its
+ * job may be queued already, so "not stored" must be the truth when the caller is told so.
+ */
+async function storeEmail(email: NewEmail, verify: boolean): Promise<StoredEmail> {
+  try {
+    return await createEmail(email);
+  } catch (error) {
+    const found = verify ? await findEmail(email.id).catch(() => undefined) : undefined;
+    if (!found) throw error;
+    return found;
+  }
+}
+
+/**
  * Accepts one or more emails. Everything that can reject the request (validation, from domain, size,
  * quota) is checked before anything is stored, so a rejected request leaves nothing behind.
  * `batch`: the bodies came as a list, so an error names the email by its index. `ids`: email ids chosen by
@@ -228,6 +243,9 @@ export async function acceptEmails(
   const now = new Date(acceptedAt).toISOString();
   if (sendable.length) options.beforeLastWrite?.(sendable.map((p) => p.id));
   const jobs: { job: SendJob; delaySeconds: number }[] = [];
+  // One email's job is queued while the email is stored (a round trip less; the sender waits for an email it
+  // cannot find yet). A batch is queued once all are stored: a failure midway must not leave part of it sending.
+  let queuedEarly: Promise<string[]> | undefined;
   const results = await mapConcurrently(prepared, STORE_CONCURRENCY, async (p, index): Promise<AcceptedEmail> => {
     if (!sendable.includes(p)) {
       return {
@@ -253,8 +271,11 @@ export async function acceptEmails(
           references: context.references,
         }
       : null;
+    const job = { job: { email_id: p.id, team_id: teamId, ...(inline && { payload: p.payload }) }, delaySeconds: scheduledAt ? sendDelaySeconds(scheduledAt) : 0 };
+    jobs.push(job);
+    if (prepared.length === 1) queuedEarly = enqueueSendJobs([job]);
     if (key) await putEmailPayload(key, p.payload);
-    const stored = await createEmail({
+    const newEmail: NewEmail = {
       id: p.id,
       team_id: teamId,
       status: scheduledAt ? 'scheduled' : 'queued',
@@ -273,11 +294,11 @@ export async function acceptEmails(
       payload_key: key,
       list_unsubscribe: p.body.list_unsubscribe ?? false,
       threading,
-    });
-    jobs.push({ job: { email_id: p.id, team_id: teamId, ...(inline && { payload: p.payload }) }, delaySeconds: scheduledAt ? sendDelaySeconds(scheduledAt) : 0 });
+    };
+    const stored = await storeEmail(newEmail, !options.ids);
     return { ok: true, email: publicEmail(stored), threading };
   });
-  const unqueued = new Set(await enqueueSendJobs(jobs));
+  const unqueued = new Set(await (queuedEarly ?? enqueueSendJobs(jobs)));
   countMetric('EmailsAccepted', jobs.length - unqueued.size);
   if (!unqueued.size) return results;
   // Never leave an email `queued` that no worker will see: record the failure, give the quota back, and

@@ -8,12 +8,13 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk
 import { LOCAL_AWS } from '../../local/aws-env.js';
 import { SendJob } from '../../functions/domain/send-queue.js';
 import { documentClient } from '../../functions/shared/clients.js';
-import { deliverEmail } from '../../functions/domain/deliver-email.js';
+import { deliverEmail, UNSTORED_EMAIL_WAIT_MS } from '../../functions/domain/deliver-email.js';
+import { deterministicId, newId } from '../../functions/shared/ids.js';
 import { applySesEvent } from '../../functions/domain/ses-events.js';
 import { call, createTeam, endpoints, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import { sesFront } from '../support/ses-front.js';
 
-const crash = vi.hoisted(() => ({ afterSesAccepted: 0 }));
+const crash = vi.hoisted(() => ({ afterSesAccepted: 0, emailStoredAnswerLost: 0 }));
 vi.mock('../../functions/repositories/emails.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../functions/repositories/emails.js')>();
   return {
@@ -24,6 +25,14 @@ vi.mock('../../functions/repositories/emails.js', async (importOriginal) => {
         throw new Error('process died after SES accepted the message');
       }
       return original.recordSent(...args);
+    },
+    createEmail: async (...args: Parameters<typeof original.createEmail>) => {
+      const stored = await original.createEmail(...args);
+      if (crash.emailStoredAnswerLost > 0) {
+        crash.emailStoredAnswerLost--;
+        throw new Error('the answer to a write that landed was lost');
+      }
+      return stored;
     },
   };
 });
@@ -112,6 +121,30 @@ describe('sender', () => {
     } finally {
       calls.mockRestore();
     }
+  });
+
+  it('a job that arrives before its email is stored waits for it; one whose email never came is dropped', async () => {
+    const subject = `Early ${Date.now()}`;
+    const { id, job } = await accepted(subject);
+    const early = { ...job, email_id: newId('email') };
+    await expect(deliverEmail(early, 1)).rejects.toMatchObject({ name: 'RetryLater', delaySeconds: 1 });
+    await expect(deliverEmail(early, 2)).rejects.toMatchObject({ name: 'RetryLater', delaySeconds: undefined });
+    const abandoned = { ...job, email_id: deterministicId('email', Date.now() - UNSTORED_EMAIL_WAIT_MS - 1000, subject) };
+    await expect(deliverEmail(abandoned, 5)).resolves.toBeUndefined();
+    // Once its email is there, the job sends it.
+    await deliverEmail(job, 1);
+    expect(await timesCaptured(subject)).toBe(1);
+    expect((await get(id)).status).toBe('sent');
+  });
+
+  it('an email whose write landed but whose answer was lost is accepted, queued once and sent once', async () => {
+    const subject = `Lost answer ${Date.now()}`;
+    crash.emailStoredAnswerLost = 1;
+    const { id, job } = await accepted(subject);
+    expect(crash.emailStoredAnswerLost).toBe(0);
+    await deliverEmail(job, 1);
+    expect(await timesCaptured(subject)).toBe(1);
+    expect((await get(id)).status).toBe('sent');
   });
 
   it('two workers racing for the same message send it once', async () => {
