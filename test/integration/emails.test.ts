@@ -166,6 +166,31 @@ describe('POST /v1/emails', () => {
   });
 });
 
+describe('the email item', () => {
+  it('stays under 1 KB through delivery for a typical email, so every write of its life costs one unit', async () => {
+    const res = await send({
+      from: 'Acme Billing <hello@mailroom.test>',
+      to: SIM('success'),
+      subject: 'Your receipt for order #48213 from Acme Inc.',
+      text: 'x',
+      tags: { category: 'receipt' },
+    });
+    expect(res.status).toBe(202);
+    await expectEventually(async () => expect((await call(stack.url, 'GET', `/v1/emails/${res.body.id}`, { key })).body.status).toBe('delivered'));
+    // SES's real message ids are 60 characters; the local one is shorter.
+    const { ConsumedCapacity } = await documentClient.send(
+      new UpdateCommand({
+        TableName: process.env.TABLE_NAME,
+        Key: { pk: `EMAIL#${res.body.id}`, sk: 'EMAIL' },
+        UpdateExpression: 'SET ses_message_id = :id',
+        ExpressionAttributeValues: { ':id': '0100019a8c4e2f1b-5d7e9a3c-1b2d-4e6f-8a0c-2e4f6a8c0e2f-000000' },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    expect(ConsumedCapacity?.CapacityUnits).toBe(1);
+  });
+});
+
 describe('scheduled sends', () => {
   it('holds a scheduled email until canceled; a canceled email is never sent', async () => {
     const at = new Date(Date.now() + 2000).toISOString();
