@@ -71,13 +71,14 @@ interface Prepared {
   payload: EmailPayload;
   template: { id: string; version: number } | null;
   outcomes: RecipientOutcome[];
+  attachmentCopies: AttachmentCopies;
 }
 
 /**
- * Attachments as the payload keeps them. Those given by reference are checked (a 422 if missing) and copied
- * next to the payload; a request refused later leaves those copies to the payload prefix's expiry.
+ * Attachments as the payload keeps them. Those given by reference are checked (a 422 if missing), and the copies
+ * that put them next to the payload are returned for copyAttachments, which runs once the request is admitted.
  */
-async function storedAttachments(teamId: string, emailId: string, attachments: Attachment[]): Promise<EmailPayload['attachments']> {
+async function storedAttachments(teamId: string, emailId: string, attachments: Attachment[]): Promise<{ payload: EmailPayload['attachments']; copies: AttachmentCopies }> {
   const found = await Promise.all(
     attachments.map((a, i) => (a.content === undefined ? attachableObject(teamId, { bucket: a.bucket!, key: a.key! }, `attachments.${i}`) : undefined)),
   );
@@ -95,16 +96,24 @@ async function storedAttachments(teamId: string, emailId: string, attachments: A
     const contentType = a.content_type ?? object.contentType;
     return { filename: a.filename ?? a.key!.split('/').pop()!, stored_key: to, ...(contentType && { content_type: contentType }), ...common };
   });
-  // Copied now, before anything is counted or stored: an object deleted since the check is still a clear 422.
+  return { payload, copies: copies.map((copy) => ({ ...copy, source: `${attachments[copy.index]!.bucket}/${attachments[copy.index]!.key}` })) };
+}
+
+type AttachmentCopies = (AttachmentCopy & { index: number; source: string })[];
+
+/**
+ * The copies are writes, so they wait for the admission (a request not yet authenticated must write nothing),
+ * and come before anything is counted or stored: an object deleted since the check is still a clear 422.
+ */
+async function copyAttachments(copies: AttachmentCopies): Promise<void> {
   await Promise.all(
     copies.map((copy) =>
       copyMediaToMail(copy).catch((error) => {
-        if ((error as Error).name === 'NoSuchKey') throw new ApiError('validation_error', `Attachment ${attachments[copy.index]!.bucket}/${attachments[copy.index]!.key}: Object not found.`, { param: `attachments.${copy.index}` });
+        if ((error as Error).name === 'NoSuchKey') throw new ApiError('validation_error', `Attachment ${copy.source}: Object not found.`, { param: `attachments.${copy.index}` });
         throw error;
       }),
     ),
   );
-  return payload;
 }
 
 async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<string>, acceptedAt: number, domainChecks: DomainChecks, templates: TemplateLookups, givenId?: string): Promise<Prepared> {
@@ -114,7 +123,7 @@ async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<stri
     throw new ApiError('payload_too_large', `Attachments total ${attachmentBytes} bytes; at most ${MAX_ATTACHMENT_BYTES} bytes per email.`, { param: 'attachments' });
   }
   const id = givenId ?? newId('email', acceptedAt);
-  const attachments = await storedAttachments(teamId, id, body.attachments ?? []);
+  const { payload: attachments, copies: attachmentCopies } = await storedAttachments(teamId, id, body.attachments ?? []);
   let subject = body.subject ?? '';
   let html = body.html ?? null;
   let text = body.text ?? null;
@@ -132,6 +141,7 @@ async function prepare(teamId: string, body: SendEmailBody, suppressed: Set<stri
     id,
     subject,
     payload: { html, text, headers: body.headers ?? {}, attachments },
+    attachmentCopies,
     template,
     outcomes: recipientOutcomes(body, suppressed),
   };
@@ -146,6 +156,14 @@ function atIndex(error: unknown, index: number): unknown {
     ...(error.options.param !== undefined && { param: field(error.options.param) }),
     ...(error.options.errors && { errors: error.options.errors.map((e) => ({ ...e, field: field(e.field) })) }),
   });
+}
+
+/** The values, unless one email failed: the first (by position, not by timing) refuses the whole request. */
+function firstRefusal<T>(settled: PromiseSettledResult<T>[], batch: boolean | undefined): T[] {
+  const failed = settled.findIndex((s) => s.status === 'rejected');
+  if (failed < 0) return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+  const reason = (settled[failed] as PromiseRejectedResult).reason;
+  throw batch ? atIndex(reason, failed) : reason;
 }
 
 /** Emails of one request stored at a time (each is an S3 put and two table writes): a batch of 50–100 is not 300 calls in a row. */
@@ -210,15 +228,10 @@ export async function acceptEmails(
   const acceptedAt = Date.now();
   const templates: TemplateLookups = new Map();
   const settled = await Promise.allSettled(bodies.map((body, index) => prepare(teamId, body, suppressed, acceptedAt, domainChecks, templates, options.ids?.[index])));
-  // The first email (by position, not by timing) that cannot be sent refuses the request.
-  const failed = settled.findIndex((s) => s.status === 'rejected');
-  if (failed >= 0) {
-    const reason = (settled[failed] as PromiseRejectedResult).reason;
-    throw options.batch ? atIndex(reason, failed) : reason;
-  }
-  const prepared = settled.map((s) => (s as PromiseFulfilledResult<Prepared>).value);
+  const prepared = firstRefusal(settled, options.batch);
   // Everything above only read; from here on the request writes.
   await options.admitted?.();
+  firstRefusal(await Promise.allSettled(prepared.map((p) => copyAttachments(p.attachmentCopies))), options.batch);
 
   const sendable = prepared.filter((p) => p.outcomes.some((o) => o.status === 'queued'));
   const recipientCount = sendable.reduce((sum, p) => sum + queuedCount(p.outcomes), 0);
@@ -243,8 +256,9 @@ export async function acceptEmails(
   const now = new Date(acceptedAt).toISOString();
   if (sendable.length) options.beforeLastWrite?.(sendable.map((p) => p.id));
   const jobs: { job: SendJob; delaySeconds: number }[] = [];
-  // One email's job is queued while the email is stored (a round trip less; the sender waits for an email it
-  // cannot find yet). A batch is queued once all are stored: a failure midway must not leave part of it sending.
+  // One email's job is queued while the email is stored (a round trip less; the sender waits a minute from the
+  // id's time for an email it cannot find yet, so only ids minted now qualify, not a campaign's or broadcast's).
+  // A batch is queued once all are stored: a failure midway must not leave part of it sending.
   let queuedEarly: Promise<string[]> | undefined;
   const results = await mapConcurrently(prepared, STORE_CONCURRENCY, async (p, index): Promise<AcceptedEmail> => {
     if (!sendable.includes(p)) {
@@ -273,7 +287,7 @@ export async function acceptEmails(
       : null;
     const job = { job: { email_id: p.id, team_id: teamId, ...(inline && { payload: p.payload }) }, delaySeconds: scheduledAt ? sendDelaySeconds(scheduledAt) : 0 };
     jobs.push(job);
-    if (prepared.length === 1) queuedEarly = enqueueSendJobs([job]);
+    if (prepared.length === 1 && !options.ids) queuedEarly = enqueueSendJobs([job]);
     if (key) await putEmailPayload(key, p.payload);
     const newEmail: NewEmail = {
       id: p.id,

@@ -10,6 +10,9 @@ import { eventually, expectError } from '../support/http.js';
 import { withEnv } from '../support/env.js';
 import { uniqueSlug } from './route-cases/storage.js';
 import { applyObjectChange } from '../../functions/repositories/storage.js';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_AWS } from '../../local/aws-env.js';
+import { LOCAL_MAIL } from '../../local/runtime.js';
 
 let stack: LocalStack;
 let key: string;
@@ -230,6 +233,27 @@ describe('attachments by reference', () => {
     });
     expectError(res, 422, 'validation_error');
     expect(res.body.error.param).toBe('attachments.0');
+  });
+
+  it('copies nothing for a request that is not authenticated yet, even naming a key this process knows', async () => {
+    const bucket = await newBucket();
+    await call(stack.url, 'POST', `/v1/buckets/${bucket.slug}/objects`, { key, body: { key: 'a.txt', content: Buffer.from('a').toString('base64') } });
+    const { id: teamId } = (await call(stack.url, 'GET', '/v1/me', { key })).body.team;
+    const s3 = new S3Client({ endpoint: endpoints().sqsS3, ...LOCAL_AWS, forcePathStyle: true });
+    const copies = async () => (await s3.send(new ListObjectsV2Command({ Bucket: LOCAL_MAIL.bucket, Prefix: `emails/${teamId}/` }))).KeyCount ?? 0;
+    try {
+      const before = await copies();
+      // The key's id with another secret: the process has authenticated that key, so it starts on the request while checking it.
+      const forged = `${key.slice(0, 'mr_'.length + 26 + 1)}${'A'.repeat(43)}`;
+      const res = await call(stack.url, 'POST', '/v1/emails', {
+        key: forged,
+        body: { from: 'reports@mailroom.test', to: 'reader@example.com', subject: 'x', text: 'x', attachments: [{ bucket: bucket.slug, key: 'a.txt' }] },
+      });
+      expectError(res, 401, 'authentication_required');
+      expect(await copies()).toBe(before);
+    } finally {
+      s3.destroy();
+    }
   });
 
   it('a missing object is a 422 naming the attachment; nothing is sent', async () => {

@@ -11,6 +11,7 @@ import { addToCounters } from '../../functions/repositories/stats.js';
 import { allTeamWebhooks } from '../../functions/repositories/webhooks.js';
 import { logger } from '../../functions/shared/logger.js';
 import { queueConsumer } from '../../functions/shared/queue/consumer.js';
+import { openBatch } from '../../functions/shared/queue/batch-scope.js';
 import { lambdaContext } from '../../local/lambda.js';
 import { toSqsRecord } from '../../local/queue-poller.js';
 
@@ -110,5 +111,16 @@ describe("a team's webhooks in a queue batch", () => {
     await publishEvents([event('team_a', 4)]);
     await publishEvents([event('team_a', 5)]);
     expect(allTeamWebhooks).toHaveBeenCalledTimes(4);
+  });
+});
+
+describe('a batch memo', () => {
+  it('keeps a load that succeeded and forgets one that failed, so the next record tries again', async () => {
+    const batch = openBatch();
+    const load = vi.fn().mockRejectedValueOnce(new Error('throttled')).mockResolvedValue(['hook']);
+    await expect(batch.memo('webhooks:team', load)).rejects.toThrow('throttled');
+    await expect(batch.memo('webhooks:team', load)).resolves.toEqual(['hook']);
+    await expect(batch.memo('webhooks:team', load)).resolves.toEqual(['hook']);
+    expect(load).toHaveBeenCalledTimes(2);
   });
 });

@@ -36,7 +36,12 @@ export function openBatch(): OpenBatch {
   const collected = new Map<string, { value: unknown; flush: (value: unknown) => Promise<void> }>();
   return {
     memo<T>(key: string, load: () => Promise<T>) {
-      if (!loads.has(key)) loads.set(key, load());
+      if (!loads.has(key)) {
+        // A failed load is not kept: the batch's next record for the same key tries again.
+        const loading = load();
+        loads.set(key, loading);
+        loading.catch(() => loads.get(key) === loading && loads.delete(key));
+      }
       return loads.get(key) as Promise<T>;
     },
     collect<T>(key: string, start: () => T, flush: (value: T) => Promise<void>) {

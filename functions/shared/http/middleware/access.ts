@@ -38,6 +38,8 @@ export function access(route: RouteDefinition): middy.MiddlewareObj<HttpEvent, A
         state.principal = principal;
         const lastUsed = key?.last_used_at ? Date.parse(key.last_used_at) : 0;
         const touch = key && now - lastUsed > LAST_USED_INTERVAL_MS ? touchApiKeyLastUsed(key.id, now, LAST_USED_INTERVAL_MS) : undefined;
+        // Awaited below, after the count: observed now so a failure meanwhile is not an unhandled rejection.
+        touch?.catch(() => undefined);
         let counted: CountedRequest | undefined = await speculative;
         if (counted && counted.keyLimit !== keyLimitOf(principal)) {
           await counted.refund();
