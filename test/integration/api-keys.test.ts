@@ -2,11 +2,11 @@
  * API key lifecycle through the local HTTP API: shown once (never again in responses, the table or logs),
  * immediate revocation, last_used_at, team deletion, ETag/If-Match, tenancy, /v1/me and the audit log.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_AWS } from '../../local/aws-env.js';
-import { logger } from '../../functions/shared/logger.js';
+import { captureLogs } from '../support/log-capture.js';
 import { hashToken } from '../../functions/shared/auth/api-key-token.js';
 import { call, createTeam, endpoints, startLocalStack, type ApiResponse, type LocalStack } from '../support/local-stack.js';
 import { expectError, sleep } from '../support/http.js';
@@ -43,32 +43,11 @@ async function newKey(adminKey: string, body: object = { name: 'k', scopes: ['ad
 }
 
 describe('the plaintext key', () => {
-  const captured: string[] = [];
-  const originalStdout = process.stdout.write;
-  const originalStderr = process.stderr.write;
-  const originalLevel = logger.getLevelName();
-
+  let logs: ReturnType<typeof captureLogs>;
   beforeAll(() => {
-    // Powertools' injectLambdaContext puts the level back to the initial one (SILENT in tests) on every warm
-    // invocation; hold DEBUG for this test by skipping that refresh while it runs.
-    vi.spyOn(logger, 'refreshSampleRateCalculation').mockImplementation(() => undefined);
-    logger.setLogLevel('DEBUG');
-    const capture = (original: typeof process.stdout.write) =>
-      function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
-        captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-        // Swallow the DEBUG flood; pass through anything that is not a structured log line.
-        if (typeof chunk === 'string' && chunk.startsWith('{"level"')) return true;
-        return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-      } as typeof process.stdout.write;
-    process.stdout.write = capture(originalStdout);
-    process.stderr.write = capture(originalStderr);
+    logs = captureLogs();
   });
-  afterAll(() => {
-    process.stdout.write = originalStdout;
-    process.stderr.write = originalStderr;
-    vi.restoreAllMocks();
-    logger.setLogLevel(originalLevel);
-  });
+  afterAll(() => logs.restore());
 
   it('appears in its create response only: never in other responses, the table or the logs', async () => {
     const responses: ApiResponse[] = [];
@@ -112,11 +91,11 @@ describe('the plaintext key', () => {
       expect(leaks, `stored plaintext ${secret.slice(0, 12)}…`).toEqual([]);
     }
 
-    const logs = captured.join('');
+    const logText = logs.captured.join('');
     // The capture works: the access log of these requests is in it.
-    expect(logs).toContain(responses[0]!.headers.get('x-request-id')!);
-    expect(logs).toContain(created.headers.get('x-request-id')!);
-    for (const secret of [token, secretOf(token), adminKey, secretOf(adminKey)]) expect(logs).not.toContain(secret);
+    expect(logText).toContain(responses[0]!.headers.get('x-request-id')!);
+    expect(logText).toContain(created.headers.get('x-request-id')!);
+    for (const secret of [token, secretOf(token), adminKey, secretOf(adminKey)]) expect(logText).not.toContain(secret);
   });
 });
 

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { call, createTeam, startLocalStack, type ApiResponse, type LocalStack } from '../support/local-stack.js';
 import { expectError, sleep } from '../support/http.js';
+import { captureLogs } from '../support/log-capture.js';
 
 const WINDOW_SECONDS = 3600;
 const saved = { window: process.env.RATE_LIMIT_WINDOW_SECONDS, perTeam: process.env.RATE_LIMIT_PER_TEAM };
@@ -153,7 +154,12 @@ describe('per-team limit (RATE_LIMIT_PER_TEAM)', () => {
 });
 
 describe('a key this process authenticated before (counted while the key is read)', () => {
+  let logs: ReturnType<typeof captureLogs>;
+  beforeAll(() => {
+    logs = captureLogs();
+  });
   afterAll(() => {
+    logs.restore();
     if (saved.perTeam === undefined) delete process.env.RATE_LIMIT_PER_TEAM;
     else process.env.RATE_LIMIT_PER_TEAM = saved.perTeam;
   });
@@ -169,9 +175,11 @@ describe('a key this process authenticated before (counted while the key is read
 
     // Same key id, another secret: the process knows the key, so it counts while reading it, then takes the count back.
     const forged = `${key.key.slice(0, 'mr_'.length + 26 + 1)}${'A'.repeat(43)}`;
-    for (let i = 0; i < 3; i++) expectError(await call(stack.url, 'GET', '/v1/me', { key: forged }), 401, 'authentication_required');
+    // A send starts its reads on the key's team while the key is checked (the first forged request; a failure
+    // makes the process forget the key, so the later ones are refused before anything starts).
     const forgedSend = await call(stack.url, 'POST', '/v1/emails', { key: forged, body: { from: 'a@mailroom.test', to: 'x@example.com', subject: 'S', text: 'x' } });
     expectError(forgedSend, 401, 'authentication_required');
+    for (let i = 0; i < 3; i++) expectError(await call(stack.url, 'GET', '/v1/me', { key: forged }), 401, 'authentication_required');
     expect(limitHeaders(await call(stack.url, 'GET', '/v1/me', { key: key.key }))).toMatchObject({ limit: 5, remaining: 3 });
 
     expect((await call(stack.url, 'DELETE', `/v1/api-keys/${key.id}`, { key: adminKey })).status).toBe(200);
@@ -179,8 +187,11 @@ describe('a key this process authenticated before (counted while the key is read
 
     // Charged: the key's two admitted requests, the revocation and this call — none of the five refused ones.
     expect(await teamRemaining()).toBe(before - 4);
-    // Nor does the audit log attribute the forged send to the key it named.
+    // Nor does the audit log attribute the forged send to the key it named, nor do its log lines.
     const log = await call(stack.url, 'GET', '/v1/audit-log?limit=100', { key: adminKey });
     expect(log.body.data.filter((e: { request_id: string }) => e.request_id === forgedSend.headers.get('x-request-id'))).toEqual([]);
+    const forgedLines = logs.captured.filter((line) => line.includes(forgedSend.headers.get('x-request-id')!));
+    expect(forgedLines.length).toBeGreaterThan(0);
+    for (const line of forgedLines) expect(JSON.parse(line)).not.toHaveProperty('key_id');
   });
 });

@@ -10,6 +10,7 @@ import type middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { authenticate, authorize, principalHint, type Authenticated } from '../../auth/authenticate.js';
 import { touchApiKeyLastUsed } from '../../../repositories/api-keys.js';
+import { logger } from '../../logger.js';
 import type { RouteDefinition } from '../../../../lib/routes.js';
 import { countRequest, keyLimitOf, type CountedRequest } from '../rate-limit.js';
 import { header } from '../request.js';
@@ -54,8 +55,9 @@ export function access(route: RouteDefinition): middy.MiddlewareObj<HttpEvent, A
       };
 
       const admission = authenticating.then(settle, async (error) => {
-        // Not this key's request after all (the audit log and the answer must not name it), nor its count.
+        // Not this key's request after all (the audit log, the log lines and the answer must not name it), nor its count.
         state.principal = undefined;
+        logger.removeKeys(['team_id', 'key_id']);
         const counted = await speculative?.catch(() => undefined);
         await counted?.refund();
         throw error;
