@@ -37,8 +37,9 @@ export interface RouteDefinition {
   /** Other AWS capabilities the handler needs; CDK maps each to its env vars and grants. */
   uses?: readonly Capability[];
   /**
-   * The handler's reads run while the request is counted against the rate limits (one round trip instead of
-   * two on the hottest routes); it must `await request.admitted()` before its first write.
+   * The handler's reads run while the request is counted against the rate limits and, for a key the container
+   * has authenticated before, while the key itself is read (functions/shared/http/middleware/access.ts): one
+   * round trip instead of three on the hottest routes. It must `await request.admitted()` before its first write.
    */
   readsWhileCounting?: true;
 }
