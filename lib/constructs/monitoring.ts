@@ -50,10 +50,13 @@ const FUNCTIONS_PER_ALARM = 5;
 /** The API alarms above this share of 5xx answers, once a period has enough requests for a share to mean something. */
 const API_5XX_PERCENT = 1;
 const API_5XX_MIN_REQUESTS = 50;
-/** SES's own review thresholds for an account (it may pause sending at 10 % bounces or 0.5 % complaints). */
-const { bounce: SES_BOUNCE_RATE, complaint: SES_COMPLAINT_RATE } = SES_REVIEW_RATES;
 /** SES computes reputation rates over a long window and publishes them a few times an hour. */
 const SES_REPUTATION_PERIOD = Duration.hours(1);
+/** The account's reputation rates, alarmed at SES's review thresholds; past `pausesAt` SES may pause all sending. */
+const SES_REPUTATION = {
+  bounce: { id: 'SesBounceRate', metricName: 'Reputation.BounceRate', threshold: SES_REVIEW_RATES.bounce, pausesAt: '10 %' },
+  complaint: { id: 'SesComplaintRate', metricName: 'Reputation.ComplaintRate', threshold: SES_REVIEW_RATES.complaint, pausesAt: '0.5 %' },
+} as const;
 
 interface AlarmSpec {
   /** Appended to the stack name. */
@@ -189,27 +192,20 @@ export class Monitoring extends Construct {
   }
 
   private sesReputationAlarms(): void {
-    const reputation = (metricName: string) => new Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: SES_REPUTATION_PERIOD });
     const nextSteps =
       'Bounces and Complaints on the dashboard show when it started, GET /v1/stats of each team whose mail it is. ' +
       'With autoPause on, a team past its own limit is paused already (teams-paused alarm).';
-    // Reputation rates arrive only from time to time: between two values the last one still holds.
-    this.alarm(this, 'SesBounceRate', {
-      name: 'ses-bounce-rate',
-      description: `The account's SES bounce rate is above ${SES_BOUNCE_RATE * 100} %, where SES puts the account under review (at 10 % it may pause all sending). ${nextSteps}`,
-      metric: reputation('Reputation.BounceRate'),
-      threshold: SES_BOUNCE_RATE,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: TreatMissingData.IGNORE,
-    });
-    this.alarm(this, 'SesComplaintRate', {
-      name: 'ses-complaint-rate',
-      description: `The account's SES complaint rate is above ${SES_COMPLAINT_RATE * 100} %, where SES puts the account under review (at 0.5 % it may pause all sending). ${nextSteps}`,
-      metric: reputation('Reputation.ComplaintRate'),
-      threshold: SES_COMPLAINT_RATE,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: TreatMissingData.IGNORE,
-    });
+    for (const [kind, { id, metricName, threshold, pausesAt }] of Object.entries(SES_REPUTATION)) {
+      this.alarm(this, id, {
+        name: `ses-${kind}-rate`,
+        description: `The account's SES ${kind} rate is above ${threshold * 100} %, where SES puts the account under review (at ${pausesAt} it may pause all sending). ${nextSteps}`,
+        metric: sesReputationMetric(metricName),
+        threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // Reputation rates arrive only from time to time: between two values the last one still holds.
+        treatMissingData: TreatMissingData.IGNORE,
+      });
+    }
   }
 
   private campaignAlarm(stateMachine: IStateMachine): void {
@@ -338,20 +334,21 @@ export class Monitoring extends Construct {
   }
 
   private sesWidgets(): IWidget[] {
-    const ses = (metricName: string, statistic: string, period = PERIOD) => new Metric({ namespace: 'AWS/SES', metricName, statistic, period, label: metricName });
+    const ses = (metricName: string) => new Metric({ namespace: 'AWS/SES', metricName, statistic: 'Sum', period: PERIOD, label: metricName });
+    const { bounce, complaint } = SES_REPUTATION;
     return [
       new GraphWidget({
         title: 'SES: sends, deliveries (left), bounces, complaints (right)',
-        left: ['Send', 'Delivery'].map((name) => ses(name, 'Sum')),
-        right: ['Bounce', 'Complaint'].map((name) => ses(name, 'Sum')),
+        left: ['Send', 'Delivery'].map(ses),
+        right: ['Bounce', 'Complaint'].map(ses),
         width: 12,
       }),
       new GraphWidget({
         title: 'SES reputation: bounce rate (left), complaint rate (right), with the alarm thresholds',
-        left: [ses('Reputation.BounceRate', 'Maximum', SES_REPUTATION_PERIOD)],
-        right: [ses('Reputation.ComplaintRate', 'Maximum', SES_REPUTATION_PERIOD)],
-        leftAnnotations: [{ value: SES_BOUNCE_RATE, label: 'bounce alarm' }],
-        rightAnnotations: [{ value: SES_COMPLAINT_RATE, label: 'complaint alarm' }],
+        left: [sesReputationMetric(bounce.metricName, bounce.metricName)],
+        right: [sesReputationMetric(complaint.metricName, complaint.metricName)],
+        leftAnnotations: [{ value: bounce.threshold, label: 'bounce alarm' }],
+        rightAnnotations: [{ value: complaint.threshold, label: 'complaint alarm' }],
         width: 12,
       }),
     ];
@@ -382,4 +379,9 @@ export class Monitoring extends Construct {
       }),
     ];
   }
+}
+
+/** A reputation rate as CloudWatch publishes it; `label` for graphs (an alarm on a labelled metric renders as metric math). */
+function sesReputationMetric(metricName: string, label?: string): Metric {
+  return new Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: SES_REPUTATION_PERIOD, label });
 }
