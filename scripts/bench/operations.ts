@@ -19,9 +19,9 @@ import { INBOUND_OBJECT_PREFIX } from '../../lib/constructs/ses-receiving.js';
 import { QUEUES, type QueueName } from '../../lib/queues.js';
 import { UNTRACKED_EVENT_TYPES } from '../../lib/ses-event-types.js';
 import { startReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.js';
-import { roundTrips, waitingMs, type AwsCall } from './aws-calls.js';
+import { roundTrips, waitingMs } from './aws-calls.js';
 import { NO_EXTERNAL_USAGE, operationCost, stateTransitions, type ExternalUsage } from './cost.js';
-import { COST_LINES, type OperationResult, type StageResult } from './result.js';
+import { COST_LINES, type OperationResult, type PerUnit, type StageResult } from './result.js';
 import { deleteMessages, Pipeline, receiveMessages, type BenchStack, type Invocation } from './stack.js';
 
 interface Iteration {
@@ -336,14 +336,21 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
-function countCalls(calls: AwsCall[], units: number): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const call of calls) counts[`${call.service} ${call.command}`] = (counts[`${call.service} ${call.command}`] ?? 0) + 1 / units;
-  return counts;
-}
-
 const dynamoRoundTrips = (invocation: Invocation) => roundTrips(invocation.calls.filter((c) => c.service === 'DynamoDB'));
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** The invocations' calls, capacity and log output per unit: of one stage, or of the whole operation. */
+function perUnit(invocations: Invocation[], units: number): PerUnit {
+  const calls = invocations.flatMap((i) => i.calls);
+  const callsPerUnit: Record<string, number> = {};
+  for (const { service, command } of calls) callsPerUnit[`${service} ${command}`] = (callsPerUnit[`${service} ${command}`] ?? 0) + 1 / units;
+  return {
+    callsPerUnit,
+    rcuPerUnit: sum(calls.map((c) => c.rcu)) / units,
+    wcuPerUnit: sum(calls.map((c) => c.wcu)) / units,
+    logBytesPerUnit: sum(invocations.map((i) => i.logBytes)) / units,
+  };
+}
 
 function summarize(
   operation: Operation,
@@ -356,7 +363,6 @@ function summarize(
   const stages = new Map<string, Invocation[]>();
   for (const invocation of invocations) stages.set(invocation.stage, [...(stages.get(invocation.stage) ?? []), invocation]);
   const stageResults: StageResult[] = [...stages].map(([stage, list]) => {
-    const calls = list.flatMap((i) => i.calls);
     const trips = list.map(dynamoRoundTrips);
     return {
       stage,
@@ -368,24 +374,17 @@ function summarize(
       p99Ms: percentile(list.map((i) => i.ms), 99),
       ownP50Ms: percentile(list.map((i) => i.ms - waitingMs(i.calls)), 50),
       dynamoRoundTrips: { p50: percentile(trips, 50), max: Math.max(...trips) },
-      callsPerUnit: countCalls(calls, units),
-      rcuPerUnit: sum(calls.map((c) => c.rcu)) / units,
-      wcuPerUnit: sum(calls.map((c) => c.wcu)) / units,
-      logBytesPerUnit: sum(list.map((i) => i.logBytes)) / units,
+      ...perUnit(list, units),
     };
   });
-  const calls = invocations.flatMap((i) => i.calls);
   const costPerUnit = operationCost(invocations, units, external, memoryMb);
   return {
     name: operation.name,
     unit: operation.unit,
     units,
     stages: stageResults,
-    callsPerUnit: countCalls(calls, units),
-    rcuPerUnit: sum(calls.map((c) => c.rcu)) / units,
-    wcuPerUnit: sum(calls.map((c) => c.wcu)) / units,
+    ...perUnit(invocations, units),
     dynamoRoundTripsPerUnit: sum(invocations.map(dynamoRoundTrips)) / units,
-    logBytesPerUnit: sum(invocations.map((i) => i.logBytes)) / units,
     costPerUnit,
     infrastructurePerUnit: sum(COST_LINES.filter((line) => line !== 'SES').map((line) => costPerUnit[line])),
     unfollowed,

@@ -5,10 +5,18 @@ export const COST_LINES = ['API Gateway', 'Lambda requests', 'Lambda duration', 
 export const CostLine = z.enum(COST_LINES);
 export type CostLine = z.infer<typeof CostLine>;
 
-/** Counts per unit of the operation (an email, a message, an event, a request, a step), keyed "Service Command". */
-const PerUnitCounts = z.record(z.string(), z.number());
+/** What a stage, or the whole operation, uses per unit of the operation (an email, a message, an event, a request, a step). */
+const PerUnit = z.object({
+  /** AWS calls, keyed "Service Command". */
+  callsPerUnit: z.record(z.string(), z.number()),
+  rcuPerUnit: z.number(),
+  wcuPerUnit: z.number(),
+  /** What the functions wrote to their log (log lines and EMF metrics), without Lambda's own records. */
+  logBytesPerUnit: z.number(),
+});
+export type PerUnit = z.infer<typeof PerUnit>;
 
-export const StageResult = z.object({
+export const StageResult = PerUnit.extend({
   stage: z.string(),
   function: z.string(),
   memoryMb: z.number(),
@@ -21,25 +29,16 @@ export const StageResult = z.object({
   ownP50Ms: z.number(),
   /** Sequential DynamoDB stages per invocation (overlapping calls count once). */
   dynamoRoundTrips: z.object({ p50: z.number(), max: z.number() }),
-  callsPerUnit: PerUnitCounts,
-  rcuPerUnit: z.number(),
-  wcuPerUnit: z.number(),
-  /** What the function wrote to its log (log lines and EMF metrics), without Lambda's own records. */
-  logBytesPerUnit: z.number(),
 });
 export type StageResult = z.infer<typeof StageResult>;
 
-export const OperationResult = z.object({
+export const OperationResult = PerUnit.extend({
   name: z.string(),
   unit: z.string(),
   /** Units measured (after warm-up). */
   units: z.number(),
   stages: z.array(StageResult),
-  callsPerUnit: PerUnitCounts,
-  rcuPerUnit: z.number(),
-  wcuPerUnit: z.number(),
   dynamoRoundTripsPerUnit: z.number(),
-  logBytesPerUnit: z.number(),
   /** USD per unit by service; SES's own charge is the SES line. */
   costPerUnit: z.record(CostLine, z.number()),
   /** USD per unit for everything but SES. */
