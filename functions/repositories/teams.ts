@@ -3,12 +3,12 @@
  *   team:       pk TEAM#<id>       sk TEAM        gsi1pk TEAMS  gsi1sk <id>   (gsi1 keys removed on delete)
  *   slug claim: pk TEAMSLUG#<slug> sk TEAMSLUG    (deleted with the team, so the slug is free again)
  */
-import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { ApiError, notFound } from '../shared/errors.js';
 import type { SendingPause, Team } from '../schemas/teams.js';
-import { TABLE_SCHEMA, conditionalUpdate, listOwnerCollection, nowIso, tableName, versionedUpdate, type Page, newOwnedItemPut } from './table.js';
+import { TABLE_SCHEMA, conditionalUpdate, getItem, listOwnerCollection, nowIso, tableName, versionedUpdate, type Page, newOwnedItemPut } from './table.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
 const teamKey = (id: string) => ({ pk: `TEAM#${id}`, sk: 'TEAM' });
@@ -71,17 +71,16 @@ export async function createTeam(
   return toTeam(item);
 }
 
-/** Active team by id, or undefined (deleted teams do not exist for the API). */
 /** The team's key and how to read its item: for a caller that fetches it in one BatchGetItem with other items. */
 export const teamLookup = (id: string) => ({
   key: teamKey(id),
   read: (item: Record<string, unknown> | undefined) => (item && item.status === 'active' ? toTeam(item) : undefined),
 });
 
+/** Active team by id, or undefined (deleted teams do not exist for the API). */
 export async function findTeam(id: string): Promise<Team | undefined> {
   const lookup = teamLookup(id);
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: lookup.key, ConsistentRead: true }));
-  return lookup.read(Item);
+  return lookup.read(await getItem(lookup.key));
 }
 
 export async function getTeam(id: string): Promise<Team> {
