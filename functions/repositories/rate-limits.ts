@@ -27,10 +27,10 @@ export interface RateLimited {
   key?: { id: string; limit: number };
 }
 
-/** Counts one request; answers the usage of each window (the subject's, then the key's) as they stand after it. */
 const windowStartOf = (nowMs: number, windowSeconds: number) => Math.floor(nowMs / 1000 / windowSeconds) * windowSeconds;
 const counterKey = (counted: RateLimited, windowStart: number) => ({ pk: `RATE#${counted.subject}`, sk: String(windowStart) });
 
+/** Counts one request; answers the usage of each window (the subject's, then the key's) as they stand after it. */
 export async function consumeRequest(counted: RateLimited, windowSeconds: number, nowMs: number): Promise<WindowUsage[]> {
   const windowStart = windowStartOf(nowMs, windowSeconds);
   const reset = windowStart + windowSeconds;
