@@ -221,7 +221,9 @@ export async function emailTimeline(email: StoredEmail): Promise<EmailEvent[]> {
 /**
  * Moves the email to a status only if that outranks where it is (SES events arrive out of order), in one
  * conditional write that also proves the email exists and belongs to `teamId` (no read first):
- * `applied`, `kept` (it already got further), or `unknown`.
+ * `applied`, `kept` (it already got further), or `unknown`. Applied, the email comes back as it was before the
+ * write with only its status, error and `extra` fields moved (the write returns the old item, whose `counted` set
+ * tells which claimed tokens are new): its recipient states, timeline and lease are not this write's.
  */
 export async function advanceEmailStatus(
   emailId: string,
