@@ -73,7 +73,8 @@ export function access(route: RouteDefinition): middy.MiddlewareObj<HttpEvent, A
         // answer and every write wait for the admission, which replaces this principal with the one read.
         state.principal = hint;
       } else {
-        await authenticating;
+        // The key as read; settle sets the same, but the handler's principal must not hang on which reaction runs first.
+        state.principal = (await authenticating).principal;
       }
       state.admission = admission;
     },
