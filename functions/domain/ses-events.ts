@@ -93,8 +93,11 @@ function outcomeOf(event: SesEventRecord): Outcome | undefined {
   }
 }
 
-/** The operational metrics (per recipient, counted once like the stats) of the outcomes the alarms and dashboard watch. */
-const OUTCOME_METRICS: Partial<Record<string, MetricName>> = { delivered: 'Deliveries', bounced: 'Bounces', complained: 'Complaints', failed: 'EmailsFailed' };
+/**
+ * The operational metrics (per recipient, counted once like the stats) of the delivery outcomes the alarms and
+ * dashboard watch. EmailsSent and EmailsFailed count emails, here as in the sender, and go by what this call claimed.
+ */
+const OUTCOME_METRICS: Partial<Record<string, MetricName>> = { delivered: 'Deliveries', bounced: 'Bounces', complained: 'Complaints' };
 
 export async function applySesEvent(event: SesEventRecord, rawBody: string): Promise<void> {
   const emailId = event.mail.tags?.mailroom_email_id?.[0];
@@ -113,7 +116,9 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
     // sender could not confirm (send_interrupted). Whoever records it first counts it; email.sent has one id.
     const sent = await recordSent(emailId, teamId, event.mail.messageId, at, claim);
     if (sent.outcome === 'unknown' || !sent.email) return logger.warn('ses event for an unknown email', { email_id: emailId, event_type: event.eventType });
-    if (sent.claimed.length) await Promise.all([countClaimed(sent.email, sent.claimed, at), publishSent(sent.email, event.mail.messageId, at)]);
+    if (!sent.claimed.length) return;
+    countMetric('EmailsSent');
+    await Promise.all([countClaimed(sent.email, sent.claimed, at), publishSent(sent.email, event.mail.messageId, at)]);
     return;
   }
   // A redelivered SES event hashes the same: one timeline entry and the same webhook event ids.
@@ -151,6 +156,7 @@ export async function applySesEvent(event: SesEventRecord, rawBody: string): Pro
   await countClaimed(email, counted, at);
   const metric = OUTCOME_METRICS[outcome.type];
   if (metric && counted.length) countMetric(metric, counted.length);
+  if (outcome.type === 'failed' && counted.length) countMetric('EmailsFailed');
   if (counted.length && (outcome.type === 'bounced' || outcome.type === 'complained')) await checkTeamReputation(teamId);
   // Published whether or not the status moved (an open after a click is still an open); a redelivered
   // SES event yields the same event ids, so webhooks see it once.

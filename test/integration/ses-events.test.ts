@@ -3,10 +3,24 @@
  * order SES may actually use: out of order and more than once.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applySesEvent, type SesEventRecord } from '../../functions/domain/ses-events.js';
+import type { MetricName } from '../../lib/metric-names.js';
 import { queryAllWithPrefix } from '../../functions/repositories/table.js';
 import { call, createTeam, startLocalStack, type LocalStack } from '../support/local-stack.js';
+
+const counted = vi.hoisted(() => [] as { name: string; value: number }[]);
+vi.mock('../../functions/shared/metrics.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../functions/shared/metrics.js')>();
+  return {
+    ...original,
+    countMetric: (name: MetricName, value = 1) => {
+      counted.push({ name, value });
+      original.countMetric(name, value);
+    },
+  };
+});
+const metricTotal = (name: MetricName) => counted.filter((c) => c.name === name).reduce((sum, c) => sum + c.value, 0);
 
 let stack: LocalStack;
 let key: string;
@@ -129,6 +143,28 @@ describe('SES events', () => {
     const list = (await call(stack.url, 'GET', '/v1/suppressions', { key })).body.data.map((s: { email: string }) => s.email);
     expect(list).toContain(hard);
     expect(list).not.toContain(soft);
+  });
+
+  it('EmailsSent and EmailsFailed count emails, once each, whatever the number of recipients', async () => {
+    const recipients = ['one@example.com', 'two@example.com'];
+    const res = await call(stack.url, 'POST', '/v1/emails', { key, body: { from: 'a@mailroom.test', to: recipients, subject: 'Metrics', text: 'x' } });
+    expect(res.status).toBe(202);
+    const sentBefore = metricTotal('EmailsSent');
+    // A Send event records a send the sender could not confirm (here: the sender never ran).
+    const send = eventFor('send', res.body.id, recipients[0]!, t(5));
+    send.mail.destination = recipients;
+    await apply(send);
+    await apply(send);
+    expect(metricTotal('EmailsSent') - sentBefore).toBe(1);
+
+    const rejected = await newEmail('refused@example.com');
+    const reject = eventFor('reject', rejected, 'refused@example.com', t(5));
+    reject.mail.destination = ['refused@example.com', 'also-refused@example.com'];
+    const failedBefore = metricTotal('EmailsFailed');
+    await apply(reject);
+    await apply(reject);
+    expect((await get(rejected)).status).toBe('failed');
+    expect(metricTotal('EmailsFailed') - failedBefore).toBe(1);
   });
 
   it('ignores events of mail Mailroom did not send, and of another team', async () => {
