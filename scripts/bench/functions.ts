@@ -24,6 +24,9 @@ export interface DeployedFunction {
   logLevel?: string;
 }
 
+/** The handler module without `functions/` and `.ts`: how the benchmark names a function. */
+export const functionName = (entry: string) => entry.replace(/^functions\//, '').replace(/\.ts$/, '');
+
 export function deployedFunctions(): DeployedFunction[] {
   const { stack } = synthMailroom({ stage: 'bench', version: '0.0.0-bench' }, 'Bench');
   const byEntry = new Map<string, DeployedFunction>();
@@ -33,7 +36,7 @@ export function deployedFunctions(): DeployedFunction[] {
     const environment = Stack.of(cfn).resolve(cfn.environment) as { Variables?: Record<string, unknown> } | undefined;
     const { NODE_OPTIONS: nodeOptions, POWERTOOLS_LOG_LEVEL: logLevel } = environment?.Variables ?? {};
     byEntry.set(construct.entry, {
-      name: construct.entry.replace(/^functions\//, '').replace(/\.ts$/, ''),
+      name: functionName(construct.entry),
       entry: construct.entry,
       memoryMb: Number(cfn.memorySize),
       nodeOptions: typeof nodeOptions === 'string' ? nodeOptions : undefined,

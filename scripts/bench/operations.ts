@@ -21,7 +21,8 @@ import { UNTRACKED_EVENT_TYPES } from '../../lib/ses-event-types.js';
 import { startReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.js';
 import { roundTrips, waitingMs } from './aws-calls.js';
 import { NO_EXTERNAL_USAGE, operationCost, stateTransitions, type ExternalUsage } from './cost.js';
-import { COST_LINES, type OperationResult, type PerUnit, type StageResult } from './result.js';
+import { functionName } from './functions.js';
+import { COST_LINES, percentile, type OperationResult, type PerUnit, type StageResult } from './result.js';
 import { deleteMessages, Pipeline, receiveMessages, type BenchStack, type Invocation } from './stack.js';
 
 interface Iteration {
@@ -327,13 +328,6 @@ export async function runOperations(stack: BenchStack, memoryMb: (entry: string)
   } finally {
     await fixtures.close();
   }
-}
-
-const functionName = (entry: string) => entry.replace(/^functions\//, '').replace(/\.ts$/, '');
-
-export function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
 const dynamoRoundTrips = (invocation: Invocation) => roundTrips(invocation.calls.filter((c) => c.service === 'DynamoDB'));

@@ -1,6 +1,6 @@
 /** The markdown a run prints, and the deltas `--compare` prints against an earlier run. */
 import { describePrice, PRICES, PRICES_AS_OF, type PriceName } from './prices.js';
-import { COST_LINES, type BenchResult, type OperationResult, type StageResult, type TargetResult } from './result.js';
+import { COST_LINES, percentile, type BenchResult, type OperationResult, type StageResult, type TargetResult } from './result.js';
 
 const SHOWN_FUNCTIONS = 10;
 
@@ -86,7 +86,7 @@ export function formatReport(result: BenchResult): string {
 
   if (result.functions) {
     const bySize = [...result.functions].sort((a, b) => b.bundleBytes - a.bundleBytes);
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    const median = (values: number[]) => percentile(values, 50);
     out.push(
       `Functions: ${result.functions.length} bundles (esbuild with AppFunction's options), each imported by a fresh node process. The ${SHOWN_FUNCTIONS} largest (all in the JSON):`,
       '',

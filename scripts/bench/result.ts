@@ -16,6 +16,12 @@ const PerUnit = z.object({
 });
 export type PerUnit = z.infer<typeof PerUnit>;
 
+/** Nearest rank: how the result's p50 and p99 figures and the report's medians are taken. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
 export const StageResult = PerUnit.extend({
   stage: z.string(),
   function: z.string(),
