@@ -10,13 +10,13 @@ import { config, webhookDestinationPolicy } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
 import { countMetric } from '../shared/metrics.js';
 import { RetryLater } from '../shared/queue/retry-later.js';
-import type { Webhook, WebhookAttempt } from '../schemas/webhooks.js';
-import { allTeamWebhooks, disableWebhook, markWebhookFailing, markWebhookHealthy, type DeliverableWebhook } from '../repositories/webhooks.js';
+import type { WebhookAttempt } from '../schemas/webhooks.js';
+import { disableWebhook, markWebhookFailing, markWebhookHealthy, type DeliverableWebhook } from '../repositories/webhooks.js';
 import { claimDelivery, createDelivery, recordAttempt, type Delivery, type DeliveryStatus } from '../repositories/webhook-deliveries.js';
 import { recordTeamEvent } from '../repositories/team-events.js';
 import { nowIso } from '../repositories/table.js';
 import { DeliveryFailure, postWebhook } from './webhook-http.js';
-import { platformEvent, publishEvents, wantsEvent, webhookPayload, type PlatformEvent } from './webhook-events.js';
+import { platformEvent, publishEvents, teamWebhooks, wantsEvent, webhookPayload, type PlatformEvent } from './webhook-events.js';
 import { queueByName } from '../../lib/queues.js';
 
 const deliveryQueue = queueByName('webhook-delivery');
@@ -32,11 +32,8 @@ export interface DeliveryJob {
   run: string;
 }
 
-/**
- * Creates one delivery per interested webhook and queues them. Safe to repeat for the same event.
- * `teamWebhooks` lets a batch of events share one read of each team's webhooks.
- */
-export async function fanOut(event: PlatformEvent, teamWebhooks: (teamId: string) => Promise<Webhook[]> = allTeamWebhooks): Promise<void> {
+/** Creates one delivery per interested webhook and queues them. Safe to repeat for the same event. */
+export async function fanOut(event: PlatformEvent): Promise<void> {
   const webhooks = (await teamWebhooks(event.team_id)).filter((webhook) => wantsEvent(webhook, event));
   if (webhooks.length === 0) return;
   const payload = JSON.stringify(webhookPayload(event));

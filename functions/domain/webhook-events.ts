@@ -1,7 +1,7 @@
 /**
  * Publishing platform events for webhooks. Whatever happens (an email delivered, a message received, a
- * domain verified) is published once to the fan-out queue; the fan-out worker finds the team's webhooks
- * that want it. Event ids are derived from what happened (deterministicId), so publishing the same thing
+ * domain verified) is published once to the fan-out queue if a webhook of its team wants it; the fan-out
+ * worker makes a delivery for each webhook that (still) does. Event ids are derived from what happened (deterministicId), so publishing the same thing
  * twice (a redelivered queue message) produces the same event and each webhook gets it once.
  */
 import * as z from 'zod';
@@ -41,8 +41,8 @@ export function wantsEvent(webhook: Webhook, event: PlatformEvent): boolean {
   return true;
 }
 
-/** The team's webhooks, read once per queue batch: a batch of one team's emails asks once. */
-const teamWebhooks = (teamId: string) => currentBatch()?.memo(`webhooks:${teamId}`, () => allTeamWebhooks(teamId)) ?? allTeamWebhooks(teamId);
+/** The team's webhooks, read once per queue batch (publisher's or fan-out's): a batch of one team's events asks once. */
+export const teamWebhooks = (teamId: string) => currentBatch()?.memo(`webhooks:${teamId}`, () => allTeamWebhooks(teamId)) ?? allTeamWebhooks(teamId);
 
 /**
  * Queues the events some webhook of their team wants; the others go nowhere. Reading the team's webhooks here

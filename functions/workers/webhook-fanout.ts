@@ -2,8 +2,5 @@
 import { queueConsumer } from '../shared/queue/consumer.js';
 import { PlatformEvent } from '../domain/webhook-events.js';
 import { fanOut } from '../domain/webhook-delivery.js';
-import { allTeamWebhooks } from '../repositories/webhooks.js';
 
-export const handler = queueConsumer('webhook-fanout', PlatformEvent, (event, _record, batch) =>
-  fanOut(event, (teamId) => batch.memo(`webhooks:${teamId}`, () => allTeamWebhooks(teamId))),
-);
+export const handler = queueConsumer('webhook-fanout', PlatformEvent, (event) => fanOut(event));
