@@ -17,7 +17,7 @@ import { toSqsRecord } from '../../local/queue-poller.js';
 import { functionEnvironment, provision, startEmulators, type Emulators } from '../../local/runtime.js';
 import { HTTP_FUNCTION_TIMEOUT_SECONDS } from '../../lib/function-defaults.js';
 import type { QueueName } from '../../lib/queues.js';
-import { compilePath, handlerFile, routeById, type RouteId } from '../../lib/routes.js';
+import { compilePath, handlerFile, routeById, type RouteDefinition, type RouteId } from '../../lib/routes.js';
 import { benchScope, recordAwsCalls, type AwsCall } from './aws-calls.js';
 
 const STACK_NAME = 'mailroom-bench';
@@ -147,16 +147,25 @@ async function startStepFunctionsStandIn(): Promise<{ endpoint: string; executio
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, executions, server };
 }
 
+/** API Gateway's route key: also the name of the route's stage in the results. */
+export const routeKey = (route: RouteDefinition) => `${route.method} ${route.path}`;
+
+interface RouteRequest {
+  key?: string;
+  body?: unknown;
+  path?: string;
+  headers?: Record<string, string>;
+}
+
 /** API Gateway's payload-2.0 event for a route. */
-function routeEvent(routeId: RouteId, options: { key?: string; body?: unknown; path?: string; headers?: Record<string, string> }): APIGatewayProxyEventV2 {
-  const route = routeById(routeId);
+function routeEvent(route: RouteDefinition, options: RouteRequest): APIGatewayProxyEventV2 {
   const path = options.path ?? route.path;
   const headers: Record<string, string> = { ...options.headers };
   if (options.key) headers.authorization = `Bearer ${options.key}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   return {
     version: '2.0',
-    routeKey: `${route.method} ${route.path}`,
+    routeKey: routeKey(route),
     rawPath: path,
     rawQueryString: '',
     headers,
@@ -188,12 +197,12 @@ export class Pipeline {
   }
 
   /** Invokes a route's handler; a status of 400 or more throws. Answers the parsed body. */
-  async http<T = Record<string, unknown>>(routeId: RouteId, options: { key?: string; body?: unknown; path?: string; headers?: Record<string, string> } = {}): Promise<T> {
+  async http<T = Record<string, unknown>>(routeId: RouteId, options: RouteRequest = {}): Promise<T> {
     const route = routeById(routeId);
     const handler = await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(handlerFile(route));
-    const event = routeEvent(routeId, options);
+    const event = routeEvent(route, options);
     const response = await this.measure(
-      { stage: `${route.method} ${route.path}`, entry: handlerFile(route), trigger: { kind: 'http', requestBytes: Buffer.byteLength(event.body ?? '') }, records: 1 },
+      { stage: routeKey(route), entry: handlerFile(route), trigger: { kind: 'http', requestBytes: Buffer.byteLength(event.body ?? '') }, records: 1 },
       () => handler(event, lambdaContext(`bench-${route.id}`, HTTP_FUNCTION_TIMEOUT_SECONDS)),
     );
     if ((response.statusCode ?? 500) >= 400) throw new Error(`${routeId}: ${response.statusCode} ${response.body}`);

@@ -1,7 +1,9 @@
 /** The targets of issue 10 the run is held to: PASS, FAIL, or not measured (null). */
+import { routeById } from '../../lib/routes.js';
 import type { FunctionResult, OperationResult, TargetResult } from './result.js';
+import { routeKey } from './stack.js';
 
-export const SEND_ROUTE_STAGE = 'POST /v1/emails';
+const SEND_ROUTE_STAGE = routeKey(routeById('emails.send'));
 const MAX_INFRASTRUCTURE_USD_PER_1000_EMAILS = 0.01;
 const MAX_SEND_ROUND_TRIPS = 3;
 const MAX_SEND_P50_MS = 15;
