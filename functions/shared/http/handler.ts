@@ -25,6 +25,10 @@ import type { HttpEvent, HttpResult, MailroomContext, Principal } from './types.
 
 export type RouteRequest<S extends InputSchemas> = Input<S> & {
   event: HttpEvent;
+  /**
+   * On a readsWhileCounting route this may be the container's remembered principal for the key (principalHint):
+   * its team, inbox and key ids hold, its scopes and rate limit may not, and it is proven only once admitted() resolves.
+   */
   principal: Principal;
   requestId: string;
   /** Tells the audit log which resource the request acted on (defaults to the `{id}` path parameter). */
