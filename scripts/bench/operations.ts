@@ -61,6 +61,13 @@ const RECEIPT_HTML = `<h1>Your receipt</h1>${'<p>Thanks for your order. Here is 
 
 const emailBody = (i: number) => ({ from: SENDER, to: DELIVERED, subject: `Receipt ${i}`, html: RECEIPT_HTML, tags: { kind: 'receipt' } });
 
+/** The life of accepted emails after the request: sent from the send queue, SES's events of each, their webhook events. */
+async function deliver(p: Pipeline, emails: number): Promise<void> {
+  await p.queue('send', emails);
+  await p.queue('ses-events', emails * SES_EVENTS_PER_DELIVERED_EMAIL);
+  await p.drain('webhook-fanout');
+}
+
 /** The teams, inbox, webhook and campaign the operations work with (created through the API, not measured). */
 interface Fixtures {
   key: string;
@@ -135,9 +142,7 @@ function operations(stack: BenchStack, fixtures: Fixtures, platformEvent: Platfo
       async run(p, i) {
         // One request per email, as single sends arrive; the queues then run them a full batch at a time.
         for (let j = 0; j < SEND_BATCH; j++) await p.http('emails.send', { key, body: emailBody(i * SEND_BATCH + j) });
-        await p.queue('send', SEND_BATCH);
-        await p.queue('ses-events', SEND_BATCH * SES_EVENTS_PER_DELIVERED_EMAIL);
-        await p.drain('webhook-fanout');
+        await deliver(p, SEND_BATCH);
         return { units: SEND_BATCH };
       },
     },
@@ -150,9 +155,7 @@ function operations(stack: BenchStack, fixtures: Fixtures, platformEvent: Platfo
         // A small batch warms the same code up.
         const size = i < 0 ? 10 : BATCH_EMAILS;
         await p.http('emails.batch', { key, body: Array.from({ length: size }, (_, j) => emailBody(i * BATCH_EMAILS + j)) });
-        await p.queue('send', size);
-        await p.queue('ses-events', size * SES_EVENTS_PER_DELIVERED_EMAIL);
-        await p.drain('webhook-fanout');
+        await deliver(p, size);
         return { units: size };
       },
     },
