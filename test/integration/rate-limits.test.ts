@@ -95,6 +95,17 @@ describe('per-key limit', () => {
     expect(await statuses(2)).toEqual([200, 429]);
   });
 
+  it('counts a key once when its limit changed since this process last authenticated it', async () => {
+    const { adminKey } = await createTeam(stack, 'rl-relimit');
+    const key = await keyWith(adminKey, { name: 'relimited', scopes: ['read'], rate_limit: 5 });
+    expect(limitHeaders(await call(stack.url, 'GET', '/v1/me', { key: key.key }))).toMatchObject({ limit: 5, remaining: 4 });
+    expect((await call(stack.url, 'PATCH', `/v1/api-keys/${key.id}`, { key: adminKey, body: { rate_limit: 10 } })).status).toBe(200);
+    // The process still remembers the old limit and counts against it while it reads the key; that count is
+    // taken back and the request counted again under the new limit, so it is charged once.
+    expect(limitHeaders(await call(stack.url, 'GET', '/v1/me', { key: key.key }))).toMatchObject({ limit: 10, remaining: 8 });
+    expect(limitHeaders(await call(stack.url, 'GET', '/v1/me', { key: key.key }))).toMatchObject({ limit: 10, remaining: 7 });
+  });
+
   it('puts the X-RateLimit headers on successes and on errors after authentication', async () => {
     const { adminKey } = await createTeam(stack, 'rl-headers');
     const key = await keyWith(adminKey, { name: 'headers', scopes: ['admin'], rate_limit: 10 });
