@@ -11,6 +11,7 @@ import { HttpApiRoutes } from './constructs/http-api.js';
 import { MailStorage } from './constructs/mail-storage.js';
 import { MediaStorage } from './constructs/media-storage.js';
 import { Monitoring } from './constructs/monitoring.js';
+import { acknowledgeCdkProviders } from './constructs/nag.js';
 import { PlatformAccess } from './constructs/platform-access.js';
 import { PlatformSecrets } from './constructs/platform-secrets.js';
 import { SesSending } from './constructs/ses-sending.js';
@@ -101,6 +102,7 @@ export class MailroomStack extends Stack {
       campaignStateMachine: campaigns.stateMachine,
       autoPause: props.autoPause !== false,
     });
+    acknowledgeCdkProviders(this);
 
     new CfnOutput(this, 'MediaPublicUrl', { value: media.publicUrl, description: 'Where objects of public storage buckets are served (CloudFront).' });
     new CfnOutput(this, 'RootKeySecretArn', {

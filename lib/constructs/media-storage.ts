@@ -4,7 +4,7 @@
  * CloudFront read only objects tagged `mailroom-visibility=public`. Object changes are sent to the
  * storage-events queue (usage counting, tagging).
  */
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { AllowedMethods, CachePolicy, Distribution, HttpVersion, PriceClass, ViewerProtocolPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -15,9 +15,6 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MEDIA_KEY_PREFIX, PUBLIC_TAG } from '../../functions/schemas/storage.js';
 import { BucketObjectAccess } from './bucket-object-access.js';
-
-/** CDK's singleton Lambda that applies bucket notifications at deploy time (one per stack). */
-const BUCKET_NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
 
 export type MediaObjectAccess = 'read' | 'write' | 'delete';
 
@@ -56,10 +53,6 @@ export class MediaStorage extends Construct {
     const destination = new SqsDestination(props.eventsQueue);
     this.bucket.addEventNotification(EventType.OBJECT_CREATED, destination, { prefix: MEDIA_KEY_PREFIX });
     this.bucket.addEventNotification(EventType.OBJECT_REMOVED, destination, { prefix: MEDIA_KEY_PREFIX });
-    Validations.of(Stack.of(this).node.findChild(BUCKET_NOTIFICATIONS_HANDLER_ID)).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: "CDK's own deploy-time handler for bucket notifications; its role and log group are CDK's.",
-    });
 
     this.distribution = new Distribution(this, 'Cdn', {
       comment: 'Mailroom public media',

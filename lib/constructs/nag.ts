@@ -4,7 +4,14 @@
  * objects, an account's SES identities) is acknowledged exactly, never the rule as a whole.
  */
 import { Stack, Validations } from 'aws-cdk-lib';
+import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 import type { IConstruct } from 'constructs';
+
+/**
+ * The ids of CDK's own deploy-time Lambdas, singletons at the root of a stack: AwsCustomResource's provider
+ * (activating the receipt rule set) and the bucket notifications handler (the media bucket's S3 events).
+ */
+export const CDK_PROVIDER_IDS = [`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`, 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834'] as const;
 
 /** A resolved CloudFormation value printed as cdk-nag prints it: `{Ref: X}` → `<X>`, `{Fn::GetAtt: [X, Y]}` → `<X.Y>`, joins concatenated. */
 function nagText(value: unknown): string {
@@ -27,4 +34,16 @@ function nagText(value: unknown): string {
 export function acknowledgeWildcardResources(scope: IConstruct, resources: readonly string[], reason: string): void {
   const stack = Stack.of(scope);
   Validations.of(scope).acknowledge(...resources.map((arn) => ({ id: `AwsSolutions-IAM5[Resource::${nagText(stack.resolve(arn))}]`, reason })));
+}
+
+/** Acknowledges the AWS managed policy CDK gives the roles of its providers in `stack`; call it once every construct is made. */
+export function acknowledgeCdkProviders(stack: Stack): void {
+  for (const id of CDK_PROVIDER_IDS) {
+    const provider = stack.node.tryFindChild(id);
+    if (!provider) continue;
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: "CDK's own deploy-time provider; its role and log group are CDK's.",
+    });
+  }
 }

@@ -63,10 +63,5 @@ export class SesReceiving extends Construct {
       installLatestAwsSdk: false,
     });
     Validations.of(activate).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ses:SetActiveReceiptRuleSet has no resource-level permissions.' });
-    // The Lambda behind it is CDK's singleton provider, a child of the stack.
-    Validations.of(stack.node.findChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`)).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: "CDK's own deploy-time provider for one SES call; its role and log group are CDK's.",
-    });
   }
 }

@@ -3,9 +3,10 @@ import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { MailroomStack, type MailroomStackProps } from '../../lib/mailroom-stack.js';
+import { CDK_PROVIDER_IDS } from '../../lib/constructs/nag.js';
 
-/** CDK's own deploy-time providers, not app functions: AwsCustomResource (activating the receipt rule set) and the bucket notifications handler. */
-export const CDK_PROVIDER = /^(AWS679f53fac002430cb0da5b7982bd2287|BucketNotificationsHandler050a0587b7544547bf325f094a3db834)/;
+/** Logical ids of CDK's own deploy-time providers and their resources (lib/constructs/nag.ts), which are not app functions. */
+export const CDK_PROVIDER = new RegExp(`^(${CDK_PROVIDER_IDS.join('|')})`);
 
 export type Resource = { Type: string; Properties?: any; DeletionPolicy?: string };
 
