@@ -82,7 +82,7 @@ const result: BenchResult = {
   prices: { asOf: PRICES_AS_OF, table: PRICES },
   assumptions: COST_ASSUMPTIONS,
   operations,
-  functions: measuredFunctions?.map(({ name, entry, memoryMb, bundleBytes, coldLoadMs }) => ({ name, entry, memoryMb, bundleBytes, coldLoadMs })) ?? null,
+  functions: measuredFunctions,
   targets: evaluateTargets(operations, measuredFunctions),
 };
 

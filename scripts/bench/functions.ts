@@ -14,6 +14,7 @@ import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build, type BuildOptions } from 'esbuild';
 import { APP_FUNCTION_BUNDLING, AppFunction, PROJECT_ROOT } from '../../lib/constructs/app-function.js';
 import { synthMailroom } from '../../test/support/synth-stack.js';
+import type { FunctionResult } from './result.js';
 
 export interface DeployedFunction {
   /** The handler module without `functions/` and `.ts`, e.g. http/emails/send. */
@@ -74,18 +75,13 @@ export function esbuildOptions(bundling: BundlingOptions): BuildOptions & { outE
 /** Where bundles are written: inside the project, so the AWS SDK clients they leave external resolve from node_modules. */
 const BUNDLE_DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'mailroom-bench');
 
-export interface FunctionMeasurement extends DeployedFunction {
-  bundleBytes: number;
-  coldLoadMs: number;
-}
-
-export async function measureFunctions(functions: DeployedFunction[], env: NodeJS.ProcessEnv): Promise<FunctionMeasurement[]> {
+export async function measureFunctions(functions: DeployedFunction[], env: NodeJS.ProcessEnv): Promise<FunctionResult[]> {
   const options = esbuildOptions(APP_FUNCTION_BUNDLING);
   // One esbuild run for all entries; without code splitting each output is the same bundle a run per entry makes.
   await build({ ...options, absWorkingDir: PROJECT_ROOT, outdir: BUNDLE_DIR, entryPoints: functions.map((f) => ({ in: f.entry, out: join(f.name, 'index') })) });
   const bundle = (f: DeployedFunction) => join(BUNDLE_DIR, f.name, `index${options.outExtension['.js']}`);
   const loads = await mapLimited(functions, Math.min(4, availableParallelism()), (f) => coldLoadMs(bundle(f), { ...env, NODE_OPTIONS: f.nodeOptions ?? '' }));
-  return functions.map((f, i) => ({ ...f, bundleBytes: statSync(bundle(f)).size, coldLoadMs: loads[i]! }));
+  return functions.map((f, i) => ({ name: f.name, entry: f.entry, memoryMb: f.memoryMb, bundleBytes: statSync(bundle(f)).size, coldLoadMs: loads[i]! }));
 }
 
 /** Exits at once: a module may leave timers or sockets that would keep the process alive. */
