@@ -11,6 +11,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Messa
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { generateRootToken } from '../../functions/shared/auth/api-key-token.js';
 import { LOCAL_AWS } from '../../local/aws-env.js';
+import { listenOn } from '../../local/http-helpers.js';
 import { lambdaContext, loadHandler } from '../../local/lambda.js';
 import type { ProvisionedQueue } from '../../local/provision.js';
 import { toSqsRecord } from '../../local/queue-poller.js';
@@ -143,7 +144,7 @@ async function startStepFunctionsStandIn(): Promise<{ endpoint: string; executio
       res.writeHead(200).end(JSON.stringify({ executionArn: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${body.name}`, startDate: Date.now() / 1000 }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await listenOn(server, 0);
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, executions, server };
 }
 
