@@ -97,7 +97,7 @@ function billableUnits(service: string, command: string, input: Input): number {
 const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 
 /**
- * Read and write units of one DynamoDB call, from the ConsumedCapacity DynamoDB Local returns, with two corrections
+ * Read and write units of one DynamoDB call, from the ConsumedCapacity DynamoDB Local returns, with three corrections
  * where Local differs from DynamoDB:
  * - TransactWriteItems: DynamoDB charges each item 2 units per KB (of the larger of its old and new image), rounded
  *   up per item; Local's figure does not follow that rule (a transaction of several small new items reports 2 units
