@@ -1,8 +1,9 @@
-/** The benchmark's measuring rules (scripts/bench): round trips, DynamoDB units, Step Functions transitions, bundling. */
+/** The benchmark's measuring rules (scripts/bench): round trips, percentiles, DynamoDB units, Step Functions transitions, bundling. */
 import { describe, expect, it } from 'vitest';
 import { consumedCapacity, itemBytes, roundTrips, waitingMs } from '../../scripts/bench/aws-calls.js';
 import { stateTransitions } from '../../scripts/bench/cost.js';
 import { esbuildOptions } from '../../scripts/bench/functions.js';
+import { percentile } from '../../scripts/bench/result.js';
 import { APP_FUNCTION_BUNDLING } from '../../lib/constructs/app-function.js';
 
 const item = (bytes: number) => ({ pk: { S: 'k' }, data: { S: 'x'.repeat(bytes) } });
@@ -25,6 +26,15 @@ describe('waitingMs', () => {
   it('is the time at least one call was in flight, overlaps counted once', () => {
     expect(waitingMs([{ start: 0, end: 10 }, { start: 2, end: 8 }, { start: 9, end: 15 }, { start: 30, end: 31 }])).toBe(16);
     expect(waitingMs([])).toBe(0);
+  });
+});
+
+describe('percentile', () => {
+  it('takes the nearest rank: the p50 of an even count is the lower middle, the p99 of a few the largest', () => {
+    expect(percentile([4, 1, 3, 2], 50)).toBe(2);
+    expect(percentile([5, 1, 3], 50)).toBe(3);
+    expect(percentile([4, 1, 3, 2], 99)).toBe(4);
+    expect(percentile([], 50)).toBe(0);
   });
 });
 
