@@ -89,6 +89,8 @@ interface FrontState {
 
 /** Messages kept for later Open/Click/… events; older ones are forgotten. */
 const MAX_MESSAGES = 1000;
+/** SendEmail calls kept in the fault log (GET /_mailroom/send-calls); older ones are forgotten. */
+const MAX_SEND_CALLS = 1000;
 const MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 export interface SesFront {
@@ -213,7 +215,7 @@ const AdminFaultBody = z.strictObject({
 type Fault = z.output<typeof AdminFaultBody> & { id: string };
 
 /** One SendEmail call the front received. */
-interface SendCall {
+export interface SendCall {
   at: string;
   from?: string;
   destination: string[];
@@ -455,7 +457,7 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
   function recordCall(request: SendEmailWire, configurationSetName: string | undefined): SendCall {
     const call: SendCall = { at: new Date().toISOString(), from: request.FromEmailAddress, destination: destinationOf(request), configurationSetName, status: 'pending', answered: false };
     calls.push(call);
-    if (calls.length > MAX_MESSAGES) calls.splice(0, calls.length - MAX_MESSAGES);
+    if (calls.length > MAX_SEND_CALLS) calls.splice(0, calls.length - MAX_SEND_CALLS);
     return call;
   }
 
@@ -486,10 +488,12 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
     });
   }
 
-  function refuse(res: ServerResponse, call: SendCall, error: SesError) {
+  /** Answers the call with an error of the front's own or the one SES answered. */
+  function refuse(res: ServerResponse, call: SendCall, error: SesError | Upstream) {
     call.status = 'refused';
     call.answered = true;
-    sendError(res, error);
+    if (error instanceof SesError) sendError(res, error);
+    else relay(res, error);
   }
 
   async function sendEmail(req: IncomingMessage, res: ServerResponse, body: Buffer) {
@@ -517,11 +521,7 @@ export async function startSesFront(options: SesFrontOptions): Promise<SesFront>
       return refuse(res, call, notFound(`Configuration set ${request.ConfigurationSetName} does not exist.`));
     }
     const answer = await forward(upstream, req, body);
-    if (answer.status !== 200) {
-      call.status = 'refused';
-      call.answered = true;
-      return relay(res, answer);
-    }
+    if (answer.status !== 200) return refuse(res, call, answer);
     const { MessageId } = JSON.parse(answer.body.toString('utf8')) as { MessageId: string };
     call.status = 'accepted';
     call.messageId = MessageId;

@@ -1,17 +1,8 @@
 /** The local SES front's admin routes (local/ses-front.ts), as tests use them: fault injection, its call log and what its mailbox captured. */
-import { FAULT_KINDS } from '../../local/ses-front.js';
+import type { FAULT_KINDS, SendCall } from '../../local/ses-front.js';
 import { endpoints } from './local-stack.js';
 
 export type SesFault = (typeof FAULT_KINDS)[number];
-
-/** One SendEmail call as the SES front logged it (local/ses-front.ts). */
-export interface SendCall {
-  destination: string[];
-  fault?: SesFault;
-  status: 'pending' | 'accepted' | 'refused' | 'dropped';
-  answered: boolean;
-  messageId?: string;
-}
 
 /** The admin routes of the SES front at `endpoint`: faults for the next calls to one recipient, and the calls it received. */
 export function sesFrontAt(endpoint: () => string) {
