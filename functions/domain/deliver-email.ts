@@ -21,12 +21,8 @@ import { buildMime } from './mime.js';
 import { unsubscribeToken, unsubscribeUrl } from './unsubscribe.js';
 import { enqueueSendJobs, sendDelaySeconds, type SendJob } from './send-queue.js';
 import { RetryLater } from '../shared/queue/retry-later.js';
-import { idTime } from '../shared/ids.js';
 import { emailEvents, publishEvents } from './webhook-events.js';
 import { countClaimed, countOnce, countTokens } from './email-stats.js';
-
-/** How long a job waits for its email to be stored (the API's write retries and timeout fit well inside). */
-export const UNSTORED_EMAIL_WAIT_MS = 60_000;
 
 /** Longer than any one send takes; after it, a `sending` email is known to be abandoned. */
 export const SEND_LEASE_MS = 2 * 60 * 1000;
@@ -62,7 +58,7 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
   // Claimed with no read first; when it cannot be, the email as it is says why. A scheduled email is due a second early.
   const now = Date.now();
   const claim = await claimForSending(job.email_id, job.team_id, now + SEND_LEASE_MS, now + 1000);
-  if (!claim.claimed) return notClaimed(job, claim.email, attempt);
+  if (!claim.claimed) return notClaimed(job, claim.email);
   const { email } = claim;
 
   let messageId: string;
@@ -109,16 +105,8 @@ export async function deliverEmail(job: SendJob, attempt: number): Promise<void>
  * yet (queued again for later), being sent or abandoned mid-send, or a redelivery after it failed or was sent
  * (whose count and events may have been cut off: each happens once, so they are repeated).
  */
-async function notClaimed(job: SendJob, email: StoredEmail | undefined, attempt: number): Promise<void> {
-  if (!email) {
-    // The API queues one email's job while it stores the email: a job can arrive first. One whose email is still
-    // missing well after its id was minted belongs to a request that failed (and told its caller so). The first
-    // look again is a second later (the write is a few ms behind), then the queue's backoff.
-    if (Date.now() - idTime(job.email_id) < UNSTORED_EMAIL_WAIT_MS) throw new RetryLater(`email ${job.email_id} is not stored yet`, attempt === 1 ? 1 : undefined);
-    logger.warn('send job for an email that was never stored: dropped', { email_id: job.email_id });
-    return;
-  }
-  if (email.team_id !== job.team_id || email.status === 'canceled') return;
+async function notClaimed(job: SendJob, email: StoredEmail | undefined): Promise<void> {
+  if (!email || email.team_id !== job.team_id || email.status === 'canceled') return;
   if (email.status === 'scheduled' && email.scheduled_at) {
     const [unqueued] = await enqueueSendJobs([{ job, delaySeconds: sendDelaySeconds(email.scheduled_at) }]);
     // The current message stays on the queue (and is retried) until the next hop is queued.

@@ -193,8 +193,8 @@ async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T, in
 
 /**
  * Stores a new email. When the write's answer is lost (a timeout, or the SDK's retry of a write that had landed
- * failing its condition) and the id is ours (`verify`), a consistent read says whether the email is stored: its
- * job may be queued already, so "not stored" must be the truth when the caller is told so.
+ * failing its condition) and the id is ours (`verify`), a consistent read says whether the email is stored, so a
+ * stored email is queued and answered 202 instead of staying `queued` with no job behind a 5xx.
  */
 async function storeEmail(email: NewEmail, verify: boolean): Promise<StoredEmail> {
   try {
@@ -256,10 +256,6 @@ export async function acceptEmails(
   const now = new Date(acceptedAt).toISOString();
   if (sendable.length) options.beforeLastWrite?.(sendable.map((p) => p.id));
   const jobs: { job: SendJob; delaySeconds: number }[] = [];
-  // One email's job is queued while the email is stored (a round trip less; the sender waits a minute from the
-  // id's time for an email it cannot find yet, so only ids minted now qualify, not a campaign's or broadcast's).
-  // A batch is queued once all are stored: a failure midway must not leave part of it sending.
-  let queuedEarly: Promise<string[]> | undefined;
   const results = await mapConcurrently(prepared, STORE_CONCURRENCY, async (p, index): Promise<AcceptedEmail> => {
     if (!sendable.includes(p)) {
       return {
@@ -287,7 +283,6 @@ export async function acceptEmails(
       : null;
     const job = { job: { email_id: p.id, team_id: teamId, ...(inline && { payload: p.payload }) }, delaySeconds: scheduledAt ? sendDelaySeconds(scheduledAt) : 0 };
     jobs.push(job);
-    if (prepared.length === 1 && !options.ids) queuedEarly = enqueueSendJobs([job]);
     if (key) await putEmailPayload(key, p.payload);
     const newEmail: NewEmail = {
       id: p.id,
@@ -312,7 +307,7 @@ export async function acceptEmails(
     const stored = await storeEmail(newEmail, !options.ids);
     return { ok: true, email: publicEmail(stored), threading };
   });
-  const unqueued = new Set(await (queuedEarly ?? enqueueSendJobs(jobs)));
+  const unqueued = new Set(await enqueueSendJobs(jobs));
   countMetric('EmailsAccepted', jobs.length - unqueued.size);
   if (!unqueued.size) return results;
   // Never leave an email `queued` that no worker will see: record the failure, give the quota back, and
