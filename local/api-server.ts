@@ -5,13 +5,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { FALLBACK_HANDLER, handlerFile, matchRoute, type RouteDefinition } from '../lib/routes.js';
 import { allowedOrigin, CORS } from '../lib/cors.js';
 import { HTTP_FUNCTION_TIMEOUT_SECONDS } from '../lib/function-defaults.js';
 import { lambdaContext, loadHandler } from './lambda.js';
 import { listenOn } from './http-helpers.js';
+import { apiGatewayEvent } from './api-event.js';
 import { createResponseCheck, type ResponseCheck } from './response-check.js';
 
 /** API Gateway HTTP API limits. */
@@ -61,44 +61,22 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
   return Buffer.concat(chunks);
 }
 
-const TEXT_TYPES = /^(text\/|application\/(.+\+)?(json|xml|x-www-form-urlencoded|javascript))/i;
-
+/** The request as API Gateway hands it to the route's function (cookies apart, as payload 2.0 does). */
 function toEvent(req: IncomingMessage, body: Buffer, route: RouteDefinition | undefined, pathParameters: Record<string, string> | undefined): APIGatewayProxyEventV2 {
-  const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
-  const method = (req.method ?? 'GET').toUpperCase();
-  const routeKey = route ? `${route.method} ${route.path}` : '$default';
-  const isText = body.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? '');
-  const now = new Date();
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    cookies: req.headers.cookie?.split(';').map((c) => c.trim()),
+  return apiGatewayEvent({
+    route,
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
     headers,
-    queryStringParameters: Object.keys(query).length ? query : undefined,
+    body,
     pathParameters,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: 'local',
-      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
-      requestId: randomUUID(),
-      routeKey,
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    body: body.length ? (isText ? body.toString('utf8') : body.toString('base64')) : undefined,
-    isBase64Encoded: body.length > 0 && !isText,
-  };
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    protocol: `HTTP/${req.httpVersion}`,
+  });
 }
 
 function corsHeaders(req: IncomingMessage, corsOrigins: readonly string[]): Record<string, string> {

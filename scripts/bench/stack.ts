@@ -19,6 +19,7 @@ import { functionEnvironment, provision, startEmulators, type Emulators } from '
 import { HTTP_FUNCTION_TIMEOUT_SECONDS } from '../../lib/function-defaults.js';
 import type { QueueName } from '../../lib/queues.js';
 import { compilePath, handlerFile, routeById, type RouteDefinition, type RouteId } from '../../lib/routes.js';
+import { apiGatewayEvent, routeKey } from '../../local/api-event.js';
 import { benchScope, recordAwsCalls, type AwsCall } from './aws-calls.js';
 
 const STACK_NAME = 'mailroom-bench';
@@ -148,9 +149,6 @@ async function startStepFunctionsStandIn(): Promise<{ endpoint: string; executio
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, executions, server };
 }
 
-/** API Gateway's route key: also the name of the route's stage in the results. */
-export const routeKey = (route: RouteDefinition) => `${route.method} ${route.path}`;
-
 interface RouteRequest {
   key?: string;
   body?: unknown;
@@ -158,23 +156,22 @@ interface RouteRequest {
   headers?: Record<string, string>;
 }
 
-/** API Gateway's payload-2.0 event for a route. */
+/** API Gateway's payload-2.0 event for a call of the route, as local/api-server.ts builds it from a request. */
 function routeEvent(route: RouteDefinition, options: RouteRequest): APIGatewayProxyEventV2 {
   const path = options.path ?? route.path;
-  const headers: Record<string, string> = { ...options.headers };
+  const headers: Record<string, string> = { 'user-agent': 'bench', ...options.headers };
   if (options.key) headers.authorization = `Bearer ${options.key}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  return {
-    version: '2.0',
-    routeKey: routeKey(route),
-    rawPath: path,
-    rawQueryString: '',
+  return apiGatewayEvent({
+    route,
+    method: route.method,
+    url: path,
     headers,
+    body: options.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(options.body)),
     pathParameters: compilePath(route.path)(path),
-    requestContext: { http: { method: route.method, path, sourceIp: '127.0.0.1', protocol: 'HTTP/1.1', userAgent: 'bench' }, requestId: 'bench' },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2;
+    sourceIp: '127.0.0.1',
+    protocol: 'HTTP/1.1',
+  });
 }
 
 type Consumer = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;

@@ -1,7 +1,7 @@
 /** The targets of issue 10 the run is held to: PASS, FAIL, or not measured (null). */
 import { routeById } from '../../lib/routes.js';
 import type { FunctionResult, OperationResult, TargetResult } from './result.js';
-import { routeKey } from './stack.js';
+import { routeKey } from '../../local/api-event.js';
 
 const SEND_ROUTE_STAGE = routeKey(routeById('emails.send'));
 const MAX_INFRASTRUCTURE_USD_PER_1000_EMAILS = 0.01;
