@@ -63,6 +63,9 @@ export const DEFAULT_QUEUE_PREFIX = 'mailroom';
 
 export const localQueueName = (prefix: string, queue: Pick<QueueDefinition, 'name'>) => `${prefix}-${queue.name}`;
 
+/** The DLQ of the local queue named `queueName`. */
+export const localDeadLetterQueueName = (queueName: string) => `${queueName}-dlq`;
+
 export interface ProvisionedQueue {
   definition: QueueDefinition;
   url: string;
@@ -72,7 +75,7 @@ export interface ProvisionedQueue {
 
 export async function provisionQueue(client: SQSClient, name: string, definition: QueueDefinition): Promise<ProvisionedQueue> {
   const retention = String(definition.retentionDays * 86400);
-  const dlq = await client.send(new CreateQueueCommand({ QueueName: `${name}-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 86400) } }));
+  const dlq = await client.send(new CreateQueueCommand({ QueueName: localDeadLetterQueueName(name), Attributes: { MessageRetentionPeriod: String(14 * 86400) } }));
   const dlqAttributes = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ['QueueArn'] }));
   const queue = await client.send(
     new CreateQueueCommand({

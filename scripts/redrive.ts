@@ -33,7 +33,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { QUEUES } from '../lib/queues.js';
 import { deadLetterQueueOutputKey } from '../lib/queue-outputs.js';
 import { LOCAL_AWS } from '../local/aws-env.js';
-import { DEFAULT_QUEUE_PREFIX, localQueueName } from '../local/provision.js';
+import { DEFAULT_QUEUE_PREFIX, localDeadLetterQueueName, localQueueName } from '../local/provision.js';
 
 const QUEUE_NAMES: readonly string[] = QUEUES.map((q) => q.name);
 const MOVE_POLL_MS = 2000;
@@ -48,7 +48,7 @@ export interface QueueLocator {
 
 export class RedriveError extends Error {}
 
-/** The queues of a local stack, named `<prefix>-<queue>` and `<prefix>-<queue>-dlq` (local/provision.ts). */
+/** The queues of a local stack and their DLQs, named as local/provision.ts names them. */
 export function localQueues(sqs: SQSClient, endpoint: string, prefix: string): QueueLocator {
   const url = async (name: string) => {
     try {
@@ -60,7 +60,7 @@ export function localQueues(sqs: SQSClient, endpoint: string, prefix: string): Q
   };
   return {
     describe: `local queues ${prefix}-* at ${endpoint}`,
-    dlqUrl: (queue) => url(`${localQueueName(prefix, { name: queue })}-dlq`),
+    dlqUrl: (queue) => url(localDeadLetterQueueName(localQueueName(prefix, { name: queue }))),
     queueUrl: (queue) => url(localQueueName(prefix, { name: queue })),
   };
 }
