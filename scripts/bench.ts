@@ -62,8 +62,12 @@ const memoryMb = (entry: string) => {
 const logLevels = new Set(functions.map((f) => f.logLevel ?? 'INFO'));
 if (logLevels.size !== 1) throw new Error(`the functions are deployed with different log levels (${[...logLevels].join(', ')}): the benchmark runs them at one`);
 
-progress('starting the local emulators');
+progress('starting the local emulators and warming up DynamoDB Local');
 const stack = await startBenchStack({ logLevel: [...logLevels][0]! });
+const { dynamoDbWarmUp } = stack;
+progress(
+  `DynamoDB Local warmed up: ${dynamoDbWarmUp.calls} calls in ${dynamoDbWarmUp.seconds.toFixed(1)} s, p50 per call ${dynamoDbWarmUp.firstP50Ms.toFixed(2)} ms in the first round, ${dynamoDbWarmUp.lastP50Ms.toFixed(2)} ms in the last`,
+);
 const operations = await runOperations(stack, memoryMb, only, progress).finally(() => stack.stop());
 
 const skipFunctions = options['skip-functions'];
@@ -79,6 +83,7 @@ const result: BenchResult = {
   dirty,
   node: process.version,
   host: { cpus: cpus().length, loadAverage: loadavg() },
+  dynamoDbWarmUp,
   prices: { asOf: PRICES_AS_OF, table: PRICES },
   assumptions: COST_ASSUMPTIONS,
   operations,

@@ -62,7 +62,7 @@ const verdict = (t: TargetResult) => (t.pass === null ? '—' : t.pass ? 'PASS' 
 export function formatReport(result: BenchResult): string {
   const out: string[] = [];
   out.push(
-    `# npm run bench — ${result.startedAt} (${result.commit}${result.dirty ? ', uncommitted changes' : ''}; node ${result.node}; ${result.host.cpus} CPUs, load ${result.host.loadAverage.map((l) => l.toFixed(1)).join(' ')}; ${trim(result.durationMs / 1000, 0)} s)`,
+    `# npm run bench — ${result.startedAt} (${result.commit}${result.dirty ? ', uncommitted changes' : ''}; node ${result.node}; ${result.host.cpus} CPUs, load ${result.host.loadAverage.map((l) => l.toFixed(1)).join(' ')}; ${trim(result.durationMs / 1000, 0)} s; DynamoDB Local warmed up with ${result.dynamoDbWarmUp.calls} calls)`,
     '',
     "Operations, warm and in-process against the local emulators. Per stage: invocations × records each; calls, DynamoDB read/write units, the function's own log output and cost are per unit of the operation; round trips are sequential DynamoDB stages per invocation (p50, max); times are per invocation.",
     '',

@@ -74,8 +74,18 @@ export const TargetResult = z.object({
 });
 export type TargetResult = z.infer<typeof TargetResult>;
 
+/** How DynamoDB Local was warmed up before the operations ran (scripts/bench/emulator-warm-up.ts). */
+export const EmulatorWarmUp = z.object({
+  calls: z.number(),
+  seconds: z.number(),
+  /** The p50 of one call in the first and in the last round. */
+  firstP50Ms: z.number(),
+  lastP50Ms: z.number(),
+});
+export type EmulatorWarmUp = z.infer<typeof EmulatorWarmUp>;
+
 /** Bumped whenever the shape changes: --compare reads only results of its own format. */
-export const RESULT_FORMAT = 3;
+export const RESULT_FORMAT = 4;
 
 export const BenchResult = z.object({
   format: z.literal(RESULT_FORMAT),
@@ -86,6 +96,7 @@ export const BenchResult = z.object({
   dirty: z.boolean(),
   node: z.string(),
   host: z.object({ cpus: z.number(), loadAverage: z.array(z.number()) }),
+  dynamoDbWarmUp: EmulatorWarmUp,
   prices: z.object({ asOf: z.string(), table: z.record(z.string(), z.object({ usd: z.number(), per: z.number(), unit: z.string(), source: z.string() })) }),
   assumptions: z.array(z.string()),
   operations: z.array(OperationResult),

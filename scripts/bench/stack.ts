@@ -21,6 +21,8 @@ import type { QueueName } from '../../lib/queues.js';
 import { compilePath, handlerFile, routeById, type RouteDefinition, type RouteId } from '../../lib/routes.js';
 import { apiGatewayEvent, routeKey } from '../../local/api-event.js';
 import { benchScope, recordAwsCalls, type AwsCall } from './aws-calls.js';
+import { warmUpDynamoDb } from './emulator-warm-up.js';
+import type { EmulatorWarmUp } from './result.js';
 
 const STACK_NAME = 'mailroom-bench';
 const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_AWS.region}:000000000000:stateMachine:${STACK_NAME}`;
@@ -42,6 +44,7 @@ export interface Invocation {
 
 export interface BenchStack {
   emulators: Emulators;
+  dynamoDbWarmUp: EmulatorWarmUp;
   rootKey: string;
   calls: AwsCall[];
   /** Inputs of the executions the functions started (StartExecution), oldest first. */
@@ -59,6 +62,7 @@ export async function startBenchStack(options: { logLevel: string }): Promise<Be
   const emulators = await startEmulators({ ports: { dynamodb: 0, sqsS3: 0, ses: 0 } });
   try {
     const { queues } = await provision(emulators.endpoints, { tableName: STACK_NAME, queuePrefix: STACK_NAME });
+    const dynamoDbWarmUp = await warmUpDynamoDb(emulators.endpoints.dynamodb);
     const rootKey = generateRootToken();
     const stepFunctions = await startStepFunctionsStandIn();
     Object.assign(
@@ -82,6 +86,7 @@ export async function startBenchStack(options: { logLevel: string }): Promise<Be
     const sqs = new SQSClient({ endpoint: emulators.endpoints.sqsS3, ...LOCAL_AWS, useQueueUrlAsEndpoint: false });
     return {
       emulators,
+      dynamoDbWarmUp,
       rootKey,
       calls,
       executions: stepFunctions.executions,
