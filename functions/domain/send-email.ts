@@ -192,15 +192,15 @@ async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T, in
 }
 
 /**
- * Stores a new email. When the write's answer is lost (a timeout, or the SDK's retry of a write that had landed
- * failing its condition) and the id is ours (`verify`), a consistent read says whether the email is stored, so a
- * stored email is queued and answered 202 instead of staying `queued` with no job behind a 5xx.
+ * Stores a new email. When the write's answer is lost (a timeout) and the id is ours (`freshId`), a consistent
+ * read says whether the email is stored, so a stored email is queued and answered 202 instead of staying
+ * `queued` with no job behind a 5xx.
  */
-async function storeEmail(email: NewEmail, verify: boolean): Promise<StoredEmail> {
+async function storeEmail(email: NewEmail, freshId: boolean): Promise<StoredEmail> {
   try {
-    return await createEmail(email);
+    return await createEmail(email, { freshId });
   } catch (error) {
-    const found = verify ? await findEmail(email.id).catch(() => undefined) : undefined;
+    const found = freshId ? await findEmail(email.id).catch(() => undefined) : undefined;
     if (!found) throw error;
     return found;
   }

@@ -4,13 +4,13 @@
  *   key: pk APIKEY#<id> sk APIKEY   gsi1pk TEAM#<team>#APIKEYS gsi1sk <id>   (gsi1 keys removed on revoke)
  * The token itself is never stored: only its HMAC (`secret_hash`).
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import type { Scope } from '../shared/auth/scopes.js';
 import type { ApiKey } from '../schemas/api-keys.js';
-import { TABLE_SCHEMA, epochSeconds, nowIso, listOwnerCollection, tableName, versionedUpdate, type Page, newOwnedItemPut } from './table.js';
+import { TABLE_SCHEMA, epochSeconds, getItem, nowIso, listOwnerCollection, tableName, versionedUpdate, type Page, newOwnedItemPut } from './table.js';
 import { staleVersion, teamIsActiveCondition } from './teams.js';
 
 const { byOwner } = TABLE_SCHEMA.indexes;
@@ -102,8 +102,8 @@ export async function createApiKey(input: NewApiKey): Promise<ApiKey> {
 }
 
 export async function findApiKeyForAuth(id: string): Promise<StoredApiKey | undefined> {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: keyKey(id), ConsistentRead: true }));
-  return Item ? toStored(Item) : undefined;
+  const item = await getItem(keyKey(id));
+  return item ? toStored(item) : undefined;
 }
 
 /** A live key of this team, or 404 (also for other teams' keys: existence is never revealed). */

@@ -4,11 +4,9 @@
  * resource or outcome.
  *   entry: pk AUDIT#<team id | ROOT> sk <entry id>   expires_at = created + retention
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../shared/clients.js';
 import { newId } from '../shared/ids.js';
 import type { AuditEntry, AuditFilters } from '../schemas/audit-log.js';
-import { epochSeconds, listCollection, nowIso, tableName, type ItemFilter, type Page } from './table.js';
+import { epochSeconds, listCollection, nowIso, putItem, type ItemFilter, type Page } from './table.js';
 
 export const ROOT_AUDIT_OWNER = 'ROOT';
 const auditPartition = (owner: string) => `AUDIT#${owner}`;
@@ -19,21 +17,15 @@ export type { AuditEntry, AuditFilters };
 export async function recordAuditEntry(owner: string, entry: Omit<AuditEntry, 'id' | 'created_at'>, retentionDays: number, at?: { id: string; time: number }): Promise<void> {
   const now = at?.time ?? Date.now();
   const id = at?.id ?? newId('audit', now);
-  await documentClient.send(
-    new PutCommand({
-      TableName: tableName(),
-      Item: {
-        pk: auditPartition(owner),
-        sk: id,
-        ...entry,
-        id,
-        created_at: nowIso(now),
-        expires_at: epochSeconds(now) + retentionDays * 86400,
-      },
-    }),
-  );
+  await putItem({
+    pk: auditPartition(owner),
+    sk: id,
+    ...entry,
+    id,
+    created_at: nowIso(now),
+    expires_at: epochSeconds(now) + retentionDays * 86400,
+  });
 }
-
 
 export function listAuditEntries(owner: string, filters: AuditFilters, options: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
   // TTL deletes lazily: an expired entry is hidden before DynamoDB removes it.

@@ -18,7 +18,7 @@ import { documentClient } from '../shared/clients.js';
 import { notFound } from '../shared/errors.js';
 import type { Email, EmailEvent, EmailStatus, ListEmailsQuery, RecipientOutcome } from '../schemas/emails.js';
 import { STATUS_RANK } from '../domain/email-status.js';
-import { batchGetAll, itemsOfIndexEntries, listCollection, nowIso, queryAllWithPrefix, tableName, withoutNulls, type ItemFilter, type Page, newOwnedItemPut, conditionalUpdate } from './table.js';
+import { batchGetAll, putItem, itemsOfIndexEntries, listCollection, nowIso, queryAllWithPrefix, tableName, withoutNulls, type ItemFilter, type Page, newOwnedItemPut, conditionalUpdate } from './table.js';
 
 const emailKey = (id: string) => ({ pk: `EMAIL#${id}`, sk: 'EMAIL' });
 const teamEmailsPartition = (teamId: string) => `TEAM#${teamId}#EMAILS`;
@@ -112,7 +112,12 @@ export function publicEmail(stored: StoredEmail): Email {
   return { id, team_id, status, from, to, cc, bcc, reply_to, subject, tags, recipients, template, tracking, scheduled_at, ses_message_id, error, created_at, updated_at };
 }
 
-export async function createEmail(email: NewEmail): Promise<StoredEmail> {
+/**
+ * `freshId`: the id was generated for this email just now, so no other write can hold it: the put needs no
+ * condition and goes out with the request's other puts (putItem). Under an id the caller chose (a campaign's
+ * deterministic ids) the put is conditional: it never replaces an email already created under that id.
+ */
+export async function createEmail(email: NewEmail, options: { freshId: boolean }): Promise<StoredEmail> {
   const item = {
     ...email,
     ses_message_id: null,
@@ -124,9 +129,9 @@ export async function createEmail(email: NewEmail): Promise<StoredEmail> {
     // Flat, lowercased copy for the recipient filter (contains() on a list of strings).
     recipient_addresses: email.recipients.map((r) => r.email),
   };
-  await documentClient.send(
-    new PutCommand(newOwnedItemPut(emailKey(email.id), { partition: teamEmailsPartition(email.team_id), sortKey: email.id, index: 'emailsByTeam' }, withoutDefaults(item))),
-  );
+  const put = newOwnedItemPut(emailKey(email.id), { partition: teamEmailsPartition(email.team_id), sortKey: email.id, index: 'emailsByTeam' }, withoutDefaults(item));
+  if (options.freshId) await putItem(put.Item);
+  else await documentClient.send(new PutCommand(put));
   return toStored(item);
 }
 

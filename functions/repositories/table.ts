@@ -1,6 +1,6 @@
-/** Shared helpers for the single table: cursors and paging. Entity modules own their key formats. */
+/** Shared helpers for the single table: cursors and paging, and reads and plain puts sent together per burst of work. Entity modules own their key formats. */
 import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type BatchGetCommandOutput, type BatchWriteCommandOutput, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand, type BatchGetCommandOutput, type BatchWriteCommandOutput, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
@@ -195,10 +195,10 @@ export async function countOwnerCollection(partition: string): Promise<number> {
   return count;
 }
 
-/** One item by its key, read consistently (undefined: there is none). */
+/** One item by its key, read consistently (undefined: there is none), together with other reads (batchGetAll). */
 export async function getItem(key: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
-  const { Item } = await documentClient.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
-  return Item;
+  const [item] = await batchGetAll([key]);
+  return item;
 }
 
 export const nowIso = (now = Date.now()) => new Date(now).toISOString();
@@ -285,10 +285,80 @@ export async function conditionalUpdate(input: ConstructorParameters<typeof Upda
 }
 
 /**
- * Every item of `keys` that exists (consistent reads), 100 keys per BatchGetItem. Keys DynamoDB hands back
- * unprocessed (throttling) are asked for again with backoff; still unprocessed after that, it throws.
+ * Requests made in the same burst of work (before the event loop turns to I/O or timers) sent as one call:
+ * `together` answers them all at once; if it fails, each is sent again `alone`, one after the other in the order
+ * asked (two puts of one key end as the later one), so one request's bad input or bad luck never becomes another's
+ * error. A request that is alone in its burst is sent alone.
  */
-export async function batchGetAll(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+function sentPerBurst<Request, Answer>(together: (requests: Request[]) => Promise<Answer[]>, alone: (request: Request) => Promise<Answer>): (request: Request) => Promise<Answer> {
+  type Waiting = { request: Request; resolve(answer: Answer): void; reject(error: unknown): void };
+  let waiting: Waiting[] | undefined;
+  const send = async () => {
+    const burst = waiting!;
+    waiting = undefined;
+    const answers = burst.length > 1 ? await together(burst.map((w) => w.request)).catch(() => undefined) : undefined;
+    for (const [i, w] of burst.entries()) {
+      if (answers) w.resolve(answers[i]!);
+      else await alone(w.request).then(w.resolve, w.reject);
+    }
+  };
+  return (request) =>
+    new Promise((resolve, reject) => {
+      if (!waiting) {
+        waiting = [];
+        // A tick queued from a microtask runs once every promise reaction pending has run: as soon as the burst's
+        // requests are all known, without waiting for the event loop's next phase.
+        queueMicrotask(() => process.nextTick(send));
+      }
+      waiting.push({ request, resolve, reject });
+    });
+}
+
+type Item = Record<string, unknown>;
+const keyId = (item: Item) => JSON.stringify([item[TABLE_SCHEMA.partitionKey], item[TABLE_SCHEMA.sortKey]]);
+const uniqueKeys = (keys: Item[]) => [...new Map(keys.map((key) => [keyId(key), key])).values()];
+
+const readPerBurst = sentPerBurst<Item[], Item[]>(
+  async (requests) => {
+    const found = new Map((await batchGetNow(uniqueKeys(requests.flat()))).map((item) => [keyId(item), item]));
+    return requests.map((keys) => uniqueKeys(keys).flatMap((key) => found.get(keyId(key)) ?? []) as Item[]);
+  },
+  (keys) => batchGetNow(uniqueKeys(keys)),
+);
+
+/**
+ * Every item of `keys` that exists (consistent reads). Reads asked for in the same burst of work go to DynamoDB
+ * together: a request's independent lookups (its API key, its team, its recipients' suppressions) cost one
+ * BatchGetItem instead of one call each, for the same read units.
+ */
+export function batchGetAll(keys: Item[]): Promise<Item[]> {
+  return keys.length ? readPerBurst(keys) : Promise.resolve([]);
+}
+
+const putPerBurst = sentPerBurst<Item, void>(
+  async (items) => {
+    await batchWriteAll(items.map((item) => ({ PutRequest: { Item: item } })));
+    return items.map(() => undefined);
+  },
+  async (item) => {
+    await documentClient.send(new PutCommand({ TableName: tableName(), Item: item }));
+  },
+);
+
+/**
+ * Writes the whole item, with no condition: for items under a key no other write uses (a fresh id) or that are
+ * replaced whole. Puts asked for in the same burst of work go out as one BatchWriteItem (a request's new resource
+ * and its audit entry: one call, the same write units).
+ */
+export function putItem(item: Item): Promise<void> {
+  return putPerBurst(item);
+}
+
+/**
+ * 100 keys per BatchGetItem. Keys DynamoDB hands back unprocessed (throttling, or more than 16 MB) are asked for
+ * again with backoff; still unprocessed after that, it throws.
+ */
+async function batchGetNow(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   for (let i = 0; i < keys.length; i += 100) {
     let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
