@@ -15,20 +15,32 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 
-export const dynamodb = new DynamoDBClient({});
+/**
+ * The SDK's logger middleware runs every call's input and output through its sensitive-data filter even with no
+ * logger configured (the default no-op logger still has an info method): 0.05-0.3 ms of CPU per DynamoDB call,
+ * measured on 2 cores. These clients are never given a logger, so the middleware goes.
+ */
+function withoutSdkLogging<Client extends { middlewareStack: { remove(name: string): boolean } }>(client: Client): Client {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
+
+export const dynamodb = withoutSdkLogging(new DynamoDBClient({}));
 export const documentClient = DynamoDBDocumentClient.from(dynamodb, {
   marshallOptions: { removeUndefinedValues: true },
 });
 // fauxqs answers with queue URLs on a virtual host; the explicit endpoint variable must win locally.
-export const sqs = new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL_SQS });
-export const secretsManager = new SecretsManagerClient({});
+export const sqs = withoutSdkLogging(new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL_SQS }));
+export const secretsManager = withoutSdkLogging(new SecretsManagerClient({}));
 // SendEmail is not idempotent: an SDK retry after a connection that broke once SES had the mail would send it
 // twice. Throttling and 5xx go back to the send queue instead (with backoff), where the sender's claim decides.
-export const ses = new SESv2Client({ maxAttempts: 1 });
+export const ses = withoutSdkLogging(new SESv2Client({ maxAttempts: 1 }));
 // Locally the S3 emulator needs path-style URLs; the checksum settings keep presigned PUTs valid on real S3.
-export const s3 = new S3Client({
-  forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-});
-export const stepFunctions = new SFNClient({});
+export const s3 = withoutSdkLogging(
+  new S3Client({
+    forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  }),
+);
+export const stepFunctions = withoutSdkLogging(new SFNClient({}));
