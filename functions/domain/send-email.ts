@@ -166,8 +166,11 @@ function firstRefusal<T>(settled: PromiseSettledResult<T>[], batch: boolean | un
   throw batch ? atIndex(reason, failed) : reason;
 }
 
-/** Emails of one request stored at a time (each is an S3 put and two table writes): a batch of 50–100 is not 300 calls in a row. */
-const STORE_CONCURRENCY = 10;
+/**
+ * Emails of one request stored at a time: a batch of 50–100 is not hundreds of calls in a row. 24 of them, with
+ * the request's audit entry, fill one BatchWriteItem (25 items): fresh-id emails stored together are one call.
+ */
+const STORE_CONCURRENCY = 24;
 
 /** `fn` over `items`, `limit` at a time, results in order; after a failure no new item starts, and the first failure is thrown. */
 async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
