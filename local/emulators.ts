@@ -64,10 +64,7 @@ export async function startDynamoDb(options: { port: number; dbPath?: string }):
   args.push(...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']));
   const child = spawn('java', args, {
     stdio: ['ignore', 'ignore', 'pipe'],
-    // C1 only: DynamoDB Local settles within a few thousand calls instead of speeding up over tens of thousands
-    // while C2 compiles on the cores the functions share (measured: the send path's calls at 7 ms p50 right after a
-    // 6,000-call warm-up, against 9-12 ms with C2, which reached 6 ms only some 7,000 calls later).
-    env: { ...process.env, JAVA_TOOL_OPTIONS: '-XX:-UsePerfData -Xms64m -XX:TieredStopAtLevel=1' },
+    env: { ...process.env, JAVA_TOOL_OPTIONS: '-XX:-UsePerfData -Xms64m' },
   });
   // Never outlive the Node process that started it, even when that process dies on an uncaught error.
   const killOnExit = () => child.kill('SIGKILL');

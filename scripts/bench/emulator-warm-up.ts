@@ -1,6 +1,6 @@
 /**
- * DynamoDB Local is a JVM: its just-in-time compiler makes it faster over its first few thousand calls (about 3 ms
- * per call at first, about 1 ms once compiled, on 2 cores). DynamoDB on AWS has no such warm-up, so a handler
+ * DynamoDB Local is a JVM: its just-in-time compiler makes it faster over its first ten thousand or so calls (about
+ * 3 ms per call at first, about 1 ms once compiled, on 2 cores). DynamoDB on AWS has no such warm-up, so a handler
  * timed against a cold emulator would be charged the emulator's compile time. Before any operation runs,
  * this sends the kinds of calls the functions make (conditional puts that write both indexes, batch puts, updates
  * with conditions, counters and returned values, single and batch consistent reads, queries of the table and an
@@ -20,8 +20,8 @@ const CONCURRENCY = 3;
 /** A round counts as faster only by this much; the warm-up stops after this many rounds that were not. */
 const SETTLED_GAIN = 0.05;
 const SETTLED_AFTER = 3;
-/** Round-to-round noise can look settled early: it kept getting faster up to about this many calls on 2 cores. */
-const MIN_CALLS = 6000;
+/** Round-to-round noise can look settled early: handler times kept falling up to about this many calls on 2 cores. */
+const MIN_CALLS = 10_000;
 const MAX_ROUNDS = 40;
 
 export async function warmUpDynamoDb(endpoint: string): Promise<EmulatorWarmUp> {
